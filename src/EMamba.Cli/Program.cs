@@ -1,0 +1,1 @@
+return EMamba.Cli.App.Run(args);

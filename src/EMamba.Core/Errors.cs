@@ -1,0 +1,36 @@
+namespace EMamba.Core;
+
+/// <summary>A user-facing failure: bad input file, bad config, missing data. The CLI prints the
+/// message (no stack trace) and exits with <see cref="ExitCode"/>.</summary>
+public class EMambaException(string message, int exitCode = ExitCodes.BadInput, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>A file whose bytes do not match its format. The message names file, offset and expectation.</summary>
+public sealed class FileFormatException(string path, long offset, string problem)
+    : EMambaException($"{path}: at byte {offset}: {problem}", ExitCodes.BadInput)
+{
+    public string Path { get; } = path;
+    public long Offset { get; } = offset;
+    public string Problem { get; } = problem;
+}
+
+/// <summary>A config that fails validation; every problem found is listed, not just the first.</summary>
+public sealed class ConfigException(string source, IReadOnlyList<string> problems)
+    : EMambaException($"{source}: invalid configuration:\n  - " + string.Join("\n  - ", problems), ExitCodes.BadConfig)
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Process exit codes; documented in the README.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;      // unexpected internal error
+    public const int Usage = 2;        // bad command line
+    public const int BadInput = 3;     // malformed or missing input file / data set
+    public const int BadConfig = 4;    // config fails validation
+    public const int Cancelled = 130;  // Ctrl+C
+}

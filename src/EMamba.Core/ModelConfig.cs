@@ -1,0 +1,80 @@
+using System.Text.Json.Serialization;
+
+namespace EMamba.Core;
+
+/// <summary>Architecture of one Mamba model. Defaults are the standard Mamba-1 block; the variant
+/// switches select the eMamba operators (later stages). Serialized as snake_case JSON.</summary>
+public sealed record ModelConfig
+{
+    /// <summary>fmnist | cifar10 | mars | wikitext2</summary>
+    public string Task { get; init; } = "fmnist";
+    /// <summary>Input geometry (vision/radar): channels, height, width of one sample.</summary>
+    public int InChannels { get; init; } = 1;
+    public int Height { get; init; } = 28;
+    public int Width { get; init; } = 28;
+    /// <summary>Patch size P: P x P patches, row-major token order.</summary>
+    public int Patch { get; init; } = 4;
+    /// <summary>Vocabulary size (language models only; set from the data when 0).</summary>
+    public int Vocab { get; init; }
+
+    public int DModel { get; init; } = 32;      // D
+    public int Expand { get; init; } = 2;       // E
+    public int DState { get; init; } = 8;       // N
+    public int NLayers { get; init; } = 2;      // M
+    public int DConv { get; init; } = 4;
+    /// <summary>"auto" = ceil(D/16), or a positive integer.</summary>
+    public string DtRank { get; init; } = "auto";
+
+    /// <summary>classify | regress | lm</summary>
+    public string Head { get; init; } = "classify";
+    public int NumOutputs { get; init; } = 10;
+
+    /// <summary>rms | layer | range</summary>
+    public string Norm { get; init; } = "rms";
+    /// <summary>softplus | relu (applied after dt_proj)</summary>
+    public string DeltaAct { get; init; } = "softplus";
+    /// <summary>exact | pwl</summary>
+    public string Silu { get; init; } = "exact";
+    /// <summary>exact | pwl</summary>
+    public string Exp { get; init; } = "exact";
+    /// <summary>SiLU after the causal conv (standard Mamba: true).</summary>
+    public bool ConvSilu { get; init; } = true;
+
+    [JsonIgnore] public int DInner => Expand * DModel;
+    [JsonIgnore] public int DtRankValue => DtRank == "auto" ? (DModel + 15) / 16 : int.Parse(DtRank);
+    [JsonIgnore] public int Tokens => Head == "lm" ? 0 : (Height / Patch) * (Width / Patch);
+    [JsonIgnore] public int PatchDim => InChannels * Patch * Patch;
+
+    public static readonly string[] Tasks = ["fmnist", "cifar10", "mars", "wikitext2"];
+
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (!Tasks.Contains(Task)) p.Add($"task '{Task}' is not one of {string.Join(", ", Tasks)}");
+        if (DModel < 1 || DModel > 4096) p.Add($"d_model {DModel} must be in 1..4096");
+        if (Expand < 1 || Expand > 8) p.Add($"expand {Expand} must be in 1..8");
+        if (DState < 1 || DState > 256) p.Add($"d_state {DState} must be in 1..256");
+        if (NLayers < 1 || NLayers > 64) p.Add($"n_layers {NLayers} must be in 1..64");
+        if (DConv < 1 || DConv > 16) p.Add($"d_conv {DConv} must be in 1..16");
+        if (DtRank != "auto" && (!int.TryParse(DtRank, out int r) || r < 1 || r > 4096))
+            p.Add($"dt_rank '{DtRank}' must be \"auto\" or a positive integer");
+        if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Head}' must be classify, regress or lm");
+        if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Norm}' must be rms, layer or range");
+        if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{DeltaAct}' must be softplus or relu");
+        if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Silu}' must be exact or pwl");
+        if (Exp is not ("exact" or "pwl")) p.Add($"exp '{Exp}' must be exact or pwl");
+        if (Head == "lm")
+        {
+            if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
+        }
+        else
+        {
+            if (InChannels < 1 || Height < 1 || Width < 1) p.Add($"input geometry {InChannels}x{Height}x{Width} must be positive");
+            if (Patch < 1) p.Add($"patch {Patch} must be >= 1");
+            else if (Height % Patch != 0 || Width % Patch != 0)
+                p.Add($"patch {Patch} must divide the input {Height}x{Width} (padding is not supported)");
+            if (NumOutputs < 1) p.Add($"num_outputs {NumOutputs} must be >= 1");
+        }
+        return p;
+    }
+}

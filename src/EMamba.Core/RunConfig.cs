@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EMamba.Core;
+
+/// <summary>A config file: { "model": {...}, "train": {...} }. Unknown keys are errors, so a typo
+/// never silently falls back to a default.</summary>
+public sealed record RunConfig
+{
+    public ModelConfig Model { get; init; } = new();
+    public TrainConfig Train { get; init; } = new();
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public static RunConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new EMambaException($"{path}: config file not found", ExitCodes.BadConfig);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static RunConfig Parse(string json, string source)
+    {
+        RunConfig? cfg;
+        try { cfg = JsonSerializer.Deserialize<RunConfig>(json, Json); }
+        catch (JsonException e)
+        {
+            string where = e.LineNumber is long l ? $" (line {l + 1}, position {e.BytePositionInLine + 1})" : "";
+            throw new ConfigException(source, [$"{e.Message.Split(" Path:")[0]}{where}"]);
+        }
+        if (cfg is null) throw new ConfigException(source, ["the file holds null"]);
+        cfg.Validate(source);
+        return cfg;
+    }
+
+    public void Validate(string source)
+    {
+        var p = Model.Problems().Select(s => "model." + s).Concat(Train.Problems().Select(s => "train." + s)).ToList();
+        if (p.Count > 0) throw new ConfigException(source, p);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelConfig ModelFromJson(string json, string source)
+    {
+        try
+        {
+            var m = JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new ConfigException(source, ["model config is null"]);
+            var p = m.Problems();
+            if (p.Count > 0) throw new ConfigException(source, p);
+            return m;
+        }
+        catch (JsonException e) { throw new ConfigException(source, [e.Message]); }
+    }
+}

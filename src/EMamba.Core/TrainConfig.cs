@@ -1,0 +1,31 @@
+namespace EMamba.Core;
+
+/// <summary>Optimisation settings of one run; command-line flags override them.</summary>
+public sealed record TrainConfig
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 128;
+    public double Lr { get; init; } = 3e-3;
+    public double MinLrRatio { get; init; } = 0.02;
+    public double WeightDecay { get; init; } = 0.05;
+    /// <summary>Linear warm-up length in optimiser steps.</summary>
+    public int WarmupSteps { get; init; } = 200;
+    public double GradClip { get; init; } = 1.0;
+    public int Seed { get; init; } = 1;
+    /// <summary>Fraction of the training split held out for model selection when the data set has no validation split.</summary>
+    public double ValFraction { get; init; } = 0.1;
+
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Epochs < 1 || Epochs > 100000) p.Add($"epochs {Epochs} must be in 1..100000");
+        if (BatchSize < 1 || BatchSize > 65536) p.Add($"batch_size {BatchSize} must be in 1..65536");
+        if (!(Lr > 0 && Lr < 10)) p.Add($"lr {Lr} must be in (0, 10)");
+        if (!(MinLrRatio >= 0 && MinLrRatio <= 1)) p.Add($"min_lr_ratio {MinLrRatio} must be in [0, 1]");
+        if (!(WeightDecay >= 0 && WeightDecay < 10)) p.Add($"weight_decay {WeightDecay} must be in [0, 10)");
+        if (WarmupSteps < 0) p.Add($"warmup_steps {WarmupSteps} must be >= 0");
+        if (!(GradClip >= 0)) p.Add($"grad_clip {GradClip} must be >= 0 (0 = off)");
+        if (!(ValFraction >= 0 && ValFraction < 1)) p.Add($"val_fraction {ValFraction} must be in [0, 1)");
+        return p;
+    }
+}

@@ -1,6 +1,46 @@
+using System.CommandLine;
+using EMamba.Core;
+using Spectre.Console;
+
 namespace EMamba.Cli;
 
+/// <summary>The <c>emamba</c> command: one verb per pipeline stage. Every failure a user can cause
+/// ends in one clear line on stderr and a documented exit code (see <see cref="ExitCodes"/>).</summary>
 public static class App
 {
-    public static int Run(string[] args) { Console.Error.WriteLine("emamba: not built yet"); return 1; }
+    /// <summary>The command line as the user typed it, for reports.</summary>
+    public static string CommandLine { get; private set; } = "emamba";
+
+    public static int Run(string[] args)
+    {
+        CommandLine = "emamba " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+        var root = new RootCommand("eMamba.NET: train, approximate, quantize and build hardware for Mamba models on the edge.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"emamba: {e.Message}");
+            Console.Error.WriteLine("emamba: run 'emamba --help' for usage");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke();
+    }
+
+    /// <summary>Runs a command body, turning user errors into a message and an exit code.</summary>
+    public static int Guard(Func<CancellationToken, int> body)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try { return body(cts.Token); }
+        catch (OperationCanceledException) { Console.Error.WriteLine("emamba: cancelled (the last completed epoch's checkpoint is kept)"); return ExitCodes.Cancelled; }
+        catch (EMambaException e) { Console.Error.WriteLine($"emamba: error: {e.Message}"); return e.ExitCode; }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+
+    public static void Info(string text) =>
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
 }

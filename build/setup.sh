@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what a job needs on a fresh Debian machine, and nothing when it is already there.
+#   build/setup.sh demo    Fashion-MNIST (Debian package dataset-fashion-mnist)
+#   build/setup.sh bench   PyTorch peer for benchmarks (Debian package python3-torch)
+#   build/setup.sh test    nothing beyond the .NET SDK: tests use generated files
+set -euo pipefail
+need=()
+case "${1:-test}" in
+  demo)  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist) ;;
+  bench) /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch) ;;
+  test)  ;;
+  *) echo "setup.sh: unknown job '$1' (demo, bench, test)" >&2; exit 2 ;;
+esac
+command -v python3 >/dev/null || need+=(python3)   # the TorchSharp load fix (build/weaken-glibcxx.py)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${need[*]} (apt-get)" >&2
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2
+fi
+if ! command -v dotnet >/dev/null; then
+  echo "setup: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH" >&2
+  exit 1
+fi

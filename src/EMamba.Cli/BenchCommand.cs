@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EMamba.Core;
+using EMamba.Training;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary><c>emamba bench train</c>: training throughput of this toolchain against PyTorch on the
+/// same model, shapes and batch, in one run on one machine.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Preset or config file.", DefaultValueFactory = _ => "fmnist-base" };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per contender.", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 3 };
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size (default: the config's)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads for both contenders (default: all cores)." };
+        var python = new Option<string>("--python") { Description = "Python with torch for the peer.", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var noNaive = new Option<bool>("--skip-naive") { Description = "Skip the TorchSharp naive-scan contender." };
+        var noIndex = new Option<bool>("--skip-index") { Description = "Skip the slow mamba-minimal-style PyTorch contender." };
+        var train = new Command("train", "Training samples/s of eMamba.NET vs PyTorch (python3-torch, naive scan) on the same model.");
+        foreach (var o in new Option[] { config, steps, warmup, batch, threads, python, noNaive, noIndex }) train.Options.Add(o);
+        train.SetAction(r => App.Guard(_ =>
+        {
+            string cfgName = r.GetValue(config)!;
+            var cfg = Presets.Resolve(cfgName);
+            var m = cfg.Model;
+            if (m.Head != "classify") throw new EMambaException("bench train supports vision classification configs", ExitCodes.Usage);
+            int bs = r.GetValue(batch) ?? cfg.Train.BatchSize, n = r.GetValue(steps), w = r.GetValue(warmup);
+            int th = r.GetValue(threads) ?? Environment.ProcessorCount;
+            if (bs < 1 || n < 1 || w < 0 || th < 1) throw new EMambaException("--batch-size, --steps and --threads must be >= 1, --warmup >= 0", ExitCodes.Usage);
+            TorchSharp.torch.set_num_threads(th);
+            var results = new List<TrainBench.Result>();
+            App.Info($"bench: {cfgName}, batch {bs}, {n} timed steps after {w} warm-up, {th} threads");
+            void Add(TrainBench.Result x) { results.Add(x); App.Info($"  {x.Name}: {x.SamplesPerSecond:F1} samples/s"); }
+            Add(TrainBench.Run(m, bs, n, w, naiveScan: false));
+            if (!r.GetValue(noNaive)) Add(TrainBench.Run(m, bs, n, w, naiveScan: true));
+            // Two PyTorch forms of the naive scan: the mamba-minimal one (index per step; its backward
+            // is quadratic in L, so it gets fewer steps) and the faster unbind one. Ratios are against the faster.
+            Add(RunPyTorch(r.GetValue(python)!, "unbind", m, bs, n, w, th));
+            if (!r.GetValue(noIndex)) Add(RunPyTorch(r.GetValue(python)!, "index", m, bs, Math.Min(n, 3), Math.Min(w, 1), th));
+            var peer = results.Where(x => x.Name.StartsWith("PyTorch")).MaxBy(x => x.SamplesPerSecond)!;
+            var table = new Table().AddColumn("contender").AddColumn(new TableColumn("samples/s").RightAligned())
+                .AddColumn(new TableColumn("ms/step").RightAligned()).AddColumn(new TableColumn("vs fastest PyTorch").RightAligned())
+                .AddColumn(new TableColumn("parameters").RightAligned());
+            foreach (var x in results)
+                table.AddRow(Markup.Escape(x.Name), $"{x.SamplesPerSecond:F1}", $"{x.StepMs:F1}",
+                    $"{x.SamplesPerSecond / peer.SamplesPerSecond:F2}x", $"{x.Parameters:N0}");
+            AnsiConsole.Write(table);
+            Console.WriteLine($"machine: {MachineInfo.Describe()}; date {DateTime.UtcNow:yyyy-MM-dd}");
+            if (results[0].Parameters != peer.Parameters)
+                Console.Error.WriteLine($"warning: parameter counts differ ({results[0].Parameters} vs {peer.Parameters}): the models are not identical");
+            return ExitCodes.Ok;
+        }));
+        var cmd = new Command("bench", "Benchmarks that compare this toolchain with its peers on this machine.");
+        cmd.Subcommands.Add(train);
+        return cmd;
+    }
+
+    private static TrainBench.Result RunPyTorch(string python, string scan, ModelConfig m, int bs, int steps, int warmup, int threads)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "bench", "pytorch", "mamba_train_bench.py");
+        if (!File.Exists(script)) throw new EMambaException($"{script}: PyTorch peer script missing from the build output");
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { script, "--batch-size", $"{bs}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--threads", $"{threads}",
+                     "--channels", $"{m.InChannels}", "--height", $"{m.Height}", "--width", $"{m.Width}", "--patch", $"{m.Patch}",
+                     "--d-model", $"{m.DModel}", "--expand", $"{m.Expand}", "--d-state", $"{m.DState}", "--n-layers", $"{m.NLayers}",
+                     "--d-conv", $"{m.DConv}", "--classes", $"{m.NumOutputs}", "--scan", scan })
+            psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi) ?? throw new EMambaException($"could not start {python}"); }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new EMambaException($"{python}: cannot run the PyTorch peer ({e.Message}); install it with: apt-get install -y python3-torch");
+        }
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new EMambaException($"PyTorch peer failed (exit {p.ExitCode}); is python3-torch installed (apt-get install -y python3-torch)?\n{stderr.Result.Trim()}");
+        using var doc = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+        var root = doc.RootElement;
+        return new TrainBench.Result($"PyTorch {root.GetProperty("torch").GetString()}, naive scan ({scan}, {steps} steps)",
+            root.GetProperty("samples_per_s").GetDouble(), root.GetProperty("step_ms").GetDouble(), root.GetProperty("params").GetInt64());
+    }
+}

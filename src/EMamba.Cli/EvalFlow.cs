@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using EMamba.Core;
+using EMamba.Training;
+using EMamba.Training.Data;
+using EMamba.Training.Modules;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary>Evaluates a float checkpoint on one split and prints size and metric.</summary>
+public static class EvalFlow
+{
+    public sealed record Outcome(double Accuracy, double Loss, int Samples, long Parameters, double Seconds);
+
+    public static Outcome Run(string modelPath, string? data, string split, int? limit, int batchSize)
+    {
+        var ck = Checkpoint.Load(modelPath);
+        var model = new MambaModel(ck.Config.Model);
+        ck.LoadInto(model);
+        var ds = split switch
+        {
+            "test" => TaskData.Load(ck.Config.Model, data, "test"),
+            "train" or "val" => TaskData.TrainVal(TaskData.Load(ck.Config.Model, data, "train"),
+                ck.Config.Train.ValFraction, ck.Config.Train.Seed, null) is var (tr, va) && split == "val" ? va : tr,
+            _ => throw new EMambaException($"--split '{split}' must be test, val or train", ExitCodes.Usage),
+        };
+        if (limit is int n && n < ds.Count) ds = ds.Take(n);
+        var sw = Stopwatch.StartNew();
+        var r = Evaluator.Classify(model, ds, ck.Normalizer, batchSize);
+        double sec = sw.Elapsed.TotalSeconds;
+        long p = model.ParameterCount();
+        var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("model", Markup.Escape(modelPath));
+        table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({r.Samples:N0} samples)");
+        table.AddRow("parameters", $"{p:N0}");
+        table.AddRow("size (FP32)", $"{p * 4 / 1000.0:F1} KB");
+        table.AddRow("accuracy", $"{r.Accuracy:F2} %");
+        table.AddRow("loss", $"{r.Loss:F4}");
+        table.AddRow("time", $"{sec:F1} s ({r.Samples / sec:F0} samples/s)");
+        AnsiConsole.Write(table);
+        return new Outcome(r.Accuracy, r.Loss, r.Samples, p, sec);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using EMamba.Core;
+using EMamba.Training;
+
+namespace EMamba.Cli;
+
+/// <summary>The Markdown report of one run folder: what was trained, how long it took, how well it scores.</summary>
+public static class RunReport
+{
+    public static string Build(TrainLog log, string command, string runDir)
+    {
+        var c = log.Config;
+        var m = c.Model;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# eMamba.NET run: {m.Task}");
+        sb.AppendLine();
+        sb.AppendLine($"- command: `{command}`");
+        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.AppendLine($"- model: D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}, dt_rank={m.DtRankValue}, " +
+                      $"norm={m.Norm}, delta={m.DeltaAct}, silu={m.Silu}, exp={m.Exp}, conv_silu={m.ConvSilu}");
+        sb.AppendLine($"- parameters: {log.Parameters:N0} ({log.Parameters * 4 / 1000.0:F1} KB FP32)");
+        sb.AppendLine($"- data: {log.TrainSamples:N0} training / {log.ValSamples:N0} validation samples (validation held out of the training split, seed {c.Train.Seed})");
+        sb.AppendLine();
+        sb.AppendLine("| result | value |");
+        sb.AppendLine("|---|---|");
+        sb.AppendLine($"| selected epoch (best validation {log.MetricName}) | {log.BestEpoch} ({log.BestValMetric:F2}) |");
+        if (log.Test.TryGetValue("accuracy", out var acc))
+            sb.AppendLine($"| **test accuracy** ({log.Test["samples"]:N0} samples) | **{acc:F2} %** |");
+        sb.AppendLine($"| training wall time | {log.TotalTrainSeconds:F0} s ({log.Epochs.Count} epochs) |");
+        double sps = log.Epochs.Count > 0 ? log.Epochs.Average(e => e.SamplesPerSecond) : 0;
+        sb.AppendLine($"| training throughput | {sps:F0} samples/s |");
+        sb.AppendLine();
+        sb.AppendLine("![training curve](curve.png)");
+        sb.AppendLine();
+        sb.AppendLine("| epoch | lr | train loss | train acc % | val loss | val acc % | seconds | samples/s |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var e in log.Epochs)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {e.Epoch} | {e.Lr:E2} | {e.TrainLoss:F4} | {e.TrainMetric:F2} | {e.ValLoss:F4} | {e.ValMetric:F2} | {e.EpochSeconds:F0} | {e.SamplesPerSecond:F0} |"));
+        sb.AppendLine();
+        sb.AppendLine($"Files: `{Trainer.Best}` (selected model), `{Trainer.Last}` (resumable), `{Trainer.LogFile}` (every figure above), `{Trainer.Curve}`.");
+        return sb.ToString();
+    }
+
+    public static void Write(string runDir, TrainLog log, string command) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, "report.md"), Build(log, command, runDir));
+}

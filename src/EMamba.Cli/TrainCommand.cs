@@ -1,0 +1,41 @@
+using System.CommandLine;
+using EMamba.Core;
+
+namespace EMamba.Cli;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var task = new Option<string?>("--task") { Description = $"Task: {string.Join(", ", ModelConfig.Tasks)} (default: the config's)." };
+        var config = new Option<string?>("--config") { Description = $"Config JSON file or preset ({string.Join(", ", Presets.All.Keys)})." };
+        var outDir = new Option<string?>("--out") { Description = "Run folder for checkpoints, log and plots (default: runs/<config name>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing run in --out." };
+        var noTest = new Option<bool>("--no-test") { Description = "Skip the final test-split evaluation." };
+        var cmd = new Command("train", "Train a float Mamba model; checkpoints every epoch and keeps the best on validation.");
+        cmd.Options.Add(task); cmd.Options.Add(config); cmd.Options.Add(outDir); cmd.Options.Add(resume); cmd.Options.Add(force); cmd.Options.Add(noTest);
+        common.AddTo(cmd, training: true);
+        cmd.SetAction(r => App.Guard(ct =>
+        {
+            string? taskName = r.GetValue(task);
+            if (taskName != null && !ModelConfig.Tasks.Contains(taskName))
+                throw new EMambaException($"--task '{taskName}' is not one of {string.Join(", ", ModelConfig.Tasks)}", ExitCodes.Usage);
+            string cfgName = r.GetValue(config) ?? Presets.DefaultFor(taskName ?? "fmnist");
+            var cfg = common.Apply(r, Presets.Resolve(cfgName), cfgName);
+            if (taskName != null && cfg.Model.Task != taskName)
+                throw new EMambaException($"--task {taskName} but config '{cfgName}' is for task '{cfg.Model.Task}'", ExitCodes.Usage);
+            common.SetThreads(r);
+            string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName));
+            var log = TrainFlow.Run(new TrainFlow.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
+                r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct);
+            RunReport.Write(dir, log, App.CommandLine);
+            Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +
+                (log.Test.TryGetValue("accuracy", out var acc) ? $"test accuracy {acc:F2} %; " : "") +
+                $"{log.TotalTrainSeconds:F0} s training; run folder {dir}");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

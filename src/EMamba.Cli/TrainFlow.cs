@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using EMamba.Core;
+using EMamba.Data;
+using EMamba.Training;
+using EMamba.Training.Data;
+using EMamba.Training.Modules;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary>Load data, train with progress, then score the selected (best-on-validation) checkpoint on
+/// the test split once. Shared by <c>train</c> and <c>demo</c>.</summary>
+public static class TrainFlow
+{
+    public sealed record Request(RunConfig Config, string? Data, int? LimitTrain, int? LimitTest, string OutDir, bool Resume, bool Force, bool Test);
+
+    public static TrainLog Run(Request q, CancellationToken ct)
+    {
+        if (q.Force && !q.Resume && Directory.Exists(q.OutDir))
+            foreach (var f in new[] { Trainer.Last, Trainer.Best, Trainer.LogFile, Trainer.Curve })
+                File.Delete(Path.Combine(q.OutDir, f));
+        var sw = Stopwatch.StartNew();
+        var full = TaskData.Load(q.Config.Model, q.Data, "train");
+        var (train, val) = TaskData.TrainVal(full, q.Config.Train.ValFraction, q.Config.Train.Seed, q.LimitTrain);
+        App.Info($"data: {full.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+        var log = ConsoleObserver.Run(obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+        if (q.Test)
+        {
+            var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500);
+            log.Test["accuracy"] = r.Accuracy;
+            log.Test["loss"] = r.Loss;
+            log.Test["samples"] = r.Samples;
+            AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
+        }
+        return log;
+    }
+}

@@ -1,0 +1,33 @@
+namespace EMamba.Core;
+
+/// <summary>Built-in configurations; <c>configs/*.json</c> in the repository hold the same values
+/// (a test keeps them in step) so users can copy and edit one.</summary>
+public static class Presets
+{
+    public static readonly IReadOnlyDictionary<string, RunConfig> All = new Dictionary<string, RunConfig>
+    {
+        // About 20 K parameters: the quick model of the demo.
+        ["fmnist-small"] = new()
+        {
+            Model = new ModelConfig { Task = "fmnist", DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
+            Train = new TrainConfig { Epochs = 6, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200 },
+        },
+        // About 130 K parameters: the accuracy reference for Fashion-MNIST.
+        ["fmnist-base"] = new()
+        {
+            Model = new ModelConfig { Task = "fmnist", DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
+            Train = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
+        },
+    };
+
+    /// <summary>A preset name or a path to a JSON config file.</summary>
+    public static RunConfig Resolve(string nameOrPath) =>
+        All.TryGetValue(nameOrPath, out var cfg) ? cfg : RunConfig.Load(nameOrPath);
+
+    /// <summary>The default preset of a task when no config is given.</summary>
+    public static string DefaultFor(string task) => task switch
+    {
+        "fmnist" => "fmnist-small",
+        _ => throw new EMambaException($"task '{task}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
+    };
+}

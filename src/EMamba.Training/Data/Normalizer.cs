@@ -1,0 +1,47 @@
+using System.Globalization;
+using EMamba.Data;
+
+namespace EMamba.Training.Data;
+
+/// <summary>Per-channel mean/std of the training pixels (in [0,1]); stored in checkpoints so that
+/// evaluation and later stages (quantization) see exactly the inputs the model was trained on.</summary>
+public sealed record Normalizer(float[] Mean, float[] Std)
+{
+    public static Normalizer FromTraining(ImageDataset ds)
+    {
+        int c = ds.Channels, plane = ds.Height * ds.Width;
+        var sum = new double[c];
+        var sq = new double[c];
+        for (int i = 0; i < ds.Count; i++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                var px = ds.Pixels.AsSpan((i * c + ch) * plane, plane);
+                long s = 0, s2 = 0;
+                foreach (byte b in px) { s += b; s2 += b * b; }
+                sum[ch] += s; sq[ch] += s2;
+            }
+        double n = (double)ds.Count * plane;
+        var mean = new float[c];
+        var std = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double m = sum[ch] / n / 255.0;
+            double v = sq[ch] / n / (255.0 * 255.0) - m * m;
+            mean[ch] = (float)m;
+            std[ch] = (float)Math.Sqrt(Math.Max(v, 1e-12));
+        }
+        return new Normalizer(mean, std);
+    }
+
+    public string Serialize() => string.Join(";", Mean.Zip(Std, (m, s) =>
+        m.ToString("R", CultureInfo.InvariantCulture) + "," + s.ToString("R", CultureInfo.InvariantCulture)));
+
+    public static Normalizer Parse(string text)
+    {
+        var pairs = text.Split(';').Select(p => p.Split(',')).ToArray();
+        if (pairs.Any(p => p.Length != 2)) throw new FormatException($"bad normalizer '{text}'");
+        return new Normalizer(
+            pairs.Select(p => float.Parse(p[0], CultureInfo.InvariantCulture)).ToArray(),
+            pairs.Select(p => float.Parse(p[1], CultureInfo.InvariantCulture)).ToArray());
+    }
+}

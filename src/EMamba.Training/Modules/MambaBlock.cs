@@ -1,0 +1,85 @@
+using EMamba.Core;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace EMamba.Training.Modules;
+
+/// <summary>One Mamba-1 block with a residual (METHOD.md "Mamba block"). The variant switches of
+/// <see cref="ModelConfig"/> choose norm, Delta activation and SiLU after the conv.</summary>
+public sealed class MambaBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> norm;
+    private readonly Linear in_proj;
+    private readonly Conv1d conv1d;
+    private readonly Linear x_proj;
+    private readonly Linear dt_proj;
+    private readonly Parameter A_log;
+    private readonly Parameter D;
+    private readonly Linear out_proj;
+    private readonly int dInner, dState, dtRank;
+    private readonly bool convSilu, reluDelta, naiveScan;
+
+    /// <param name="naiveScan">use the time-step loop of TorchSharp ops instead of the fused kernel (benchmarks only).</param>
+    public MambaBlock(ModelConfig c, bool naiveScan = false) : base(nameof(MambaBlock))
+    {
+        this.naiveScan = naiveScan;
+        dInner = c.DInner; dState = c.DState; dtRank = c.DtRankValue;
+        convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
+        norm = Norms.Create(c.Norm, c.DModel);
+        in_proj = nn.Linear(c.DModel, 2 * dInner, hasBias: false);
+        conv1d = nn.Conv1d(dInner, dInner, c.DConv, padding: c.DConv - 1, groups: dInner, bias: true);
+        x_proj = nn.Linear(dInner, dtRank + 2 * dState, hasBias: false);
+        dt_proj = nn.Linear(dtRank, dInner, hasBias: true);
+        out_proj = nn.Linear(dInner, c.DModel, hasBias: false);
+        // S4D-real init: A = -(1..N) per channel, stored as log so A stays negative while training.
+        A_log = nn.Parameter(arange(1, dState + 1, dtype: float32).log().unsqueeze(0).repeat(dInner, 1).contiguous());
+        D = nn.Parameter(ones(dInner));
+        InitDt();
+        RegisterComponents();
+    }
+
+    // Mamba init: Delta starts log-uniform in [1e-3, 1e-1]. softplus needs the inverse-softplus
+    // bias; ReLU takes the value itself (an inverse-softplus bias is negative and would be dead).
+    private void InitDt()
+    {
+        using var _ = no_grad();
+        double s = Math.Pow(dtRank, -0.5);
+        dt_proj.weight!.uniform_(-s, s);
+        var dt = (rand(dInner) * (Math.Log(0.1) - Math.Log(1e-3)) + Math.Log(1e-3)).exp().clamp_min(1e-4);
+        var bias = reluDelta ? dt : dt + (-(-dt).expm1()).log();
+        dt_proj.bias!.copy_(bias);
+    }
+
+    // x: (B, L, D) -> (B, L, D)
+    public override Tensor forward(Tensor x) => Forward(x, null, out _);
+
+    /// <summary>Forward with an optional SSM state carried in (B, Din, N) and the last state out
+    /// (detached), for truncated BPTT and streaming. The conv window restarts at each call.</summary>
+    public Tensor Forward(Tensor x, Tensor? h0, out Tensor hLast)
+    {
+        using var scope = NewDisposeScope();
+        long L = x.shape[1];
+        var xz = in_proj.forward(norm.forward(x));                       // (B, L, 2*Din)
+        var parts = xz.chunk(2, -1);
+        var u = parts[0];                                                 // (B, L, Din)
+        var z = parts[1];                                                 // (B, L, Din)
+        u = conv1d.forward(u.transpose(1, 2)).narrow(2, 0, L).transpose(1, 2); // causal: keep first L
+        if (convSilu) u = F.silu(u);
+        u = u.contiguous();
+        var xdbl = x_proj.forward(u);                                     // (B, L, R + 2N)
+        var dt = xdbl.narrow(-1, 0, dtRank);
+        var Bm = xdbl.narrow(-1, dtRank, dState).contiguous();            // (B, L, N)
+        var Cm = xdbl.narrow(-1, dtRank + dState, dState).contiguous();   // (B, L, N)
+        var dtp = dt_proj.forward(dt);                                    // (B, L, Din)
+        var delta = (reluDelta ? F.relu(dtp) : F.softplus(dtp)).contiguous();
+        var A = -A_log.exp();                                             // (Din, N)
+        var y = naiveScan                                                  // (B, L, Din)
+            ? SelectiveScan.Naive(u, delta, A, Bm, Cm, D, h0, out var h)
+            : SelectiveScan.Apply(u, delta, A, Bm, Cm, D, h0, out h);
+        var outp = out_proj.forward(y * F.silu(z)) + x;
+        hLast = h.MoveToOuterDisposeScope();
+        return outp.MoveToOuterDisposeScope();
+    }
+}

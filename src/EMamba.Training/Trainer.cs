@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using EMamba.Core;
+using EMamba.Data;
+using EMamba.Training.Data;
+using EMamba.Training.Modules;
+using EMamba.Training.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace EMamba.Training;
+
+/// <summary>Trains a vision model: AdamW, warm-up + cosine schedule, gradient clipping, a checkpoint
+/// every epoch (last.safetensors, resumable), best-on-validation selection (best.safetensors).</summary>
+public sealed class Trainer
+{
+    public const string Last = "last.safetensors", Best = "best.safetensors", LogFile = "log.json", Curve = "curve.png";
+
+    private readonly RunConfig cfg;
+    private readonly ImageDataset train, val;
+    private readonly string outDir;
+    private readonly ITrainObserver obs;
+
+    public Trainer(RunConfig cfg, ImageDataset train, ImageDataset val, string outDir, ITrainObserver? observer = null)
+    {
+        this.cfg = cfg; this.train = train; this.val = val; this.outDir = outDir;
+        obs = observer ?? SilentObserver.Instance;
+    }
+
+    public TrainLog Run(bool resume, CancellationToken ct = default)
+    {
+        var t = cfg.Train;
+        Directory.CreateDirectory(outDir);
+        string lastPath = Path.Combine(outDir, Last);
+        if (!resume && File.Exists(lastPath))
+            throw new EMambaException($"{outDir}: already holds a run; pass --resume to continue it or choose another --out", ExitCodes.Usage);
+
+        manual_seed(t.Seed);
+        var model = new MambaModel(cfg.Model);
+        var opt = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)),
+            (name, p) => p.dim() >= 2 && !name.EndsWith("A_log") && !name.EndsWith(".pos"), t.WeightDecay);
+        int batches = (train.Count + t.BatchSize - 1) / t.BatchSize;
+        var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)batches * t.Epochs, t.MinLrRatio);
+
+        Normalizer norm;
+        TrainLog log;
+        if (resume && File.Exists(lastPath))
+        {
+            var ck = Checkpoint.Load(lastPath);
+            if (ck.Config.Model != cfg.Model)
+                throw new EMambaException($"{lastPath}: was trained with a different model config; cannot resume it with this one", ExitCodes.BadConfig);
+            ck.LoadInto(model);
+            opt.LoadState(name => ck.File.Contains(name) ? ck.Tensor(name, ck.File[name].Shape) : null,
+                long.Parse(ck.Metadata["opt_step"]));
+            norm = ck.Normalizer;
+            log = TrainLog.FromJson(ck.Metadata["log"], lastPath) with { Config = cfg };
+            obs.Message($"resuming {lastPath} after epoch {log.Epochs.Count}");
+        }
+        else
+        {
+            norm = Normalizer.FromTraining(train);
+            log = new TrainLog
+            {
+                Config = cfg, MetricName = "accuracy", HigherIsBetter = true,
+                Parameters = model.ParameterCount(), TrainSamples = train.Count, ValSamples = val.Count,
+            };
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), cfg.ToJson());
+
+        var idx = Enumerable.Range(0, train.Count).ToArray();
+        for (int epoch = log.Epochs.Count; epoch < t.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            // The shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
+            Array.Sort(idx);
+            new Random(HashCode.Combine(t.Seed, epoch, 0x5eed)).Shuffle(idx);
+            obs.EpochStarted(epoch + 1, t.Epochs, batches);
+            var sw = Stopwatch.StartNew();
+            model.train();
+            double lossSum = 0; long correct = 0; double lr = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int start = b * t.BatchSize, n = Math.Min(t.BatchSize, train.Count - start);
+                var bi = idx.AsSpan(start, n);
+                var x = ImageBatches.Images(train, bi, norm);       // (n, C, H, W)
+                var y = ImageBatches.Labels(train, bi);              // (n)
+                var logits = model.forward(x);                       // (n, classes)
+                var loss = F.cross_entropy(logits, y);
+                opt.ZeroGrad();
+                loss.backward();
+                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
+                lr = schedule.At(opt.Step);
+                opt.StepWith(lr);
+                double l = loss.item<float>();
+                if (!double.IsFinite(l))
+                    throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {b + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
+                lossSum += l * n;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                obs.BatchDone(b + 1, l);
+            }
+            double trainSec = sw.Elapsed.TotalSeconds;
+            var v = Evaluator.Classify(model, val, norm);
+            var rec = new EpochRecord(epoch + 1, opt.Step, lr, lossSum / train.Count, 100.0 * correct / train.Count,
+                v.Loss, v.Accuracy, sw.Elapsed.TotalSeconds, train.Count / trainSec);
+            log.Epochs.Add(rec);
+            log.TotalTrainSeconds += rec.EpochSeconds;
+            bool best = log.BestEpoch < 0 || (log.HigherIsBetter ? rec.ValMetric > log.BestValMetric : rec.ValMetric < log.BestValMetric);
+            if (best)
+            {
+                log.BestEpoch = rec.Epoch; log.BestValMetric = rec.ValMetric;
+                Checkpoint.Save(Path.Combine(outDir, Best), model, cfg, norm,
+                    new Dictionary<string, string> { ["epoch"] = rec.Epoch.ToString(), ["val_" + log.MetricName] = rec.ValMetric.ToString("R") });
+            }
+            Checkpoint.Save(lastPath, model, cfg, norm,
+                new Dictionary<string, string> { ["opt_step"] = opt.Step.ToString(), ["log"] = log.ToJson() }, opt.State());
+            AtomicFile.WriteAllText(Path.Combine(outDir, LogFile), log.ToJson());
+            CurvePlot.Save(Path.Combine(outDir, Curve), log);
+            obs.EpochDone(rec, best);
+        }
+        return log;
+    }
+}

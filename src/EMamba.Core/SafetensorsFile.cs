@@ -51,36 +51,44 @@ public sealed class SafetensorsFile
         catch (ArgumentException e) { throw Bad(8, $"header is not valid UTF-8 JSON: {e.Message}"); }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(8, "header must be a JSON object");
-            var meta = new Dictionary<string, string>(StringComparer.Ordinal);
-            var spans = new List<(long Begin, long End, TensorData T)>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (!seen.Add(p.Name)) throw Bad(8, $"duplicate entry '{p.Name}' in the header");
-                if (p.Name == "__metadata__")
-                {
-                    if (p.Value.ValueKind != JsonValueKind.Object) throw Bad(8, "__metadata__ must be an object of strings");
-                    foreach (var m in p.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw Bad(8, $"__metadata__ value '{m.Name}' is not a string");
-                        meta[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
-                }
-                spans.Add(Entry(p, bytes, dataStart, dataLen, Bad));
-            }
-            spans.Sort((a, b) => a.Begin.CompareTo(b.Begin));
-            long at = 0;
-            foreach (var (b, e, t) in spans)
-            {
-                if (b < at) throw Bad(dataStart + b, $"tensor '{t.Name}' overlaps the previous tensor");
-                if (b > at) throw Bad(dataStart + at, $"{b - at} bytes before tensor '{t.Name}' belong to no tensor");
-                at = e;
-            }
-            if (at != dataLen) throw Bad(dataStart + at, $"{dataLen - at} bytes after the last tensor belong to no tensor");
-            return new SafetensorsFile(source, meta, spans.OrderBy(s => s.T.Name, StringComparer.Ordinal).Select(s => s.T).ToList());
+            try { return FromHeader(doc, bytes, source, dataStart, dataLen, Bad); }
+            // Names and values are decoded lazily; invalid UTF-8 inside a string surfaces here.
+            catch (InvalidOperationException e) { throw Bad(8, $"header holds invalid text: {e.Message}"); }
         }
+    }
+
+    private static SafetensorsFile FromHeader(JsonDocument doc, byte[] bytes, string source, long dataStart, long dataLen,
+        Func<long, string, FileFormatException> Bad)
+    {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(8, "header must be a JSON object");
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        var spans = new List<(long Begin, long End, TensorData T)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (!seen.Add(p.Name)) throw Bad(8, $"duplicate entry '{p.Name}' in the header");
+            if (p.Name == "__metadata__")
+            {
+                if (p.Value.ValueKind != JsonValueKind.Object) throw Bad(8, "__metadata__ must be an object of strings");
+                foreach (var m in p.Value.EnumerateObject())
+                {
+                    if (m.Value.ValueKind != JsonValueKind.String) throw Bad(8, $"__metadata__ value '{m.Name}' is not a string");
+                    meta[m.Name] = m.Value.GetString()!;
+                }
+                continue;
+            }
+            spans.Add(Entry(p, bytes, dataStart, dataLen, Bad));
+        }
+        spans.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+        long at = 0;
+        foreach (var (b, e, t) in spans)
+        {
+            if (b < at) throw Bad(dataStart + b, $"tensor '{t.Name}' overlaps the previous tensor");
+            if (b > at) throw Bad(dataStart + at, $"{b - at} bytes before tensor '{t.Name}' belong to no tensor");
+            at = e;
+        }
+        if (at != dataLen) throw Bad(dataStart + at, $"{dataLen - at} bytes after the last tensor belong to no tensor");
+        return new SafetensorsFile(source, meta, spans.OrderBy(s => s.T.Name, StringComparer.Ordinal).Select(s => s.T).ToList());
     }
 
     private static (long, long, TensorData) Entry(JsonProperty p, byte[] bytes, long dataStart, long dataLen, Func<long, string, FileFormatException> Bad)

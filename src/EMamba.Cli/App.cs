@@ -14,7 +14,7 @@ public static class App
     public static int Run(string[] args)
     {
         CommandLine = "emamba " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
-        var root = new RootCommand("eMamba.NET: train, approximate, quantize and build hardware for Mamba models on the edge.");
+        var root = new RootCommand("eMamba.NET: Mamba (selective state-space) models from data to edge hardware. This build covers the float stage: train, eval, demo, bench.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

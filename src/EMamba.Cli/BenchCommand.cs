@@ -38,7 +38,8 @@ public static class BenchCommand
             App.Info($"bench: {cfgName}, batch {bs}, {n} timed steps after {w} warm-up, {th} threads");
             void Add(TrainBench.Result x) { results.Add(x); App.Info($"  {x.Name}: {x.SamplesPerSecond:F1} samples/s"); }
             Add(TrainBench.Run(m, bs, n, w, naiveScan: false));
-            if (!r.GetValue(noNaive)) Add(TrainBench.Run(m, bs, n, w, naiveScan: true));
+            // The naive contenders are one to two orders slower: a few steps measure them well enough.
+            if (!r.GetValue(noNaive)) Add(TrainBench.Run(m, bs, Math.Min(n, 3), Math.Min(w, 1), naiveScan: true));
             // Two PyTorch forms of the naive scan: the mamba-minimal one (index per step; its backward
             // is quadratic in L, so it gets fewer steps) and the faster unbind one. Ratios are against the faster.
             Add(RunPyTorch(r.GetValue(python)!, "unbind", m, bs, n, w, th));
@@ -58,7 +59,34 @@ public static class BenchCommand
         }));
         var cmd = new Command("bench", "Benchmarks that compare this toolchain with its peers on this machine.");
         cmd.Subcommands.Add(train);
+        cmd.Subcommands.Add(Scan());
         return cmd;
+    }
+
+    private static Command Scan()
+    {
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per cell (median reported).", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores)." };
+        var scan = new Command("scan", "Fused selective scan vs the time-step loop of TorchSharp ops (fmnist-base shapes and a long sequence).");
+        scan.Options.Add(repeats); scan.Options.Add(threads);
+        scan.SetAction(r => App.Guard(_ =>
+        {
+            int th = r.GetValue(threads) ?? Environment.ProcessorCount, rep = r.GetValue(repeats);
+            if (th < 1 || rep < 1) throw new EMambaException("--threads and --repeats must be >= 1", ExitCodes.Usage);
+            TorchSharp.torch.set_num_threads(th);
+            var table = new Table().AddColumn("shape").AddColumn("pass").AddColumn(new TableColumn("fused ms").RightAligned())
+                .AddColumn(new TableColumn("naive ms").RightAligned()).AddColumn(new TableColumn("speed-up").RightAligned());
+            foreach (var (bt, l, din, n) in new[] { (128, 49, 128, 16), (16, 1024, 128, 16) })
+                foreach (var row in ScanBench.Run(bt, l, din, n, rep))
+                {
+                    App.Info($"  {row.Shape} {row.Variant}: fused {row.FusedMs:F1} ms, naive {row.NaiveMs:F1} ms");
+                    table.AddRow(row.Shape, row.Variant, $"{row.FusedMs:F1}", $"{row.NaiveMs:F1}", $"{row.Speedup:F1}x");
+                }
+            AnsiConsole.Write(table);
+            Console.WriteLine($"machine: {MachineInfo.Describe()}; date {DateTime.UtcNow:yyyy-MM-dd}; {th} threads");
+            return ExitCodes.Ok;
+        }));
+        return scan;
     }
 
     private static TrainBench.Result RunPyTorch(string python, string scan, ModelConfig m, int bs, int steps, int warmup, int threads)

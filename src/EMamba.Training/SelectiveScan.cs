@@ -21,20 +21,26 @@ public static class SelectiveScan
     /// <summary>With an initial state h0 (Bt, Din, N) or zeros, and the last state out (detached).</summary>
     public static Tensor Apply(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor? h0, out Tensor hLast)
     {
-        var (bt, l, din, n) = Check(u, delta, A, null, B, C, D, h0);
-        var box = new StateBox();
-        var y = FusedFunction.apply(u, delta, A, B, C, D, h0 is null ? Empty : h0.detach(), box, Dims(bt, l, din, n, u, delta, A, B, C, D));
-        hLast = box.Last!;
-        return y;
+        var dims = Check(u, delta, A, null, B, C, D, h0);
+        return Run(FusedFunction.apply, dims, u, delta, A, B, C, D, h0, out hLast);
     }
 
     /// <summary>Variant with the decay Abar (Bt, L, Din, N) computed by the caller with autograd ops
     /// (e.g. a piecewise-linear exp whose knots are trained): gradients flow back through Abar.</summary>
     public static Tensor ApplyWithDecay(Tensor u, Tensor delta, Tensor Abar, Tensor B, Tensor C, Tensor D, Tensor? h0, out Tensor hLast)
     {
-        var (bt, l, din, n) = Check(u, delta, null, Abar, B, C, D, h0);
+        var dims = Check(u, delta, null, Abar, B, C, D, h0);
+        return Run(DecayFunction.apply, dims, u, delta, Abar, B, C, D, h0, out hLast);
+    }
+
+    private static Tensor Run(Func<object[], Tensor> apply, (int Bt, int L, int Din, int N) d,
+        Tensor u, Tensor delta, Tensor decay, Tensor B, Tensor C, Tensor D, Tensor? h0, out Tensor hLast)
+    {
+        // Grad mode is off inside a custom function's forward, so whether the backward will need
+        // the states is decided here: dims = [Bt, L, Din, N, keep states].
+        bool keep = is_grad_enabled() && new[] { u, delta, decay, B, C, D }.Any(t => t.requires_grad);
         var box = new StateBox();
-        var y = DecayFunction.apply(u, delta, Abar, B, C, D, h0 is null ? Empty : h0.detach(), box, Dims(bt, l, din, n, u, delta, Abar, B, C, D));
+        var y = apply([u, delta, decay, B, C, D, h0 is null ? Empty : h0.detach(), box, new[] { d.Bt, d.L, d.Din, d.N, keep ? 1 : 0 }]);
         hLast = box.Last!;
         return y;
     }
@@ -68,11 +74,6 @@ public static class SelectiveScan
     private static readonly System.Buffers.ArrayPool<float> StatePool = System.Buffers.ArrayPool<float>.Create(1 << 28, 64);
 
     private static readonly Tensor Empty = zeros(0).DetachFromDisposeScope();
-
-    // Grad mode is off inside a custom function's forward, so whether the backward will need the
-    // states is decided here: [Bt, L, Din, N, keep states].
-    private static int[] Dims(int bt, int l, int din, int n, params Tensor[] inputs) =>
-        [bt, l, din, n, is_grad_enabled() && inputs.Any(t => t.requires_grad) ? 1 : 0];
 
     private sealed class StateBox { public Tensor? Last; }
 

@@ -34,7 +34,7 @@ public static class TrainBench
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step();
         double sec = sw.Elapsed.TotalSeconds;
-        return new Result(naiveScan ? "eMamba.NET, naive scan (TorchSharp ops)" : "eMamba.NET, fused scan",
+        return new Result(naiveScan ? $"eMamba.NET, naive scan (TorchSharp ops, {steps} steps)" : "eMamba.NET, fused scan",
             batchSize * steps / sec, 1000 * sec / steps, model.ParameterCount());
     }
 }

@@ -25,6 +25,8 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
     public MambaBlock(ModelConfig c, bool naiveScan = false) : base(nameof(MambaBlock))
     {
         this.naiveScan = naiveScan;
+        if (c.Silu == "pwl" || c.Exp == "pwl")
+            throw new EMambaException("piecewise-linear SiLU/exp are not available yet in this build; use \"exact\"", ExitCodes.BadConfig);
         dInner = c.DInner; dState = c.DState; dtRank = c.DtRankValue;
         convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
         norm = Norms.Create(c.Norm, c.DModel);

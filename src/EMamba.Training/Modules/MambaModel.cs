@@ -19,8 +19,6 @@ public sealed class MambaModel : nn.Module<Tensor, Tensor>
     public MambaModel(ModelConfig cfg, bool naiveScan = false) : base(nameof(MambaModel))
     {
         if (cfg.Head == "lm") throw new ArgumentException("MambaModel is the vision/radar model; use the LM model for head 'lm'");
-        if (cfg.Silu == "pwl" || cfg.Exp == "pwl")
-            throw new EMambaException("piecewise-linear SiLU/exp are not available yet in this build; use \"exact\"", ExitCodes.BadConfig);
         Config = cfg;
         embed = new PatchEmbed(cfg);
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, naiveScan)).ToArray());

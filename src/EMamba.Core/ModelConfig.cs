@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace EMamba.Core;
@@ -22,7 +23,8 @@ public sealed record ModelConfig
     public int DState { get; init; } = 8;       // N
     public int NLayers { get; init; } = 2;      // M
     public int DConv { get; init; } = 4;
-    /// <summary>"auto" = ceil(D/16), or a positive integer.</summary>
+    /// <summary>"auto" = ceil(D/16), or a positive integer (written as a number or a string).</summary>
+    [JsonConverter(typeof(DtRankConverter))]
     public string DtRank { get; init; } = "auto";
 
     /// <summary>classify | regress | lm</summary>
@@ -56,7 +58,7 @@ public sealed record ModelConfig
         if (DState < 1 || DState > 256) p.Add($"d_state {DState} must be in 1..256");
         if (NLayers < 1 || NLayers > 64) p.Add($"n_layers {NLayers} must be in 1..64");
         if (DConv < 1 || DConv > 16) p.Add($"d_conv {DConv} must be in 1..16");
-        if (DtRank != "auto" && (!int.TryParse(DtRank, out int r) || r < 1 || r > 4096))
+        if (DtRank != "auto" && (!int.TryParse(DtRank, System.Globalization.NumberStyles.None, null, out int r) || r < 1 || r > 4096))
             p.Add($"dt_rank '{DtRank}' must be \"auto\" or a positive integer");
         if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Head}' must be classify, regress or lm");
         if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Norm}' must be rms, layer or range");
@@ -77,4 +79,17 @@ public sealed record ModelConfig
         }
         return p;
     }
+}
+
+/// <summary>Reads dt_rank from "auto", "3" or 3; writes it back as it was given.</summary>
+internal sealed class DtRankConverter : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.Number when reader.TryGetInt32(out int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new JsonException("dt_rank must be \"auto\" or a positive integer"),
+    };
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

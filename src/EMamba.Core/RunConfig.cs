@@ -18,6 +18,7 @@ public sealed record RunConfig
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        AllowDuplicateProperties = false,
     };
 
     public static RunConfig Load(string path)
@@ -33,7 +34,8 @@ public sealed record RunConfig
         catch (JsonException e)
         {
             string where = e.LineNumber is long l ? $" (line {l + 1}, position {e.BytePositionInLine + 1})" : "";
-            throw new ConfigException(source, [$"{e.Message.Split(" Path:")[0]}{where}"]);
+            string key = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $"{e.Path.TrimStart('$', '.')}: ";
+            throw new ConfigException(source, [$"{key}{e.Message.Split(" Path:")[0]}{where}"]);
         }
         if (cfg is null) throw new ConfigException(source, ["the file holds null"]);
         cfg.Validate(source);
@@ -42,6 +44,8 @@ public sealed record RunConfig
 
     public void Validate(string source)
     {
+        // "model": null or "train": null deserialise to null despite the non-nullable types.
+        if (Model is null || Train is null) throw new ConfigException(source, [$"'{(Model is null ? "model" : "train")}' must be an object, not null"]);
         var p = Model.Problems().Select(s => "model." + s).Concat(Train.Problems().Select(s => "train." + s)).ToList();
         if (p.Count > 0) throw new ConfigException(source, p);
     }

@@ -7,7 +7,7 @@ namespace EMamba.Data;
 
 /// <summary>An image-folder archive (.tar.gz, .tgz, .tar or .zip) laid out as
 /// <c>[prefix/]split/class/name.(jpg|jpeg|png)</c>, decoded with a managed decoder to RGB planes.
-/// Samples are ordered by (class index, entry name), so loading is deterministic.</summary>
+/// Samples are ordered deterministically: classes interleaved, each class in entry-name order.</summary>
 public static class ImageArchive
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png"];
@@ -36,8 +36,11 @@ public static class ImageArchive
             ?? (names.Count == Cifar10.Classes.Length && names.All(Cifar10.Classes.Contains) ? Cifar10.Classes.ToList() : names.Order(StringComparer.Ordinal).ToList());
         var missing = names.Where(n => !order.Contains(n)).ToList();
         if (missing.Count > 0) throw new EMambaException($"{archivePath}: classes {string.Join(", ", missing)} are not in the class order");
-        entries.Sort((a, b) => order.IndexOf(a.Class) != order.IndexOf(b.Class)
-            ? order.IndexOf(a.Class).CompareTo(order.IndexOf(b.Class)) : string.CompareOrdinal(a.Name, b.Name));
+        // Interleave the classes (k-th image of every class, then the (k+1)-th, ...) so that the
+        // first N samples (--limit-train) are balanced, as in the canonical shuffled batches.
+        entries = entries.GroupBy(e => e.Class)
+            .SelectMany(g => g.OrderBy(e => e.Name, StringComparer.Ordinal).Select((e, k) => (Rank: k, Class: order.IndexOf(g.Key), Entry: e)))
+            .OrderBy(x => x.Rank).ThenBy(x => x.Class).Select(x => x.Entry).ToList();
 
         var decoded = new ImageResult[entries.Count];
         Parallel.For(0, entries.Count, i =>

@@ -55,7 +55,7 @@ public sealed class CifarTests
             }
         var ds = ImageArchive.Load(p, "test", Cifar10.Classes);
         Assert.Equal((4, 3, 3, 4), (ds.Count, ds.Channels, ds.Height, ds.Width));
-        Assert.Equal([0, 3, 3, 9], ds.Labels);                  // airplane, cat, cat, truck
+        Assert.Equal([0, 3, 9, 3], ds.Labels);                  // classes interleaved: airplane, cat, truck, then cat
         Assert.Equal(20, ds.Pixels[0]);                          // airplane R at (0,0)
         Assert.Equal(21, ds.Pixels[1]);                          // R at (1,0): shade + x
         Assert.Equal(21, ds.Pixels[12 + 4]);                     // G plane at (0,1): shade + y
@@ -74,7 +74,7 @@ public sealed class CifarTests
             }
         var ds = ImageArchive.Load(p, "train");
         Assert.Equal(["airplane", "cat", "truck"], ds.ClassNames);   // sorted names: not the CIFAR set
-        Assert.Equal([0, 1, 1, 2], ds.Labels);
+        Assert.Equal([0, 1, 2, 1], ds.Labels);
         string bad = Path.Combine(dir, "bad.tar.gz");
         File.WriteAllBytes(bad, File.ReadAllBytes(p)[..100]);
         Assert.ThrowsAny<EMambaException>(() => ImageArchive.Load(bad, "train"));

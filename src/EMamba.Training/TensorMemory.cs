@@ -29,13 +29,4 @@ internal static unsafe partial class TensorMemory
             Buffer.MemoryCopy((void*)THSTensor_data(c.Handle), dst, (long)a.Length * 4, (long)a.Length * 4);
         return a;
     }
-
-    public static Tensor Make(float[] a, params long[] shape)
-    {
-        var t = empty(shape, dtype: ScalarType.Float32);
-        if (a.Length == 0) return t;
-        fixed (float* src = a)
-            Buffer.MemoryCopy(src, (void*)THSTensor_data(t.Handle), (long)a.Length * 4, (long)a.Length * 4);
-        return t;
-    }
 }

@@ -14,7 +14,7 @@ public sealed class NpyTests
             .SelectMany(t => t.Item2.Select(d => (t.s, d)))
             .Sample(t =>
             {
-                string p = Path.Combine(dir, "x.npy");
+                string p = Path.Combine(dir, $"{Guid.NewGuid():N}.npy");   // CsCheck samples run in parallel
                 Npy.Write(p, t.s, t.d);
                 var a = Npy.Read(p);
                 Assert.Equal(t.s, a.Shape);

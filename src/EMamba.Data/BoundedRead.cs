@@ -7,9 +7,13 @@ namespace EMamba.Data;
 /// chunks and fails as soon as it ends early, and nothing larger than a cap is ever allocated.</summary>
 internal static class BoundedRead
 {
-    public const long MaxBytes = 2L << 30;
+    /// <summary>The largest byte array .NET can hold (just under 2 GiB); any larger claim is a bad header.</summary>
+    public static readonly long MaxBytes = Array.MaxLength;
 
-    /// <summary>Opens a file, transparently un-gzipping it when it starts with the gzip magic.</summary>
+    private const int Chunk = 16 << 20;
+
+    /// <summary>Opens a file, transparently un-gzipping it when it starts with the gzip magic 1f 8b
+    /// (the extension is not trusted). Offsets in errors are then offsets in the decompressed data.</summary>
     public static Stream Open(string path)
     {
         if (!File.Exists(path)) throw new EMambaException($"{path}: file not found");
@@ -26,16 +30,16 @@ internal static class BoundedRead
             throw new FileFormatException(path, offset, $"{what}: {count} bytes is outside the supported range (0..{MaxBytes})");
         if (s.CanSeek && s.Length - s.Position < count)
             throw new FileFormatException(path, offset, $"{what}: needs {count} bytes but the file has {s.Length - s.Position} left (truncated?)");
-        // Grow in steps so a lying header on a short gzip stream never allocates its full claim up front.
+        // Grow in chunks so a lying header on a short gzip stream never allocates its full claim up front.
         var chunks = new List<byte[]>();
         long got = 0;
         while (got < count)
         {
-            var chunk = new byte[(int)Math.Min(count - got, 16 << 20)];
+            var chunk = new byte[(int)Math.Min(count - got, Chunk)];
             int n = 0;
             while (n < chunk.Length)
             {
-                int r = s.Read(chunk, n, chunk.Length - n);
+                int r = Read(s, chunk.AsSpan(n), path, offset + got + n);
                 if (r == 0) throw new FileFormatException(path, offset + got + n, $"{what}: file ends after {got + n} of {count} bytes (truncated?)");
                 n += r;
             }
@@ -45,7 +49,22 @@ internal static class BoundedRead
         if (chunks.Count == 1) return chunks[0];
         var all = new byte[count];
         long o = 0;
-        foreach (var c in chunks) { Buffer.BlockCopy(c, 0, all, (int)o, c.Length); o += c.Length; }
+        foreach (var c in chunks) { c.CopyTo(all.AsSpan((int)o)); o += c.Length; }
         return all;
+    }
+
+    /// <summary>Fails when bytes follow the data a header described: such a file is not what it claims to be.</summary>
+    public static void ExpectEnd(Stream s, string path, long offset, string what)
+    {
+        Span<byte> one = stackalloc byte[1];
+        if (Read(s, one, path, offset) != 0)
+            throw new FileFormatException(path, offset, $"expected the end of the file after {what}, found more bytes");
+    }
+
+    // A corrupt gzip stream surfaces as InvalidDataException; report it like any other bad byte.
+    private static int Read(Stream s, Span<byte> into, string path, long offset)
+    {
+        try { return s.Read(into); }
+        catch (InvalidDataException e) { throw new FileFormatException(path, offset, $"corrupt gzip data ({e.Message})"); }
     }
 }

@@ -31,6 +31,7 @@ public static class FashionMnist
         var y = new int[lb.Data.Length];
         for (int i = 0; i < y.Length; i++)
         {
+            // Offset 8 + i: the byte of label i after the rank-1 header (decompressed offset for .gz).
             if (lb.Data[i] >= Classes.Length) throw new FileFormatException(labels, 8 + i, $"label {lb.Data[i]} is not a class (0..9)");
             y[i] = lb.Data[i];
         }
@@ -48,6 +49,7 @@ public static class FashionMnist
             string p = Path.Combine(dir, candidate);
             if (File.Exists(p)) return p;
         }
-        throw new EMambaException($"{dir}: neither {name}.gz nor {name} found (Fashion-MNIST IDX files)");
+        throw new EMambaException($"{dir}: neither {name}.gz nor {name} found (Fashion-MNIST IDX files; " +
+            "on Debian: apt-get install dataset-fashion-mnist puts them in " + DefaultDir + ")");
     }
 }

@@ -29,9 +29,12 @@ public static class Idx
             shape[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
             if (shape[i] < 0) throw new FileFormatException(path, 4 + 4 * i, $"IDX dimension {i} is negative ({shape[i]})");
             count *= shape[i];
-            if (count > BoundedRead.MaxBytes) throw new FileFormatException(path, 4 + 4 * i, $"IDX dimensions claim more than {BoundedRead.MaxBytes} elements");
+            if (count > BoundedRead.MaxBytes)
+                throw new FileFormatException(path, 4 + 4 * i, $"IDX dimensions claim more than {BoundedRead.MaxBytes} elements (the 2 GiB limit)");
         }
-        var data = BoundedRead.Exactly(s, count, path, 4 + 4 * ndim, "IDX data");
+        long dataStart = 4 + 4 * ndim;
+        var data = BoundedRead.Exactly(s, count, path, dataStart, "IDX data");
+        BoundedRead.ExpectEnd(s, path, dataStart + count, $"the {count} data bytes of shape ({string.Join(", ", shape)})");
         return new IdxArray(shape, data);
     }
 }

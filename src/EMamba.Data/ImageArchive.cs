@@ -1,13 +1,20 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using EMamba.Core;
 using StbImageSharp;
 
 namespace EMamba.Data;
 
 /// <summary>An image-folder archive (.tar.gz, .tgz, .tar or .zip) laid out as
-/// <c>[prefix/]split/class/name.(jpg|jpeg|png)</c>, decoded with a managed decoder to RGB planes.
-/// Samples are ordered deterministically: classes interleaved, each class in entry-name order.</summary>
+/// <c>[prefix/]split/class/name.(jpg|jpeg|png)</c>, decoded with a managed decoder into planes.
+/// <list type="bullet">
+/// <item>Channels: 3 (R, G, B planes), or 1 when every image of the split is stored as greyscale
+/// (an MNIST-style archive then matches a 1-channel model).</item>
+/// <item>Order: classes interleaved (the k-th image of every class in class order, then the
+/// (k+1)-th, ...), each class in ordinal entry-name order. It does not depend on the order of
+/// the archive or on decoding threads, and any prefix (<c>--limit-train N</c>) is class-balanced,
+/// as the canonical shuffled batches are.</item>
+/// <item>Class order: <paramref name="classOrder"/> if given, else the CIFAR-10 order when the
+/// names are the CIFAR-10 classes, else ordinal name order.</item>
+/// </list></summary>
 public static class ImageArchive
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png"];
@@ -15,87 +22,81 @@ public static class ImageArchive
     public static ImageDataset Load(string archivePath, string split, IReadOnlyList<string>? classOrder = null)
     {
         if (!File.Exists(archivePath)) throw new EMambaException($"{archivePath}: image archive not found");
-        var entries = new List<(string Class, string Name, byte[] Bytes)>();
-        try
-        {
-            foreach (var (name, read) in Entries(archivePath))
-            {
-                var parts = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length < 3 || parts[^3] != split || !Extensions.Contains(Path.GetExtension(parts[^1]).ToLowerInvariant())) continue;
-                entries.Add((parts[^2], name, read()));
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
-        {
-            throw new FileFormatException(archivePath, 0, $"archive is corrupt or truncated: {e.Message}");
-        }
+        var entries = ArchiveEntries.Read(archivePath, name => ClassOf(name, split) is not null)
+            .Select(e => (Class: ClassOf(e.Name, split)!, e.Name, e.Bytes)).ToList();
         if (entries.Count == 0)
-            throw new EMambaException($"{archivePath}: no images under '{split}/<class>/' in the archive");
+            throw new EMambaException($"{archivePath}: no .jpg/.jpeg/.png images under '{split}/<class>/' in the archive");
+
         var names = entries.Select(e => e.Class).Distinct().ToList();
         var order = classOrder?.ToList()
-            ?? (names.Count == Cifar10.Classes.Length && names.All(Cifar10.Classes.Contains) ? Cifar10.Classes.ToList() : names.Order(StringComparer.Ordinal).ToList());
-        var missing = names.Where(n => !order.Contains(n)).ToList();
-        if (missing.Count > 0) throw new EMambaException($"{archivePath}: classes {string.Join(", ", missing)} are not in the class order");
-        // Interleave the classes (k-th image of every class, then the (k+1)-th, ...) so that the
-        // first N samples (--limit-train) are balanced, as in the canonical shuffled batches.
-        entries = entries.GroupBy(e => e.Class)
-            .SelectMany(g => g.OrderBy(e => e.Name, StringComparer.Ordinal).Select((e, k) => (Rank: k, Class: order.IndexOf(g.Key), Entry: e)))
-            .OrderBy(x => x.Rank).ThenBy(x => x.Class).Select(x => x.Entry).ToList();
+            ?? (names.Count == Cifar10.Classes.Length && names.All(Cifar10.Classes.Contains) ? [.. Cifar10.Classes] : names.Order(StringComparer.Ordinal).ToList());
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < order.Count; c++) index.TryAdd(order[c], c);
+        var missing = names.Where(n => !index.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+            throw new EMambaException($"{archivePath}: classes {string.Join(", ", missing)} are not in the class order ({string.Join(", ", order)})");
 
-        var decoded = new ImageResult[entries.Count];
-        Parallel.For(0, entries.Count, i =>
-        {
-            try { decoded[i] = ImageResult.FromMemory(entries[i].Bytes, ColorComponents.RedGreenBlue); }
-            catch (Exception e) { throw new EMambaException($"{archivePath}: entry {entries[i].Name}: cannot decode image ({e.Message})"); }
-        });
-        int w = decoded[0].Width, h = decoded[0].Height, plane = w * h;
-        var px = new byte[entries.Count * 3 * plane];
-        for (int i = 0; i < entries.Count; i++)
-        {
-            var img = decoded[i];
-            if (img.Width != w || img.Height != h)
-                throw new EMambaException($"{archivePath}: entry {entries[i].Name} is {img.Width}x{img.Height}, the others {w}x{h}");
-            for (int k = 0; k < plane; k++)
-                for (int c = 0; c < 3; c++)
-                    px[(i * 3 + c) * plane + k] = img.Data[k * 3 + c];
-        }
+        var samples = entries.GroupBy(e => e.Class)
+            .SelectMany(g => g.OrderBy(e => e.Name, StringComparer.Ordinal).Select((e, k) => (Rank: k, Label: index[g.Key], e.Name, e.Bytes)))
+            .OrderBy(x => x.Rank).ThenBy(x => x.Label).ToList();
+        var (px, h, w, grey) = Decode(archivePath, samples.Select(s => (s.Name, s.Bytes)).ToList());
         return new ImageDataset
         {
-            Count = entries.Count, Channels = 3, Height = h, Width = w, Pixels = px,
-            Labels = entries.Select(e => order.IndexOf(e.Class)).ToArray(), ClassNames = order, Source = archivePath,
+            Count = samples.Count, Channels = grey ? 1 : 3, Height = h, Width = w, Pixels = grey ? FirstPlane(px, samples.Count, h * w) : px,
+            Labels = [.. samples.Select(s => s.Label)], ClassNames = order, Source = archivePath,
         };
     }
 
-    // Regular file entries as (name, reader); each reader must be called before moving on.
-    private static IEnumerable<(string Name, Func<byte[]> Read)> Entries(string path)
+    // "a/b/train/cat/0001.jpg" -> "cat" when split is "train"; null for anything else.
+    private static string? ClassOf(string entryName, string split)
     {
-        string lower = path.ToLowerInvariant();
-        if (lower.EndsWith(".zip"))
-        {
-            using var zip = ZipFile.OpenRead(path);
-            foreach (var e in zip.Entries)
-            {
-                if (e.FullName.EndsWith('/')) continue;
-                yield return (e.FullName, () => ReadEntry(e.Open(), e.Length, path, e.FullName));
-            }
-            yield break;
-        }
-        using var fs = File.OpenRead(path);
-        using Stream s = lower.EndsWith(".tar") ? fs : new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(s);
-        while (tar.GetNextEntry() is { } entry)
-        {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
-            var e = entry;
-            yield return (e.Name, () => ReadEntry(e.DataStream!, e.Length, path, e.Name));
-        }
+        var parts = entryName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 3 && parts[^3] == split && Extensions.Contains(Path.GetExtension(parts[^1]).ToLowerInvariant()) ? parts[^2] : null;
     }
 
-    private static byte[] ReadEntry(Stream s, long length, string path, string name)
+    // Decodes in parallel straight into RGB planes (sample i at i * 3 * h * w). Failures are kept per
+    // sample and the first by sample index is reported, so the error does not depend on thread timing.
+    private static (byte[] Px, int H, int W, bool Grey) Decode(string path, List<(string Name, byte[] Bytes)> images)
     {
-        if (length > 64 << 20) throw new FileFormatException(path, 0, $"entry {name} claims {length} bytes; images over 64 MB are not expected");
-        using var ms = new MemoryStream((int)length);
-        s.CopyTo(ms);
-        return ms.ToArray();
+        var first = DecodeOne(path, images[0].Name, images[0].Bytes, out string? error) ?? throw new EMambaException(error!);
+        int w = first.Width, h = first.Height, plane = w * h;
+        if ((long)images.Count * 3 * plane > BoundedRead.MaxBytes)
+            throw new EMambaException($"{path}: {images.Count} images of {w}x{h} exceed {BoundedRead.MaxBytes} bytes in all");
+        var px = new byte[images.Count * 3 * plane];
+        var errors = new string?[images.Count];
+        var grey = new bool[images.Count];
+        Parallel.For(0, images.Count, i =>
+        {
+            var img = i == 0 ? first : DecodeOne(path, images[i].Name, images[i].Bytes, out errors[i]);
+            if (img is null) return;
+            if (img.Width != w || img.Height != h)
+            {
+                errors[i] = $"{path}: entry {images[i].Name} is {img.Width}x{img.Height}, but {images[0].Name} is {w}x{h}; all images must have one size";
+                return;
+            }
+            grey[i] = img.SourceComp is ColorComponents.Grey or ColorComponents.GreyAlpha;
+            var dst = px.AsSpan(i * 3 * plane, 3 * plane);
+            for (int k = 0; k < plane; k++)
+                for (int c = 0; c < 3; c++)
+                    dst[c * plane + k] = img.Data[k * 3 + c];
+        });
+        foreach (var e in errors) if (e is not null) throw new EMambaException(e);
+        return (px, h, w, grey.All(g => g));
+    }
+
+    private static ImageResult? DecodeOne(string path, string name, byte[] bytes, out string? error)
+    {
+        error = null;
+        // StbImageSharp signals a bad image with a plain Exception; anything it throws means "cannot decode".
+        try { return ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue); }
+        catch (Exception e) { error = $"{path}: entry {name}: cannot decode image ({e.Message})"; return null; }
+    }
+
+    // Greyscale decoded as RGB has R = G = B: keep the R plane of each sample.
+    private static byte[] FirstPlane(byte[] rgb, int count, int plane)
+    {
+        var g = new byte[count * plane];
+        for (int i = 0; i < count; i++) rgb.AsSpan(i * 3 * plane, plane).CopyTo(g.AsSpan(i * plane));
+        return g;
     }
 }

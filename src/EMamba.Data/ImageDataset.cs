@@ -15,11 +15,14 @@ public sealed class ImageDataset
 
     public int SampleSize => Channels * Height * Width;
 
-    /// <summary>The first n samples.</summary>
+    /// <summary>The first n samples (all of them when n exceeds <see cref="Count"/>).</summary>
     public ImageDataset Take(int n) => Subset(Enumerable.Range(0, Math.Min(n, Count)).ToArray());
 
+    /// <summary>The samples at <paramref name="indices"/>, in that order (repeats allowed).</summary>
     public ImageDataset Subset(int[] indices)
     {
+        foreach (int i in indices)
+            if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"index {i} is outside 0..{Count - 1}");
         int s = SampleSize;
         var px = new byte[indices.Length * s];
         var lb = new int[indices.Length];

@@ -1,19 +1,9 @@
 namespace EMamba.Data;
 
-/// <summary>Per-coordinate MAE and RMSE over a whole split (scaled, e.g. metres to cm), and their means.</summary>
-public sealed record RegressionMetrics(double[] Mae, double[] Rmse)
-{
-    public double MeanMae => Mae.Average();
-    public double MeanRmse => Rmse.Average();
-
-    /// <summary>MARS layout [x0..x18 | y0..y18 | z0..z18]: mean MAE and RMSE of each axis.</summary>
-    public (double Mae, double Rmse)[] PerAxis(int joints = 19) =>
-        Enumerable.Range(0, Mae.Length / joints)
-            .Select(a => (Mae.Skip(a * joints).Take(joints).Average(), Rmse.Skip(a * joints).Take(joints).Average())).ToArray();
-}
-
+/// <summary>Task metrics, accumulated in double so a whole split sums without float drift.</summary>
 public static class Metrics
 {
+    /// <summary>Percentage of predictions equal to their label (NaN for no samples).</summary>
     public static double Accuracy(ReadOnlySpan<int> pred, ReadOnlySpan<int> label)
     {
         if (pred.Length != label.Length) throw new ArgumentException($"{pred.Length} predictions for {label.Length} labels");
@@ -23,10 +13,12 @@ public static class Metrics
         return 100.0 * ok / pred.Length;
     }
 
+    /// <summary>MAE and RMSE of each of <paramref name="dims"/> coordinates over all rows (row-major
+    /// [rows, dims]), errors multiplied by <paramref name="scale"/> (default metres to cm).</summary>
     public static RegressionMetrics Regression(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int dims, double scale = 100.0)
     {
-        if (pred.Length != target.Length || dims < 1 || pred.Length % dims != 0)
-            throw new ArgumentException($"{pred.Length} predictions and {target.Length} targets do not form rows of {dims}");
+        if (dims < 1 || pred.Length != target.Length || pred.Length % dims != 0 || pred.Length == 0)
+            throw new ArgumentException($"{pred.Length} predictions and {target.Length} targets do not form one or more rows of {dims}");
         int n = pred.Length / dims;
         var abs = new double[dims];
         var sq = new double[dims];
@@ -37,8 +29,13 @@ public static class Metrics
                 abs[d] += Math.Abs(e);
                 sq[d] += e * e;
             }
-        return new RegressionMetrics(abs.Select(a => a / n).ToArray(), sq.Select(s => Math.Sqrt(s / n)).ToArray());
+        return new RegressionMetrics(Array.ConvertAll(abs, a => a / n), Array.ConvertAll(sq, s => Math.Sqrt(s / n)));
     }
 
-    public static double Perplexity(double totalNll, long tokens) => Math.Exp(totalNll / tokens);
+    /// <summary>exp(mean negative log-likelihood per token), the NLL in nats.</summary>
+    public static double Perplexity(double totalNll, long tokens)
+    {
+        if (tokens < 1) throw new ArgumentOutOfRangeException(nameof(tokens), $"{tokens} tokens: perplexity needs at least one");
+        return Math.Exp(totalNll / tokens);
+    }
 }

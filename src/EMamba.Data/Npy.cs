@@ -1,25 +1,25 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using EMamba.Core;
 
 namespace EMamba.Data;
 
-/// <summary>A NumPy array read into C order as doubles, with its original dtype and layout.</summary>
+/// <summary>A NumPy array read into C order (last index fastest) as doubles, with its original
+/// dtype string and layout.</summary>
 public sealed record NpyArray(int[] Shape, double[] Data, string Descr, bool WasFortran)
 {
     public float[] ToFloat32() => Array.ConvertAll(Data, v => (float)v);
 }
 
-/// <summary>NumPy .npy files, versions 1 to 3: little-endian numeric dtypes, C or Fortran order
-/// (Fortran data is transposed to C order on read). The header is parsed strictly.</summary>
-public static partial class Npy
+/// <summary>NumPy .npy files, versions 1.0 to 3.0: little-endian numeric dtypes, C or Fortran order
+/// (Fortran data is re-laid into C order on read). Layout: magic \x93NUMPY, major, minor, header
+/// length (uint16 in v1, uint32 in v2/v3), the header dict (see <see cref="NpyHeader"/>), raw data.</summary>
+public static class Npy
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    [GeneratedRegex(@"^\{\s*'descr':\s*'([^']*)',\s*'fortran_order':\s*(True|False),\s*'shape':\s*\(([^)]*)\),?\s*\}\s*$")]
-    private static partial Regex HeaderRegex();
+    // Real headers are a few hundred bytes; a larger claim is a corrupt length field.
+    private const int MaxHeader = 1 << 20;
 
     public static NpyArray Read(string path)
     {
@@ -38,31 +38,28 @@ public static partial class Npy
             headerStart = 12;
         }
         else throw new FileFormatException(path, 6, $"NPY version {major}.{pre[7]} is not supported (1.0 to 3.0)");
-        if (headerLen > 1 << 20) throw new FileFormatException(path, 8, $"NPY header length {headerLen} is implausibly large");
+        if (headerLen > MaxHeader) throw new FileFormatException(path, 8, $"NPY header length {headerLen} is over the {MaxHeader}-byte limit (corrupt length?)");
         var headerBytes = BoundedRead.Exactly(s, headerLen, path, headerStart, "NPY header");
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes).TrimEnd('\n', ' ', '\0');
-        var m = HeaderRegex().Match(header);
-        if (!m.Success) throw new FileFormatException(path, headerStart, $"NPY header is not a dict of descr, fortran_order, shape: {header}");
-        string descr = m.Groups[1].Value;
-        bool fortran = m.Groups[2].Value == "True";
-        var dims = m.Groups[3].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var shape = new int[dims.Length];
+        // v3 allows UTF-8 in the header (field names); v1 and v2 are Latin-1.
+        string text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
+        var header = NpyHeader.Parse(text, path, headerStart);
+
+        int size = ElementSize(header.Descr, path, headerStart);
         long count = 1;
-        for (int i = 0; i < dims.Length; i++)
+        foreach (int d in header.Shape)
         {
-            if (!int.TryParse(dims[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                throw new FileFormatException(path, headerStart, $"NPY shape entry '{dims[i]}' is not a non-negative integer");
-            count = checked(count * shape[i]);
+            count *= d;   // d < 2^31 and count <= cap before this step, so no overflow
+            if (count * size > BoundedRead.MaxBytes)
+                throw new FileFormatException(path, headerStart, $"NPY shape ({string.Join(", ", header.Shape)}) claims more than {BoundedRead.MaxBytes} bytes");
         }
-        int size = ElementSize(descr, path, headerStart);
         long dataStart = headerStart + headerLen;
-        if (count * size > BoundedRead.MaxBytes) throw new FileFormatException(path, headerStart, $"NPY shape claims {count * size} bytes, over the {BoundedRead.MaxBytes}-byte limit");
         if (s.Length - dataStart != count * size)
-            throw new FileFormatException(path, dataStart, $"NPY data should be {count * size} bytes for shape ({string.Join(", ", shape)}) of {descr}, file has {s.Length - dataStart}");
+            throw new FileFormatException(path, dataStart,
+                $"NPY data should be {count * size} bytes for shape ({string.Join(", ", header.Shape)}) of {header.Descr}, file has {s.Length - dataStart}");
         var raw = BoundedRead.Exactly(s, count * size, path, dataStart, "NPY data");
-        var data = Decode(raw, descr, (int)count);
-        if (fortran && shape.Length > 1) data = FortranToC(data, shape);
-        return new NpyArray(shape, data, descr, fortran);
+        var data = Decode(raw, header.Descr, (int)count);
+        if (header.FortranOrder && header.Shape.Length > 1) data = FortranToC(data, header.Shape);
+        return new NpyArray(header.Shape, data, header.Descr, header.FortranOrder);
     }
 
     private static int ElementSize(string descr, string path, long offset) => descr switch
@@ -71,32 +68,31 @@ public static partial class Npy
         "<f4" or "<i4" or "<u4" => 4,
         "<i2" or "<u2" => 2,
         "|i1" or "|u1" or "|b1" => 1,
-        _ when descr.StartsWith('>') => throw new FileFormatException(path, offset, $"big-endian dtype '{descr}' is not supported"),
-        _ => throw new FileFormatException(path, offset, $"dtype '{descr}' is not supported"),
+        _ when descr.StartsWith('>') => throw new FileFormatException(path, offset, $"big-endian dtype '{descr}' is not supported (save with '<' byte order)"),
+        _ => throw new FileFormatException(path, offset, $"dtype '{descr}' is not supported (<f8 <f4 <i8 <i4 <i2 |i1 |u1 <u2 <u4 <u8 |b1)"),
     };
 
     private static double[] Decode(byte[] raw, string descr, int count)
     {
         var d = new double[count];
         var r = raw.AsSpan();
-        for (int i = 0; i < count; i++)
-            d[i] = descr switch
-            {
-                "<f8" => BinaryPrimitives.ReadDoubleLittleEndian(r[(8 * i)..]),
-                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(r[(4 * i)..]),
-                "<i8" => BinaryPrimitives.ReadInt64LittleEndian(r[(8 * i)..]),
-                "<u8" => BinaryPrimitives.ReadUInt64LittleEndian(r[(8 * i)..]),
-                "<i4" => BinaryPrimitives.ReadInt32LittleEndian(r[(4 * i)..]),
-                "<u4" => BinaryPrimitives.ReadUInt32LittleEndian(r[(4 * i)..]),
-                "<i2" => BinaryPrimitives.ReadInt16LittleEndian(r[(2 * i)..]),
-                "<u2" => BinaryPrimitives.ReadUInt16LittleEndian(r[(2 * i)..]),
-                "|i1" => (sbyte)r[i],
-                _ => r[i],   // |u1, |b1
-            };
+        switch (descr)
+        {
+            case "<f8": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadDoubleLittleEndian(r[(8 * i)..]); break;
+            case "<f4": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadSingleLittleEndian(r[(4 * i)..]); break;
+            case "<i8": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadInt64LittleEndian(r[(8 * i)..]); break;
+            case "<u8": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadUInt64LittleEndian(r[(8 * i)..]); break;
+            case "<i4": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadInt32LittleEndian(r[(4 * i)..]); break;
+            case "<u4": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadUInt32LittleEndian(r[(4 * i)..]); break;
+            case "<i2": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadInt16LittleEndian(r[(2 * i)..]); break;
+            case "<u2": for (int i = 0; i < count; i++) d[i] = BinaryPrimitives.ReadUInt16LittleEndian(r[(2 * i)..]); break;
+            case "|i1": for (int i = 0; i < count; i++) d[i] = (sbyte)r[i]; break;
+            default: for (int i = 0; i < count; i++) d[i] = r[i]; break;   // |u1, |b1 (stored as 0/1)
+        }
         return d;
     }
 
-    // Fortran order: the first index varies fastest. Re-lay into C order (last index fastest).
+    // Fortran order: the first index varies fastest. Walk the C-order index and look up its Fortran offset.
     private static double[] FortranToC(double[] f, int[] shape)
     {
         var c = new double[f.Length];
@@ -116,28 +112,31 @@ public static partial class Npy
     }
 
     /// <summary>Writes a C-order float64 array (version 1.0), atomically.</summary>
-    public static void Write(string path, int[] shape, double[] data) => Write(path, shape, "<f8", data.Length,
-        (buf) => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(buf.AsSpan(8 * i), data[i]); }, 8);
+    public static void Write(string path, int[] shape, double[] data) =>
+        Write(path, shape, "<f8", 8, data.Length, body => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(body.AsSpan(8 * i), data[i]); });
 
     /// <summary>Writes a C-order float32 array (version 1.0), atomically.</summary>
-    public static void Write(string path, int[] shape, float[] data) => Write(path, shape, "<f4", data.Length,
-        (buf) => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(4 * i), data[i]); }, 4);
+    public static void Write(string path, int[] shape, float[] data) =>
+        Write(path, shape, "<f4", 4, data.Length, body => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(4 * i), data[i]); });
 
-    private static void Write(string path, int[] shape, string descr, int count, Action<byte[]> fill, int size)
+    private static void Write(string path, int[] shape, string descr, int size, int count, Action<byte[]> fill)
     {
-        if (shape.Aggregate(1L, (a, b) => a * b) != count) throw new ArgumentException($"shape ({string.Join(",", shape)}) does not hold {count} elements");
+        if (shape.Any(d => d < 0) || shape.Aggregate(1L, (a, b) => a * b) != count)
+            throw new ArgumentException($"shape ({string.Join(", ", shape)}) does not hold {count} elements");
+        if ((long)count * size > BoundedRead.MaxBytes) throw new ArgumentException($"{count} elements of {size} bytes exceed one array");
+        // Python tuple syntax: (n,) for rank 1, () for a scalar.
         string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
+        // NumPy pads the header with spaces so the data starts on a 64-byte boundary.
         int total = 10 + dict.Length + 1;
-        dict += new string(' ', (64 - total % 64) % 64) + "\n";
-        var header = Encoding.Latin1.GetBytes(dict);
+        var header = Encoding.Latin1.GetBytes(dict + new string(' ', (64 - total % 64) % 64) + "\n");
         var body = new byte[count * size];
         fill(body);
         AtomicFile.Write(path, s =>
         {
             s.Write(Magic);
             s.Write([1, 0]);
-            var len = new byte[2];
+            Span<byte> len = stackalloc byte[2];
             BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
             s.Write(len);
             s.Write(header);

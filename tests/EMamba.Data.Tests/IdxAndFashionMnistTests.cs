@@ -1,3 +1,4 @@
+using CsCheck;
 using EMamba.Core;
 
 namespace EMamba.Data.Tests;
@@ -37,11 +38,53 @@ public sealed class IdxAndFashionMnistTests
     public void HostileDimsAreRejectedBeforeAllocating()
     {
         string p = Path.Combine(TestFiles.TempDir(), "h.idx");
-        File.WriteAllBytes(p, TestFiles.Gzip(TestFiles.Idx([], int.MaxValue, int.MaxValue)));
+        File.WriteAllBytes(p, TestFiles.Gzip(TestFiles.Idx([], 1 << 20, 1 << 20)));
         var e = Assert.Throws<FileFormatException>(() => Idx.Read(p));
         Assert.Contains("more than", e.Message);
-        File.WriteAllBytes(p, TestFiles.Idx([], 1 << 30, 1));
-        Assert.Throws<FileFormatException>(() => Idx.Read(p));
+        Assert.Equal(8, e.Offset);                                   // the second dimension tips it over
+
+        // Within the cap but far beyond the data: plain files are checked against their length,
+        // gzip streams are read in bounded chunks, so neither allocates the 2^30 claimed bytes.
+        foreach (bool gz in new[] { false, true })
+        {
+            var bytes = TestFiles.Idx([1, 2, 3], 1 << 30, 1);
+            File.WriteAllBytes(p, gz ? TestFiles.Gzip(bytes) : bytes);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Assert.Contains("truncated", Assert.Throws<FileFormatException>(() => Idx.Read(p)).Message);
+            Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64L << 20);
+        }
+    }
+
+    [Fact]
+    public void TrailingBytesAndCorruptGzipAreRejected()
+    {
+        string p = Path.Combine(TestFiles.TempDir(), "x.idx");
+        File.WriteAllBytes(p, TestFiles.Idx([1, 2, 3, 4], 3));
+        var e = Assert.Throws<FileFormatException>(() => Idx.Read(p));
+        Assert.Equal(4 + 4 + 3, e.Offset);
+        Assert.Contains("end of the file", e.Message);
+
+        var gz = TestFiles.Gzip(TestFiles.Idx(Enumerable.Range(0, 1000).Select(i => (byte)(i * 31)).ToArray(), 1000));
+        for (int i = 12; i < gz.Length - 8; i++) gz[i] ^= 0x5A;     // scramble the deflate body, keep the gzip header
+        File.WriteAllBytes(p, gz);
+        Assert.Contains(p, Assert.Throws<FileFormatException>(() => Idx.Read(p)).Message);
+    }
+
+    [Fact]
+    public void IdxRoundTripsRandomShapes()
+    {
+        string dir = TestFiles.TempDir();
+        Gen.Int[1, 4].SelectMany(r => Gen.Int[0, 6].Array[r]).SelectMany(shape =>
+                Gen.Byte.Array[shape.Aggregate(1, (a, b) => a * b)].Select(Gen.Bool, (data, gz) => (shape, data, gz)))
+            .Sample(t =>
+            {
+                string p = Path.Combine(dir, $"{Guid.NewGuid():N}.idx");
+                var bytes = TestFiles.Idx(t.data, t.shape);
+                File.WriteAllBytes(p, t.gz ? TestFiles.Gzip(bytes) : bytes);
+                var a = Idx.Read(p);
+                Assert.Equal(t.shape, a.Shape);
+                Assert.Equal(t.data, a.Data);
+            }, iter: 100);
     }
 
     [Fact]
@@ -83,10 +126,27 @@ public sealed class IdxAndFashionMnistTests
         string dir = TestFiles.TempDir();
         var e = Assert.Throws<EMambaException>(() => FashionMnist.Load(Path.Combine(dir, "none"), "train"));
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
+        e = Assert.Throws<EMambaException>(() => FashionMnist.Load(dir, "test"));   // folder exists, files do not
+        Assert.Contains("t10k-images-idx3-ubyte", e.Message);
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
         File.WriteAllBytes(Path.Combine(dir, "train-images-idx3-ubyte"), TestFiles.Idx(new byte[2 * 784], 2, 28, 28));
         File.WriteAllBytes(Path.Combine(dir, "train-labels-idx1-ubyte"), TestFiles.Idx([1, 2, 3], 3));
         Assert.Contains("2 images but", Assert.Throws<EMambaException>(() => FashionMnist.Load(dir, "train")).Message);
         File.WriteAllBytes(Path.Combine(dir, "train-labels-idx1-ubyte"), TestFiles.Idx([1, 12], 2));
         Assert.Contains("label 12", Assert.Throws<FileFormatException>(() => FashionMnist.Load(dir, "train")).Message);
+    }
+}
+
+public sealed class RealFashionMnistTests
+{
+    [FactWhenData(FashionMnist.DefaultDir)]
+    public void InstalledFashionMnistLoads()
+    {
+        var tr = FashionMnist.Load(FashionMnist.DefaultDir, "train");
+        var te = FashionMnist.Load(FashionMnist.DefaultDir, "test");
+        Assert.Equal((60_000, 1, 28, 28), (tr.Count, tr.Channels, tr.Height, tr.Width));
+        Assert.Equal(10_000, te.Count);
+        Assert.All(tr.Labels.CountBy(l => l), g => Assert.Equal(6_000, g.Value));
+        Assert.Equal(9, tr.Labels[0]);   // the first training image is an ankle boot
     }
 }

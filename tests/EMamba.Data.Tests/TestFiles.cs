@@ -1,13 +1,26 @@
 using System.Buffers.Binary;
+using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 
 namespace EMamba.Data.Tests;
 
-/// <summary>Writers for small files in the real formats (IDX, CIFAR binary, PNG, archives, NPY headers).</summary>
+/// <summary>Writers for small files in the real formats (IDX, PNG, tar/zip archives, NPY headers)
+/// and the location of the optional full data sets.</summary>
 public static class TestFiles
 {
     public static string TempDir() => Directory.CreateTempSubdirectory("emamba-data-").FullName;
+
+    /// <summary>A path under the shared data folder (found by walking up from the test binary), or null when absent.</summary>
+    public static string? SharedData(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string p = Path.Combine(d.FullName, "shared", "data", relative);
+            if (File.Exists(p)) return p;
+        }
+        return null;
+    }
 
     public static byte[] Idx(byte[] data, params int[] dims)
     {
@@ -24,14 +37,21 @@ public static class TestFiles
         return ms.ToArray();
     }
 
-    /// <summary>An 8-bit RGB PNG (filter 0 on every row, zlib-compressed).</summary>
-    public static byte[] Png(int w, int h, Func<int, int, (byte R, byte G, byte B)> pixel)
+    /// <summary>An 8-bit RGB PNG (colour type 2).</summary>
+    public static byte[] Png(int w, int h, Func<int, int, (byte R, byte G, byte B)> pixel) =>
+        Png(w, h, 2, (x, y) => { var (r, g, b) = pixel(x, y); return [r, g, b]; });
+
+    /// <summary>An 8-bit greyscale PNG (colour type 0).</summary>
+    public static byte[] PngGrey(int w, int h, Func<int, int, byte> pixel) => Png(w, h, 0, (x, y) => [pixel(x, y)]);
+
+    // Filter 0 on every row, zlib-compressed IDAT, CRC-32 per chunk: the minimum a decoder accepts.
+    private static byte[] Png(int w, int h, byte colourType, Func<int, int, byte[]> pixel)
     {
         var raw = new MemoryStream();
         for (int y = 0; y < h; y++)
         {
             raw.WriteByte(0);
-            for (int x = 0; x < w; x++) { var (r, g, b) = pixel(x, y); raw.WriteByte(r); raw.WriteByte(g); raw.WriteByte(b); }
+            for (int x = 0; x < w; x++) raw.Write(pixel(x, y));
         }
         var z = new MemoryStream();
         using (var zs = new ZLibStream(z, CompressionLevel.Fastest)) zs.Write(raw.ToArray());
@@ -40,7 +60,7 @@ public static class TestFiles
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, w);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), h);
-        ihdr[8] = 8; ihdr[9] = 2;
+        ihdr[8] = 8; ihdr[9] = colourType;
         Chunk(png, "IHDR", ihdr);
         Chunk(png, "IDAT", z.ToArray());
         Chunk(png, "IEND", []);
@@ -70,13 +90,37 @@ public static class TestFiles
         return ~c;
     }
 
-    /// <summary>A .npy v1.0 file with the given header dict and raw data bytes.</summary>
-    public static byte[] NpyRaw(string dict, byte[] data)
+    /// <summary>A tar archive of the entries, gzip-compressed unless <paramref name="gzip"/> is false.</summary>
+    public static void Tar(string path, IEnumerable<(string Name, byte[] Bytes)> entries, bool gzip = true)
     {
-        int total = 10 + dict.Length + 1;
-        string padded = dict + new string(' ', (64 - total % 64) % 64) + "\n";
-        var h = Encoding.Latin1.GetBytes(padded);
-        var pre = new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)(h.Length & 0xff), (byte)(h.Length >> 8) };
-        return [.. pre, .. h, .. data];
+        using var fs = File.Create(path);
+        using var gz = gzip ? new GZipStream(fs, CompressionLevel.Fastest) : null;
+        using var tar = new TarWriter(gz ?? (Stream)fs);
+        foreach (var (name, bytes) in entries)
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes) });
+    }
+
+    public static void Zip(string path, IEnumerable<(string Name, byte[] Bytes)> entries)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var (name, bytes) in entries)
+        {
+            using var s = zip.CreateEntry(name).Open();
+            s.Write(bytes);
+        }
+    }
+
+    /// <summary>A .npy file with the given header dict and raw data bytes (version 1.0 unless told).</summary>
+    public static byte[] NpyRaw(string dict, byte[] data, int major = 1)
+    {
+        int pre = major == 1 ? 10 : 12;
+        int total = pre + dict.Length + 1;
+        var h = Encoding.Latin1.GetBytes(dict + new string(' ', (64 - total % 64) % 64) + "\n");
+        var head = new byte[pre];
+        byte[] magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', (byte)major, 0];
+        magic.CopyTo(head, 0);
+        if (major == 1) BinaryPrimitives.WriteUInt16LittleEndian(head.AsSpan(8), (ushort)h.Length);
+        else BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(8), (uint)h.Length);
+        return [.. head, .. h, .. data];
     }
 }

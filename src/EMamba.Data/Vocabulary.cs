@@ -2,9 +2,10 @@ using EMamba.Core;
 
 namespace EMamba.Data;
 
-/// <summary>Word vocabulary of tokenized WikiText: words split on whitespace, one &lt;eos&gt; per line
-/// (as in PyTorch's word_language_model example), ids in order of first appearance in the
-/// training file; words not in it map to &lt;unk&gt;.</summary>
+/// <summary>Word vocabulary of tokenized WikiText, as in PyTorch's word_language_model example:
+/// words split on whitespace, every line (empty ones too) ends with one &lt;eos&gt;, ids in order of
+/// first appearance in the training file. &lt;unk&gt; is always present (WikiText has it in the text;
+/// otherwise it is added last) and stands for words the training file lacks.</summary>
 public sealed class Vocabulary
 {
     public const string Eos = "<eos>", Unk = "<unk>";
@@ -12,12 +13,17 @@ public sealed class Vocabulary
     private readonly List<string> words = [];
 
     public int Count => words.Count;
+
+    /// <summary>The id of a word; unknown words get the id of &lt;unk&gt;.</summary>
     public int this[string word] => ids.TryGetValue(word, out int id) ? id : ids[Unk];
+
     public string Word(int id) => words[id];
 
-    private void Add(string w)
+    private bool Add(string w)
     {
-        if (ids.TryAdd(w, words.Count)) words.Add(w);
+        if (!ids.TryAdd(w, words.Count)) return false;
+        words.Add(w);
+        return true;
     }
 
     public static Vocabulary Build(string trainPath)
@@ -28,27 +34,38 @@ public sealed class Vocabulary
             foreach (var w in Split(line)) v.Add(w);
             v.Add(Eos);
         }
+        v.Add(Eos);
         v.Add(Unk);
         return v;
     }
 
+    /// <summary>The token ids of a text file: its words, and one &lt;eos&gt; at the end of each line.</summary>
     public int[] Encode(string path)
     {
         var tokens = new List<int>();
+        int eos = ids[Eos];
         foreach (var line in Lines(path))
         {
             foreach (var w in Split(line)) tokens.Add(this[w]);
-            tokens.Add(ids[Eos]);
+            tokens.Add(eos);
         }
-        return tokens.ToArray();
+        return [.. tokens];
     }
 
+    /// <summary>One word per line, in id order.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, string.Join("\n", words) + "\n");
 
     public static Vocabulary Load(string path)
     {
         var v = new Vocabulary();
-        foreach (var w in Lines(path)) if (w.Length > 0) v.Add(w);
+        int lineNo = 0;
+        foreach (var w in Lines(path))
+        {
+            lineNo++;
+            // A blank or repeated line would shift every later id: the file is not one we wrote.
+            if (w.Length == 0 || Split(w).Length != 1 || !v.Add(w))
+                throw new EMambaException($"{path}: line {lineNo}: expected one new word per line, got '{w}'");
+        }
         if (!v.ids.ContainsKey(Unk) || !v.ids.ContainsKey(Eos)) throw new EMambaException($"{path}: vocabulary lacks {Unk} or {Eos}");
         return v;
     }
@@ -57,19 +74,4 @@ public sealed class Vocabulary
         File.Exists(path) ? File.ReadLines(path) : throw new EMambaException($"{path}: text file not found");
 
     private static string[] Split(string line) => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-}
-
-/// <summary>Token streams for truncated back-propagation through time.</summary>
-public static class TokenBatches
-{
-    /// <summary>(batch, len): stream b is the contiguous slice [b*len, (b+1)*len); the remainder is dropped.</summary>
-    public static int[,] Batchify(int[] tokens, int batch)
-    {
-        if (batch < 1) throw new ArgumentException("batch must be >= 1");
-        int len = tokens.Length / batch;
-        var r = new int[batch, len];
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < len; t++) r[b, t] = tokens[b * len + t];
-        return r;
-    }
 }

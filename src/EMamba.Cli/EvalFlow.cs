@@ -17,13 +17,15 @@ public static class EvalFlow
         var ck = Checkpoint.Load(modelPath);
         var model = new MambaModel(ck.Config.Model);
         ck.LoadInto(model);
-        var ds = split switch
+        if (split is not ("test" or "val" or "train"))
+            throw new EMambaException($"--split '{split}' must be test, val or train", ExitCodes.Usage);
+        var ds = TaskData.Load(ck.Config.Model, data, split == "test" ? "test" : "train");
+        if (split != "test")
         {
-            "test" => TaskData.Load(ck.Config.Model, data, "test"),
-            "train" or "val" => TaskData.TrainVal(TaskData.Load(ck.Config.Model, data, "train"),
-                ck.Config.Train.ValFraction, ck.Config.Train.Seed, null) is var (tr, va) && split == "val" ? va : tr,
-            _ => throw new EMambaException($"--split '{split}' must be test, val or train", ExitCodes.Usage),
-        };
+            // The same seeded hold-out the trainer made from the training split.
+            var (train, val) = TaskData.TrainVal(ds, ck.Config.Train.ValFraction, ck.Config.Train.Seed, null);
+            ds = split == "val" ? val : train;
+        }
         if (limit is int n && n < ds.Count) ds = ds.Take(n);
         var sw = Stopwatch.StartNew();
         var r = Evaluator.Classify(model, ds, ck.Normalizer, batchSize);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EMamba.Core;
 
 /// <summary>Optimisation settings of one run; command-line flags override them.</summary>
@@ -15,6 +17,16 @@ public sealed record TrainConfig
     /// <summary>Fraction of the training split held out for model selection when the data set has no validation split.</summary>
     public double ValFraction { get; init; } = 0.1;
 
+    /// <summary>Fine-tuning: start from this checkpoint's weights and input normalisation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? InitFrom { get; init; }
+    /// <summary>An approx.json whose tables become the model's piecewise-linear units (initial values).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Approx { get; init; }
+    /// <summary>Train only the knots and values of the piecewise-linear units; everything else frozen.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool OnlyApprox { get; init; }
+
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
@@ -26,6 +38,8 @@ public sealed record TrainConfig
         if (WarmupSteps < 0) p.Add($"warmup_steps {WarmupSteps} must be >= 0");
         if (!(GradClip >= 0)) p.Add($"grad_clip {GradClip} must be >= 0 (0 = off)");
         if (!(ValFraction >= 0 && ValFraction < 1)) p.Add($"val_fraction {ValFraction} must be in [0, 1)");
+        if (InitFrom is "") p.Add("init_from must be a checkpoint path or absent");
+        if (Approx is "") p.Add("approx must be a file path or absent");
         return p;
     }
 }

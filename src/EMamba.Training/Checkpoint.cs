@@ -53,13 +53,13 @@ public sealed class Checkpoint
         return new Checkpoint { Path = path, Config = cfg, Normalizer = norm, File = file };
     }
 
-    /// <summary>Copies every parameter of <paramref name="module"/> from the file; a missing tensor,
+    /// <summary>Copies every parameter (except those <paramref name="skip"/> names) of <paramref name="module"/> from the file; a missing tensor,
     /// a shape mismatch or a non-finite value is an error naming the file and the tensor.</summary>
-    public void LoadInto(nn.Module module)
+    public void LoadInto(nn.Module module, Func<string, bool>? skip = null)
     {
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters())
-            p.copy_(Tensor(name, p.shape));
+            if (skip is null || !skip(name)) p.copy_(Tensor(name, p.shape));
     }
 
     public Tensor Tensor(string name, long[] expectedShape)

@@ -16,7 +16,7 @@ public static class TrainBench
     public static Result Run(ModelConfig cfg, int batchSize, int steps, int warmup, bool naiveScan, int seed = 1)
     {
         manual_seed(seed);
-        var model = new MambaModel(cfg, naiveScan);
+        var model = new MambaModel(cfg, naiveScan: naiveScan);
         var opt = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)), (_, p) => p.dim() >= 2, 0.05);
         model.train();
         using var x = randn(batchSize, cfg.InChannels, cfg.Height, cfg.Width);   // (B, C, H, W)

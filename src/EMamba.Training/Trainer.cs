@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EMamba.Core;
+using EMamba.Core.Approx;
 using EMamba.Data;
 using EMamba.Training.Data;
 using EMamba.Training.Modules;
@@ -36,29 +37,54 @@ public sealed class Trainer
             throw new EMambaException($"{outDir}: already holds a run; pass --resume to continue it or choose another --out", ExitCodes.Usage);
 
         manual_seed(t.Seed);
-        var model = new MambaModel(cfg.Model);
-        var opt = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)),
+        // Where the weights come from: the run's own last checkpoint (resume), a checkpoint to
+        // fine-tune (init_from), or a fresh initialisation. PWL tables come from the same source,
+        // with an approx.json overriding them when fine-tuning starts.
+        var last = resume && File.Exists(lastPath) ? Checkpoint.Load(lastPath) : null;
+        var init = last == null && t.InitFrom != null ? Checkpoint.Load(t.InitFrom) : null;
+        var approx = last == null && t.Approx != null ? ApproxFile.Load(t.Approx) : null;
+        var source = last ?? init;
+        IReadOnlyDictionary<PwlFunction, PwlTable>? tables = approx?.Tables;
+        HashSet<PwlFunction> fromFile = [];
+        if (source != null)
+        {
+            (var planned, var planTables, fromFile) = ModelLoader.Plan(source, approx);
+            if (planned != cfg.Model)
+                throw new EMambaException(last != null
+                    ? $"{lastPath}: was trained with a different model config; cannot resume it with this one"
+                    : $"{init!.Path}: its architecture (with the approximations applied) differs from the config being trained", ExitCodes.BadConfig);
+            tables = planTables;
+        }
+        var model = new MambaModel(cfg.Model, tables);
+        if (t.OnlyApprox)
+        {
+            if (!model.Ops.Units.Any()) throw new EMambaException("train.only_approx is set but the model has no piecewise-linear units (silu/exp 'pwl')", ExitCodes.BadConfig);
+            foreach (var (name, p) in model.named_parameters()) p.requires_grad = name.StartsWith(ModelLoader.Prefix);
+        }
+        var opt = new AdamW(model.named_parameters().Where(np => np.parameter.requires_grad).Select(np => (np.name, np.parameter)),
             (name, p) => p.dim() >= 2 && !name.EndsWith("A_log") && !name.EndsWith(".pos"), t.WeightDecay);
         int batches = (train.Count + t.BatchSize - 1) / t.BatchSize;
         var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)batches * t.Epochs, t.MinLrRatio);
 
         Normalizer norm;
         TrainLog log;
-        if (resume && File.Exists(lastPath))
+        if (last != null)
         {
-            var ck = Checkpoint.Load(lastPath);
-            if (ck.Config.Model != cfg.Model)
-                throw new EMambaException($"{lastPath}: was trained with a different model config; cannot resume it with this one", ExitCodes.BadConfig);
-            ck.LoadInto(model);
-            opt.LoadState(name => ck.File.Contains(name) ? ck.Tensor(name, ck.File[name].Shape) : null,
-                long.Parse(ck.Metadata["opt_step"]));
-            norm = ck.Normalizer;
-            log = TrainLog.FromJson(ck.Metadata["log"], lastPath) with { Config = cfg };
+            last.LoadInto(model);
+            opt.LoadState(name => last.File.Contains(name) ? last.Tensor(name, last.File[name].Shape) : null,
+                long.Parse(last.Metadata["opt_step"]));
+            norm = last.Normalizer;
+            log = TrainLog.FromJson(last.Metadata["log"], lastPath) with { Config = cfg };
             obs.Message($"resuming {lastPath} after epoch {log.Epochs.Count}");
         }
         else
         {
-            norm = Normalizer.FromTraining(train);
+            if (init != null)
+            {
+                init.LoadInto(model, name => fromFile.Any(f => name == ModelLoader.KnotsName(f) || name == ModelLoader.ValuesName(f)));
+                obs.Message($"fine-tuning from {init.Path}" + (fromFile.Count > 0 ? $" with {string.Join(", ", fromFile.Select(f => f.Name()))} from {t.Approx}" : ""));
+            }
+            norm = init?.Normalizer ?? Normalizer.FromTraining(train);
             log = new TrainLog
             {
                 Config = cfg, MetricName = "accuracy", HigherIsBetter = true,
@@ -93,6 +119,7 @@ public sealed class Trainer
                 if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
                 lr = schedule.At(opt.Step);
                 opt.StepWith(lr);
+                foreach (var u in model.Ops.Units) u.KeepSorted();
                 double l = loss.item<float>();
                 if (!double.IsFinite(l))
                     throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {b + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);

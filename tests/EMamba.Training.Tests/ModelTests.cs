@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Approx;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 
@@ -35,9 +36,30 @@ public sealed class ModelTests
     }
 
     [Fact]
-    public void PiecewiseLinearVariantsAreRefusedClearlyUntilAvailable()
+    public void FinePiecewiseLinearTablesReproduceTheExactModel()
     {
-        var e = Assert.Throws<EMambaException>(() => new MambaModel(Presets.All["fmnist-small"].Model with { Silu = "pwl" }));
-        Assert.Equal(ExitCodes.BadConfig, e.ExitCode);
+        // With 4096 segments over a range wider than the activations, PWL SiLU and exp agree with the
+        // exact functions to ~1e-5, so the model output must too; the paper's 17/11-segment tables must
+        // differ (the swap is really applied), and the PWL units appear once in the parameters.
+        var cfg = Presets.All["fmnist-small"].Model;
+        manual_seed(5);
+        var exact = new MambaModel(cfg);
+        var fine = new Dictionary<PwlFunction, PwlTable>
+        {
+            [PwlFunction.Silu] = PwlTable.Uniform(PwlFunction.Silu, 4096, -30, 30),
+            [PwlFunction.Exp] = PwlTable.Uniform(PwlFunction.Exp, 4096, -40, 1),
+        };
+        var pwlCfg = cfg with { Silu = "pwl", Exp = "pwl" };
+        var approx = new MambaModel(pwlCfg, fine);
+        var coarse = new MambaModel(pwlCfg);
+        foreach (var m in new[] { approx, coarse })
+            using (no_grad())
+                foreach (var (name, p) in exact.named_parameters()) m.get_parameter(name)!.copy_(p);
+        Assert.Equal(exact.ParameterCount() + 2 * 4097 * 2, approx.ParameterCount());
+        Assert.Single(approx.named_parameters(), p => p.name == "pwl_silu.knots");
+        var x = randn(4, 1, 28, 28);
+        var y = exact.forward(x);
+        Assert.True((approx.forward(x) - y).abs().max().item<float>() < 1e-3);
+        Assert.True((coarse.forward(x) - y).abs().max().item<float>() > 1e-3);
     }
 }

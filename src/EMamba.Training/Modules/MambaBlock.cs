@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Approx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,13 +21,16 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
     private readonly Linear out_proj;
     private readonly int dInner, dState, dtRank;
     private readonly bool convSilu, reluDelta, naiveScan;
+    private readonly BlockOps ops;
 
+    /// <param name="ops">the model's shared PWL units (used where the config says "pwl") and probe.</param>
     /// <param name="naiveScan">use the time-step loop of TorchSharp ops instead of the fused kernel (benchmarks only).</param>
-    public MambaBlock(ModelConfig c, bool naiveScan = false) : base(nameof(MambaBlock))
+    public MambaBlock(ModelConfig c, BlockOps ops, bool naiveScan = false) : base(nameof(MambaBlock))
     {
         this.naiveScan = naiveScan;
-        if (c.Silu == "pwl" || c.Exp == "pwl")
-            throw new EMambaException("piecewise-linear SiLU/exp are not available yet in this build; use \"exact\"", ExitCodes.BadConfig);
+        this.ops = ops;
+        if ((c.Silu == "pwl") != (ops.Silu != null) || (c.Exp == "pwl") != (ops.Exp != null))
+            throw new ArgumentException("the PWL units passed do not match the config's silu/exp settings");
         dInner = c.DInner; dState = c.DState; dtRank = c.DtRankValue;
         convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
         norm = Norms.Create(c.Norm, c.DModel);
@@ -54,6 +58,12 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         dt_proj.bias!.copy_(bias);
     }
 
+    private Tensor Silu(Tensor v)
+    {
+        ops.Probe?.Observe(PwlFunction.Silu, v);
+        return ops.Silu?.forward(v) ?? F.silu(v);
+    }
+
     // x: (B, L, D) -> (B, L, D)
     public override Tensor forward(Tensor x) => Forward(x, null, out _);
 
@@ -68,7 +78,7 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         var u = parts[0];                                                 // (B, L, Din)
         var z = parts[1];                                                 // (B, L, Din)
         u = conv1d.forward(u.transpose(1, 2)).narrow(2, 0, L).transpose(1, 2); // causal: keep first L
-        if (convSilu) u = F.silu(u);
+        if (convSilu) u = Silu(u);
         u = u.contiguous();
         var xdbl = x_proj.forward(u);                                     // (B, L, R + 2N)
         var dt = xdbl.narrow(-1, 0, dtRank);
@@ -77,10 +87,19 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         var dtp = dt_proj.forward(dt);                                    // (B, L, Din)
         var delta = (reluDelta ? F.relu(dtp) : F.softplus(dtp)).contiguous();
         var A = -A_log.exp();                                             // (Din, N)
-        var y = naiveScan                                                  // (B, L, Din)
-            ? SelectiveScan.Naive(u, delta, A, Bm, Cm, D, h0, out var h)
-            : SelectiveScan.Apply(u, delta, A, Bm, Cm, D, h0, out h);
-        var outp = out_proj.forward(y * F.silu(z)) + x;
+        Tensor y, h;                                                      // (B, L, Din), (B, Din, N)
+        if (ops.Exp != null || ops.Probe != null)
+        {
+            var dA = delta.unsqueeze(-1) * A;                             // (B, L, Din, N)
+            ops.Probe?.Observe(PwlFunction.Exp, dA);
+            var abar = ops.Exp?.forward(dA) ?? dA.exp();                  // PWL exp: gradients reach its knots
+            y = naiveScan ? SelectiveScan.NaiveWithDecay(u, delta, abar, Bm, Cm, D, h0, out h)
+                          : SelectiveScan.ApplyWithDecay(u, delta, abar, Bm, Cm, D, h0, out h);
+        }
+        else
+            y = naiveScan ? SelectiveScan.Naive(u, delta, A, Bm, Cm, D, h0, out h)
+                          : SelectiveScan.Apply(u, delta, A, Bm, Cm, D, h0, out h);
+        var outp = out_proj.forward(y * Silu(z)) + x;
         hLast = h.MoveToOuterDisposeScope();
         return outp.MoveToOuterDisposeScope();
     }

@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Approx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,17 +13,24 @@ public sealed class MambaLM : nn.Module<Tensor, Tensor>
     private readonly Embedding embedding;
     private readonly ModuleList<MambaBlock> blocks;
     private readonly nn.Module<Tensor, Tensor> norm_f;
+    private readonly PwlOp? pwl_silu, pwl_exp;
+
+    /// <summary>The shared PWL units and activation probe of the blocks.</summary>
+    public BlockOps Ops { get; }
 
     public ModelConfig Config { get; }
 
-    public MambaLM(ModelConfig cfg) : base(nameof(MambaLM))
+    public MambaLM(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null) : base(nameof(MambaLM))
     {
         if (cfg.Head != "lm") throw new ArgumentException("MambaLM needs head 'lm'");
         if (cfg.Vocab < 1) throw new EMambaException("model.vocab must be set (the vocabulary size) for a language model", ExitCodes.BadConfig);
         Config = cfg;
+        Ops = BlockOps.Create(cfg, tables);
+        pwl_silu = Ops.Silu;
+        pwl_exp = Ops.Exp;
         embedding = nn.Embedding(cfg.Vocab, cfg.DModel);
         nn.init.normal_(embedding.weight!, std: 0.02);
-        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg)).ToArray());
+        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops)).ToArray());
         norm_f = Norms.Create(cfg.Norm, cfg.DModel);
         RegisterComponents();
     }

@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Approx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,16 +13,24 @@ public sealed class MambaModel : nn.Module<Tensor, Tensor>
     private readonly PatchEmbed embed;
     private readonly ModuleList<MambaBlock> blocks;
     private readonly nn.Module<Tensor, Tensor> norm_f;
+    private readonly PwlOp? pwl_silu, pwl_exp;
+
+    /// <summary>The shared PWL units and activation probe of the blocks.</summary>
+    public BlockOps Ops { get; }
     private readonly Linear head;
 
     public ModelConfig Config { get; }
 
-    public MambaModel(ModelConfig cfg, bool naiveScan = false) : base(nameof(MambaModel))
+    /// <param name="tables">initial PWL tables for the functions the config sets to "pwl" (default: the paper's).</param>
+    public MambaModel(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null, bool naiveScan = false) : base(nameof(MambaModel))
     {
         if (cfg.Head == "lm") throw new ArgumentException("MambaModel is the vision/radar model; use the LM model for head 'lm'");
         Config = cfg;
+        Ops = BlockOps.Create(cfg, tables);
+        pwl_silu = Ops.Silu;
+        pwl_exp = Ops.Exp;
         embed = new PatchEmbed(cfg);
-        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, naiveScan)).ToArray());
+        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops, naiveScan)).ToArray());
         norm_f = Norms.Create(cfg.Norm, cfg.DModel);
         head = nn.Linear(cfg.DModel, cfg.NumOutputs);
         RegisterComponents();

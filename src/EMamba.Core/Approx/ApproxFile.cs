@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EMamba.Core.Approx;
+
+/// <summary>approx.json: the piecewise-linear tables a model uses in place of SiLU and/or exp.
+/// <code>
+/// { "format": "emamba-approx/1",
+///   "tables": { "silu": { "knots": [...], "values": [...] }, "exp": { ... } },
+///   "info": { free-form: where the tables came from, their errors } }
+/// </code>
+/// Loading validates every table (finite, strictly increasing knots, matching lengths) and names the
+/// file and the problem.</summary>
+public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Tables, JsonObject? Info = null)
+{
+    public const string FormatTag = "emamba-approx/1";
+
+    public static ApproxFile Load(string path)
+    {
+        if (!File.Exists(path)) throw new EMambaException($"{path}: approximation file not found", ExitCodes.BadInput);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static ApproxFile Parse(string json, string source)
+    {
+        JsonObject root;
+        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }) as JsonObject
+                ?? throw new ConfigException(source, ["the file must hold a JSON object"]); }
+        catch (JsonException e) { throw new ConfigException(source, [$"not valid JSON: {e.Message}"]); }
+        var problems = new List<string>();
+        foreach (var (key, _) in root)
+            if (key is not ("format" or "tables" or "info")) problems.Add($"unknown key '{key}'");
+        string? fmt = (root["format"] as JsonValue)?.TryGetValue<string>(out var f) == true ? f : null;
+        if (fmt != FormatTag) problems.Add($"'format' is '{fmt ?? "missing"}', expected '{FormatTag}'");
+        var tables = new Dictionary<PwlFunction, PwlTable>();
+        if (root["tables"] is not JsonObject tj || tj.Count == 0) problems.Add("'tables' must be an object with at least one of silu, exp");
+        else
+            foreach (var (name, node) in tj)
+            {
+                if (name is not ("silu" or "exp")) { problems.Add($"tables: '{name}' is not one of silu, exp"); continue; }
+                var fn = PwlFunctions.Parse(name, source);
+                if (node is not JsonObject t || ReadArray(t["knots"]) is not { } k || ReadArray(t["values"]) is not { } v
+                    || t.Any(kv => kv.Key is not ("knots" or "values")))
+                { problems.Add($"tables.{name}: must be {{ \"knots\": [numbers], \"values\": [numbers] }}"); continue; }
+                var table = new PwlTable(fn, k, v);
+                var p = table.Problems();
+                if (p.Count > 0) problems.AddRange(p.Select(s => "tables." + s));
+                else tables[fn] = table;
+            }
+        if (problems.Count > 0) throw new ConfigException(source, problems);
+        return new ApproxFile(tables, root["info"] as JsonObject);
+    }
+
+    private static double[]? ReadArray(JsonNode? n)
+    {
+        if (n is not JsonArray a) return null;
+        var r = new double[a.Count];
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i] is not JsonValue v || !v.TryGetValue<double>(out r[i])) return null;
+        }
+        return r;
+    }
+
+    public string ToJson()
+    {
+        var tables = new JsonObject();
+        foreach (var fn in PwlFunctions.All)
+            if (Tables.TryGetValue(fn, out var t))
+                tables[fn.Name()] = new JsonObject
+                {
+                    ["knots"] = new JsonArray(t.Knots.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+                    ["values"] = new JsonArray(t.Values.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+                };
+        var root = new JsonObject { ["format"] = FormatTag, ["tables"] = tables };
+        if (Info != null) root["info"] = Info.DeepClone();
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+}

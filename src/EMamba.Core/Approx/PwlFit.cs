@@ -1,0 +1,131 @@
+namespace EMamba.Core.Approx;
+
+/// <summary>Places the knots of a table to minimise the expected squared error under an activation
+/// histogram, instead of spacing them evenly.
+/// <list type="bullet">
+/// <item>Given the knots, the best values solve a weighted least-squares problem whose normal
+/// equations are tridiagonal (each point touches the two values of its segment).</item>
+/// <item>The interior knots move one at a time (coordinate descent): a grid over the gap between the
+/// neighbours, then a golden-section refinement, keeping the move only if the error drops. The two end
+/// knots (the range) stay where the caller put them.</item>
+/// <item>A small share of the weight (<c>floor</c>) is spread evenly over the range so segments that
+/// the data rarely visit still follow the function rather than drift.</item>
+/// </list>
+/// Deterministic: no randomness, a fixed number of candidates and sweeps.</summary>
+public static class PwlFit
+{
+    public static PwlTable Fit(PwlFunction f, int segments, double lo, double hi, Histogram h, double floor = 0.02, int maxSweeps = 40)
+    {
+        if (segments < 1 || segments > 256) throw new ArgumentOutOfRangeException(nameof(segments), "segments must be in 1..256");
+        if (!(hi > lo)) throw new ArgumentException($"range [{lo}, {hi}] is empty");
+        var pts = WeightedPoints(h, lo, hi, floor);
+        var knots = PwlTable.Uniform(f, segments, lo, hi).Knots;
+        double best = Objective(f, knots, pts, out var values);
+        double minGap = (hi - lo) / segments * 1e-3;
+        for (int sweep = 0; sweep < maxSweeps; sweep++)
+        {
+            double before = best;
+            for (int i = 1; i < segments; i++)
+            {
+                double a = knots[i - 1] + minGap, b = knots[i + 1] - minGap;
+                if (!(b > a)) continue;
+                double keep = knots[i];
+                double bestX = keep;
+                double Eval(double x) { knots[i] = x; return Objective(f, knots, pts, out _); }
+                const int grid = 16;
+                for (int g = 0; g <= grid; g++)
+                {
+                    double x = a + (b - a) * g / grid, e = Eval(x);
+                    if (e < best) { best = e; bestX = x; }
+                }
+                double step = (b - a) / grid;
+                double l = Math.Max(a, bestX - step), r = Math.Min(b, bestX + step);
+                const double phi = 0.6180339887498949;
+                double x1 = r - phi * (r - l), x2 = l + phi * (r - l), e1 = Eval(x1), e2 = Eval(x2);
+                for (int it = 0; it < 30; it++)
+                {
+                    if (e1 < e2) { r = x2; x2 = x1; e2 = e1; x1 = r - phi * (r - l); e1 = Eval(x1); }
+                    else { l = x1; x1 = x2; e1 = e2; x2 = l + phi * (r - l); e2 = Eval(x2); }
+                }
+                if (e1 < best) { best = e1; bestX = x1; }
+                if (e2 < best) { best = e2; bestX = x2; }
+                knots[i] = bestX;
+            }
+            if (before - best <= 1e-9 * before) break;
+        }
+        Objective(f, knots, pts, out values);
+        return new PwlTable(f, knots, values);
+    }
+
+    /// <summary>Uniform knots with least-squares values under the same weights (isolates what knot placement adds).</summary>
+    public static PwlTable FitValues(PwlTable t, Histogram h, double floor = 0.02)
+    {
+        var k = (double[])t.Knots.Clone();
+        Objective(t.Function, k, WeightedPoints(h, t.Lo, t.Hi, floor), out var v);
+        return new PwlTable(t.Function, k, v);
+    }
+
+    private static (double X, double W)[] WeightedPoints(Histogram h, double lo, double hi, double floor)
+    {
+        const int n = 512;
+        var data = h.Points().Select(p => (p.X, p.W * (1 - floor)));
+        var even = Enumerable.Range(0, n).Select(i => (lo + (hi - lo) * (i + 0.5) / n, floor / n));
+        return [.. data.Concat(even)];
+    }
+
+    // Weighted squared error of the best values for these knots (values returned). The points outside
+    // the range add a constant, except above the range of exp, which saturates at the last value.
+    private static double Objective(PwlFunction f, double[] knots, (double X, double W)[] pts, out double[] values)
+    {
+        int k = knots.Length;
+        var diag = new double[k]; var off = new double[k]; var rhs = new double[k];
+        double constant = 0;
+        var probe = new PwlTable(f, knots, diag);
+        foreach (var (x, w) in pts)
+        {
+            double y = f.Exact(x);
+            if (x < knots[0]) { constant += w * y * y; continue; }
+            if (x > knots[^1])
+            {
+                if (f == PwlFunction.Silu) constant += w * (y - x) * (y - x);
+                else { diag[k - 1] += w; rhs[k - 1] += w * y; constant += w * y * y; }
+                continue;
+            }
+            int i = probe.Segment(x);
+            double t = (x - knots[i]) / (knots[i + 1] - knots[i]), s = 1 - t;
+            diag[i] += w * s * s; diag[i + 1] += w * t * t; off[i] += w * s * t;
+            rhs[i] += w * s * y; rhs[i + 1] += w * t * y;
+            constant += w * y * y;
+        }
+        // A tiny pull towards the function's own values keeps unvisited segments well defined.
+        const double ridge = 1e-9;
+        for (int i = 0; i < k; i++)
+        {
+            double y = f.Exact(knots[i]);
+            diag[i] += ridge; rhs[i] += ridge * y; constant += ridge * y * y;
+        }
+        values = SolveTridiagonal(diag, off, rhs);
+        // SSE = c - 2 v.r + v.M v, and at the optimum M v = r, so SSE = c - v.r.
+        double vr = 0;
+        for (int i = 0; i < k; i++) vr += values[i] * rhs[i];
+        return Math.Max(0, constant - vr);
+    }
+
+    // Symmetric tridiagonal system (diag, off[i] couples i and i+1) by the Thomas algorithm; the
+    // matrix is positive definite (a sum of squares plus a ridge), so no pivoting is needed.
+    private static double[] SolveTridiagonal(double[] diag, double[] off, double[] rhs)
+    {
+        int n = diag.Length;
+        var c = new double[n]; var d = new double[n]; var x = new double[n];
+        c[0] = n > 1 ? off[0] / diag[0] : 0; d[0] = rhs[0] / diag[0];
+        for (int i = 1; i < n; i++)
+        {
+            double m = diag[i] - off[i - 1] * c[i - 1];
+            c[i] = i < n - 1 ? off[i] / m : 0;
+            d[i] = (rhs[i] - off[i - 1] * d[i - 1]) / m;
+        }
+        x[n - 1] = d[n - 1];
+        for (int i = n - 2; i >= 0; i--) x[i] = d[i] - c[i] * x[i + 1];
+        return x;
+    }
+}

@@ -1,0 +1,62 @@
+using EMamba.Core;
+using EMamba.Core.Approx;
+using EMamba.Training.Modules;
+
+namespace EMamba.Training;
+
+/// <summary>Builds a vision model from a checkpoint, optionally swapping in piecewise-linear tables
+/// from an approx.json for some or all of its functions (the "train exact, approximate at inference"
+/// mode, and the starting point of fine-tuning).</summary>
+public static class ModelLoader
+{
+    public const string Prefix = "pwl_";
+
+    public static string KnotsName(PwlFunction f) => $"{Prefix}{f.Name()}.knots";
+    public static string ValuesName(PwlFunction f) => $"{Prefix}{f.Name()}.values";
+
+    /// <summary>The model config and PWL tables after applying <paramref name="approx"/> (restricted to
+    /// <paramref name="only"/> when given) to a checkpoint: a function the file covers becomes "pwl" with
+    /// the file's table; a function the checkpoint already approximates keeps its own table.</summary>
+    public static (ModelConfig Config, Dictionary<PwlFunction, PwlTable> Tables, HashSet<PwlFunction> FromFile) Plan(
+        Checkpoint ck, ApproxFile? approx, IReadOnlyCollection<PwlFunction>? only = null)
+    {
+        var cfg = ck.Config.Model;
+        var tables = new Dictionary<PwlFunction, PwlTable>();
+        var fromFile = new HashSet<PwlFunction>();
+        foreach (var f in PwlFunctions.All)
+        {
+            if (approx != null && (only is null || only.Contains(f)) && approx.Tables.TryGetValue(f, out var t))
+            {
+                tables[f] = t; fromFile.Add(f);
+                cfg = f == PwlFunction.Silu ? cfg with { Silu = "pwl" } : cfg with { Exp = "pwl" };
+            }
+            else if ((f == PwlFunction.Silu ? cfg.Silu : cfg.Exp) == "pwl")
+                tables[f] = TableIn(ck, f);
+        }
+        if (only != null)
+            foreach (var f in only)
+                if (approx == null || !approx.Tables.ContainsKey(f))
+                    throw new EMambaException($"the approximation file has no table for '{f.Name()}'", ExitCodes.BadInput);
+        return (cfg, tables, fromFile);
+    }
+
+    public static MambaModel Load(Checkpoint ck, ApproxFile? approx = null, IReadOnlyCollection<PwlFunction>? only = null)
+    {
+        var (cfg, tables, fromFile) = Plan(ck, approx, only);
+        var model = new MambaModel(cfg, tables);
+        ck.LoadInto(model, name => fromFile.Any(f => name == KnotsName(f) || name == ValuesName(f)));
+        return model;
+    }
+
+    /// <summary>The PWL table stored in a checkpoint (a model trained or fine-tuned with "pwl").</summary>
+    public static PwlTable TableIn(Checkpoint ck, PwlFunction f)
+    {
+        string kn = KnotsName(f), vn = ValuesName(f);
+        if (!ck.File.Contains(kn) || !ck.File.Contains(vn))
+            throw new EMambaException($"{ck.Path}: config uses a PWL {f.Name()} but the tensors '{kn}' / '{vn}' are missing");
+        var t = new PwlTable(f, ck.File[kn].AsFloat().Select(v => (double)v).ToArray(), ck.File[vn].AsFloat().Select(v => (double)v).ToArray());
+        var p = t.Problems();
+        if (p.Count > 0) throw new EMambaException($"{ck.Path}: {string.Join("; ", p)}");
+        return t;
+    }
+}

@@ -1,0 +1,140 @@
+using CsCheck;
+using EMamba.Core.Approx;
+using EMamba.Training.Modules;
+using static TorchSharp.torch;
+
+namespace EMamba.Training.Tests;
+
+/// <summary>The float32 PWL autograd function against the double-precision definition (PwlTable):
+/// values, tails, and finite-difference checks of the hand-written gradients to input, knots and values.</summary>
+public sealed class PiecewiseLinearTests
+{
+    // A table with uneven knots and values off the function, so every gradient term matters.
+    private static PwlTable Table(PwlFunction f, int seed)
+    {
+        var r = new Random(seed);
+        var (n, lo, hi) = f.Default();
+        var k = PwlTable.Uniform(f, n, lo, hi).Knots;
+        for (int i = 1; i < n; i++) k[i] += (r.NextDouble() - 0.5) * 0.6 * (hi - lo) / n;
+        var v = k.Select(x => f.Exact(x) + (r.NextDouble() - 0.5) * 0.1).ToArray();
+        return new PwlTable(f, k.Select(x => (double)(float)x).ToArray(), v.Select(x => (double)(float)x).ToArray());
+    }
+
+    // Inputs spread over the range and both tails, at least 2e-3 away from every knot (so a finite
+    // difference step never moves a point across a knot).
+    private static float[] Inputs(PwlTable t, int n, int seed)
+    {
+        var r = new Random(seed);
+        var xs = new List<float>();
+        while (xs.Count < n)
+        {
+            float x = (float)(t.Lo - 2 + r.NextDouble() * (t.Hi - t.Lo + 4));
+            if (t.Knots.All(k => Math.Abs(k - x) > 2e-3)) xs.Add(x);
+        }
+        return [.. xs];
+    }
+
+    private static Tensor T(double[] a) => tensor(a.Select(v => (float)v).ToArray());
+
+    [Theory]
+    [InlineData(PwlFunction.Silu)]
+    [InlineData(PwlFunction.Exp)]
+    public void Forward_matches_the_double_definition_including_tails(PwlFunction f)
+    {
+        var t = Table(f, 3);
+        var x = Inputs(t, 5000, 4);
+        var y = PiecewiseLinear.Apply(tensor(x), T(t.Knots), T(t.Values), f).data<float>().ToArray();
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(y[i] - t.Eval(x[i])) <= 2e-6 * Math.Max(1, Math.Abs(x[i])), $"x={x[i]}: {y[i]} vs {t.Eval(x[i])}");
+    }
+
+    [Fact]
+    public void Tails_are_exact()
+    {
+        Gen.Float[-100f, 100f].Sample(x =>
+        {
+            foreach (var f in PwlFunctions.All)
+            {
+                var t = PwlTable.Default(f);
+                float y = PiecewiseLinear.Apply(tensor(new[] { x }), T(t.Knots), T(t.Values), f).data<float>()[0];
+                if (x < t.Lo) Assert.Equal(0f, y);
+                if (x > t.Hi) Assert.Equal(f == PwlFunction.Silu ? x : (float)t.Values[^1], y);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(PwlFunction.Silu)]
+    [InlineData(PwlFunction.Exp)]
+    public void Gradients_to_input_knots_and_values_match_finite_differences(PwlFunction f)
+    {
+        var t = Table(f, 7);
+        var x = Inputs(t, 3000, 8);
+        var rw = new Random(9);
+        var w = x.Select(_ => (float)(rw.NextDouble() * 2 - 1)).ToArray();
+        var xt = tensor(x).requires_grad_();
+        var kt = T(t.Knots).requires_grad_();
+        var vt = T(t.Values).requires_grad_();
+        (PiecewiseLinear.Apply(xt, kt, vt, f) * tensor(w)).sum().backward();
+        var gx = xt.grad!.data<float>().ToArray();
+        var gk = kt.grad!.data<float>().ToArray();
+        var gv = vt.grad!.data<float>().ToArray();
+
+        double Loss(PwlTable tt, Func<int, double> xAt) => Enumerable.Range(0, x.Length).Sum(j => w[j] * tt.Eval(xAt(j)));
+        const double h = 1e-5;
+        for (int j = 0; j < 200; j++)
+        {
+            double fd = w[j] * (t.Eval(x[j] + h) - t.Eval(x[j] - h)) / (2 * h);
+            Assert.True(Math.Abs(fd - gx[j]) < 1e-4 * Math.Max(1, Math.Abs(fd)), $"dx[{j}]: {gx[j]} vs {fd}");
+        }
+        for (int i = 0; i < t.Knots.Length; i++)
+        {
+            double Shift(double[] a, double d, bool knots)
+            {
+                var b = (double[])a.Clone(); b[i] += d;
+                return Loss(knots ? t with { Knots = b } : t with { Values = b }, j => x[j]);
+            }
+            double fdk = (Shift(t.Knots, h, true) - Shift(t.Knots, -h, true)) / (2 * h);
+            double fdv = (Shift(t.Values, h, false) - Shift(t.Values, -h, false)) / (2 * h);
+            Assert.True(Math.Abs(fdk - gk[i]) < 1e-3 * Math.Max(1, Math.Abs(fdk)), $"dknot[{i}]: {gk[i]} vs {fdk}");
+            Assert.True(Math.Abs(fdv - gv[i]) < 1e-3 * Math.Max(1, Math.Abs(fdv)), $"dvalue[{i}]: {gv[i]} vs {fdv}");
+        }
+    }
+
+    [Fact]
+    public void Knot_and_value_gradients_do_not_depend_on_the_thread_count()
+    {
+        var t = Table(PwlFunction.Exp, 1);
+        var x = Inputs(t, 200_000, 2);
+        float[] Run(int threads)
+        {
+            int before = get_num_threads();
+            set_num_threads(threads);
+            try
+            {
+                var kt = T(t.Knots).requires_grad_();
+                PiecewiseLinear.Apply(tensor(x), kt, T(t.Values), PwlFunction.Exp).sum().backward();
+                return kt.grad!.data<float>().ToArray();
+            }
+            finally { set_num_threads(before); }
+        }
+        Assert.Equal(Run(1), Run(2));
+    }
+
+    [Fact]
+    public void A_training_step_keeps_the_knots_strictly_increasing()
+    {
+        Gen.Int[0, 1000].Sample(seed =>
+        {
+            var op = new PwlOp(PwlTable.Default(PwlFunction.Silu));
+            var x = randn([4000], generator: new Generator((ulong)seed)) * 4;
+            var loss = (op.forward(x) - x.sigmoid() * 3).square().mean();   // a target far from SiLU: large steps
+            loss.backward();
+            using (no_grad())
+                foreach (var p in op.parameters()) p.sub_(p.grad! * 50);
+            op.KeepSorted();
+            var k = op.Table().Knots;
+            for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1], $"knot {i}: {k[i]} after {k[i - 1]}");
+        }, iter: 20);
+    }
+}

@@ -7,6 +7,7 @@ namespace EMamba.Cli;
 public sealed class CommonOptions
 {
     public readonly Option<int?> Epochs = new("--epochs") { Description = "Number of training epochs (overrides the config)." };
+    public readonly Option<double?> Lr = new("--lr") { Description = "Peak learning rate (overrides the config)." };
     public readonly Option<int?> BatchSize = new("--batch-size") { Description = "Mini-batch size (overrides the config)." };
     public readonly Option<int?> LimitTrain = new("--limit-train") { Description = "Use only the first N training samples (quick runs)." };
     public readonly Option<int?> LimitTest = new("--limit-test") { Description = "Evaluate only the first N test samples (quick runs)." };
@@ -16,7 +17,7 @@ public sealed class CommonOptions
 
     public void AddTo(Command cmd, bool training)
     {
-        if (training) { cmd.Options.Add(Epochs); cmd.Options.Add(Seed); cmd.Options.Add(LimitTrain); }
+        if (training) { cmd.Options.Add(Epochs); cmd.Options.Add(Lr); cmd.Options.Add(Seed); cmd.Options.Add(LimitTrain); }
         cmd.Options.Add(BatchSize);
         cmd.Options.Add(LimitTest);
         cmd.Options.Add(Threads);
@@ -31,6 +32,7 @@ public sealed class CommonOptions
             Epochs = r.GetValue(Epochs) ?? t.Epochs,
             BatchSize = r.GetValue(BatchSize) ?? t.BatchSize,
             Seed = r.GetValue(Seed) ?? t.Seed,
+            Lr = r.GetValue(Lr) ?? t.Lr,
         };
         var c = cfg with { Train = t };
         c.Validate(source + " with command-line overrides");

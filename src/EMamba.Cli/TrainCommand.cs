@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EMamba.Core;
+using EMamba.Core.Approx;
 
 namespace EMamba.Cli;
 
@@ -14,16 +15,43 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing run in --out." };
         var noTest = new Option<bool>("--no-test") { Description = "Skip the final test-split evaluation." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune this checkpoint (its config, weights and input normalisation); defaults become 2 epochs, a tenth of its learning rate, no warm-up." };
+        var approx = new Option<string?>("--approx") { Description = "approx.json whose tables become the model's PWL SiLU/exp (with --init-from: swapped into the checkpoint)." };
+        var onlyApprox = new Option<bool>("--only-approx") { Description = "Train only the PWL knots and values; every other weight stays frozen." };
         var cmd = new Command("train", "Train a float Mamba model; checkpoints every epoch and keeps the best on validation.");
-        cmd.Options.Add(task); cmd.Options.Add(config); cmd.Options.Add(outDir); cmd.Options.Add(resume); cmd.Options.Add(force); cmd.Options.Add(noTest);
+        cmd.Options.Add(task); cmd.Options.Add(config); cmd.Options.Add(initFrom); cmd.Options.Add(approx); cmd.Options.Add(onlyApprox); cmd.Options.Add(outDir); cmd.Options.Add(resume); cmd.Options.Add(force); cmd.Options.Add(noTest);
         common.AddTo(cmd, training: true);
         cmd.SetAction(r => App.Guard(ct =>
         {
             string? taskName = r.GetValue(task);
             if (taskName != null && !ModelConfig.Tasks.Contains(taskName))
                 throw new EMambaException($"--task '{taskName}' is not one of {string.Join(", ", ModelConfig.Tasks)}", ExitCodes.Usage);
-            string cfgName = r.GetValue(config) ?? Presets.DefaultFor(taskName ?? "fmnist");
-            var cfg = common.Apply(r, Presets.Resolve(cfgName), cfgName);
+            string? init = r.GetValue(initFrom), approxPath = r.GetValue(approx);
+            if (init != null && r.GetValue(config) != null)
+                throw new EMambaException("--init-from takes the checkpoint's config; do not pass --config too", ExitCodes.Usage);
+            string cfgName = init != null ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(init)))! + "-finetune"
+                : r.GetValue(config) ?? Presets.DefaultFor(taskName ?? "fmnist");
+            RunConfig baseCfg;
+            if (init != null) baseCfg = TrainFlow.FineTuneConfig(init, approxPath, r.GetValue(onlyApprox));
+            else
+            {
+                baseCfg = Presets.Resolve(cfgName);
+                if (approxPath != null)
+                {
+                    var tables = ApproxFile.Load(approxPath).Tables;
+                    baseCfg = baseCfg with
+                    {
+                        Model = baseCfg.Model with
+                        {
+                            Silu = tables.ContainsKey(PwlFunction.Silu) ? "pwl" : baseCfg.Model.Silu,
+                            Exp = tables.ContainsKey(PwlFunction.Exp) ? "pwl" : baseCfg.Model.Exp,
+                        },
+                        Train = baseCfg.Train with { Approx = Path.GetFullPath(approxPath) },
+                    };
+                }
+                if (r.GetValue(onlyApprox)) baseCfg = baseCfg with { Train = baseCfg.Train with { OnlyApprox = true } };
+            }
+            var cfg = common.Apply(r, baseCfg, cfgName);
             if (taskName != null && cfg.Model.Task != taskName)
                 throw new EMambaException($"--task {taskName} but config '{cfgName}' is for task '{cfg.Model.Task}'", ExitCodes.Usage);
             common.SetThreads(r);

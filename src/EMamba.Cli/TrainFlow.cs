@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EMamba.Core;
+using EMamba.Core.Approx;
 using EMamba.Data;
 using EMamba.Training;
 using EMamba.Training.Data;
@@ -13,6 +14,24 @@ namespace EMamba.Cli;
 public static class TrainFlow
 {
     public sealed record Request(RunConfig Config, string? Data, int? LimitTrain, int? LimitTest, string OutDir, bool Resume, bool Force, bool Test);
+
+    /// <summary>The config of a fine-tuning run: the checkpoint's own, with the approx.json tables
+    /// swapped in, a tenth of its learning rate, 2 epochs, no warm-up (flags still override these).</summary>
+    public static RunConfig FineTuneConfig(string initFrom, string? approx, bool onlyApprox)
+    {
+        var ck = Checkpoint.Load(initFrom);
+        var (model, _, _) = ModelLoader.Plan(ck, approx is null ? null : ApproxFile.Load(approx));
+        var t = ck.Config.Train;
+        return new RunConfig
+        {
+            Model = model,
+            Train = t with
+            {
+                Epochs = 2, Lr = t.Lr / 10, WarmupSteps = 0,
+                InitFrom = Path.GetFullPath(initFrom), Approx = approx is null ? null : Path.GetFullPath(approx), OnlyApprox = onlyApprox,
+            },
+        };
+    }
 
     public static TrainLog Run(Request q, CancellationToken ct)
     {

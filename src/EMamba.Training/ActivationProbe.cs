@@ -21,7 +21,7 @@ public sealed class ActivationProbe
     {
         using var scope = NewDisposeScope();
         var h = hist[fn];
-        var flat = x.detach().reshape(-1).to(float64);
+        var flat = x.detach().reshape(-1);
         var counts = flat.histc(h.Bins, (long)h.Lo, (long)h.Hi).to(int64);   // integer ranges (histc takes longs); x = Hi lands in the last bin
         long below = flat.lt(h.Lo).sum().item<long>(), above = flat.gt(h.Hi).sum().item<long>();
         var c = counts.data<long>().ToArray();

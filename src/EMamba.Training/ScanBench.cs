@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EMamba.Core.Approx;
 using static TorchSharp.torch;
 
 namespace EMamba.Training;
@@ -21,15 +22,27 @@ public static class ScanBench
         using var B = randn(bt, l, n).requires_grad_();
         using var C = randn(bt, l, n).requires_grad_();
         using var D = ones(din).requires_grad_();
+        var exp = PwlTable.Default(PwlFunction.Exp);
+        using var knots = tensor(exp.Knots.Select(v => (float)v).ToArray()).requires_grad_();
+        using var values = tensor(exp.Values.Select(v => (float)v).ToArray()).requires_grad_();
         string shape = $"Bt={bt} L={l} Din={din} N={n}";
-        double Time(bool backward, bool naive)
+        // With PWL exp: the fused kernel evaluates the table itself; the loop gets A_bar = pwl(delta A)
+        // built as a tensor by the PWL autograd op (both give gradients to the knots and values).
+        Tensor Scan(bool naive, bool pwl)
+        {
+            if (!pwl) return naive ? SelectiveScan.Naive(u, delta, A, B, C, D, null, out _) : SelectiveScan.Apply(u, delta, A, B, C, D);
+            if (!naive) return SelectiveScan.ApplyPwlExp(u, delta, A, B, C, D, knots, values, null, out _);
+            var abar = PiecewiseLinear.Apply(delta.unsqueeze(-1) * A, knots, values, PwlFunction.Exp);
+            return SelectiveScan.NaiveWithDecay(u, delta, abar, B, C, D, null, out _);
+        }
+        double Time(bool backward, bool naive, bool pwl = false)
         {
             var times = new List<double>();
             for (int i = 0; i < repeats + 1; i++)
             {
                 using var scope = NewDisposeScope();
                 var sw = Stopwatch.StartNew();
-                var y = naive ? SelectiveScan.Naive(u, delta, A, B, C, D, null, out _) : SelectiveScan.Apply(u, delta, A, B, C, D);
+                var y = Scan(naive, pwl);
                 if (backward) y.sum().backward();
                 if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);   // the first run is warm-up
             }
@@ -38,5 +51,7 @@ public static class ScanBench
         }
         using (no_grad()) yield return new Row(shape, "forward", Time(false, false), Time(false, true));
         yield return new Row(shape, "forward+backward", Time(true, false), Time(true, true));
+        using (no_grad()) yield return new Row(shape, "forward, PWL exp", Time(false, false, true), Time(false, true, true));
+        yield return new Row(shape, "forward+backward, PWL exp", Time(true, false, true), Time(true, true, true));
     }
 }

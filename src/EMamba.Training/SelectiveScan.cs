@@ -43,6 +43,18 @@ public static class SelectiveScan
         return Run<DecayScan>(dims, u, delta, Abar, B, C, D, h0, out hLast);
     }
 
+    /// <summary>As <see cref="Apply(Tensor,Tensor,Tensor,Tensor,Tensor,Tensor,Tensor?,out Tensor)"/> with the
+    /// exp of A_bar = exp(delta A) replaced by a piecewise-linear table (knots, values: K each, exp's
+    /// tails), evaluated inside the kernel (<see cref="SelectiveScanPwl"/>); gradients also to knots and values.</summary>
+    public static Tensor ApplyPwlExp(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor knots, Tensor values,
+        Tensor? h0, out Tensor hLast)
+    {
+        var dims = SelectiveScanShapes.Check(u, delta, A, null, B, C, D, h0, kernel: true);
+        if (knots.dim() != 1 || values.dim() != 1 || knots.shape[0] != values.shape[0] || knots.shape[0] < 2)
+            throw new ArgumentException("knots and values must be two vectors of the same length >= 2");
+        return Run<PwlScan>(dims, u, delta, A, B, C, D, h0, out hLast, knots.contiguous(), values.contiguous());
+    }
+
     /// <summary>The reference: a loop over time steps of TorchSharp ops (float32 or float64).</summary>
     public static Tensor Naive(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D)
     {
@@ -91,17 +103,20 @@ public static class SelectiveScan
     }
 
     private static Tensor Run<F>(SelectiveScanKernel.Dims dims, Tensor u, Tensor delta, Tensor decay, Tensor B, Tensor C, Tensor D,
-        Tensor? h0, out Tensor hLast) where F : ScanFunction<F>, new()
+        Tensor? h0, out Tensor hLast, Tensor? knots = null, Tensor? values = null) where F : ScanFunction<F>, new()
     {
         using var scope = NewDisposeScope();
         // contiguous() is a no-op for contiguous inputs and a differentiable copy otherwise.
-        var outs = MultiTensorFunction<F>.apply(u.contiguous(), delta.contiguous(), decay.contiguous(), B.contiguous(),
-            C.contiguous(), D.contiguous(), h0?.detach().contiguous()!, dims);
+        var outs = knots is null
+            ? MultiTensorFunction<F>.apply(u.contiguous(), delta.contiguous(), decay.contiguous(), B.contiguous(),
+                C.contiguous(), D.contiguous(), h0?.detach().contiguous()!, dims)
+            : MultiTensorFunction<F>.apply(u.contiguous(), delta.contiguous(), decay.contiguous(), B.contiguous(),
+                C.contiguous(), D.contiguous(), h0?.detach().contiguous()!, dims, knots, values!);
         hLast = outs[1].MoveToOuterDisposeScope();
         return outs[0].MoveToOuterDisposeScope();
     }
 
-    // vars: u, delta, A | Abar, B, C, D, h0 (or null), Dims. Outputs: y, hLast (not differentiable).
+    // vars: u, delta, A | Abar, B, C, D, h0 (or null), Dims[, knots, values]. Outputs: y, hLast (not differentiable).
     private abstract unsafe class ScanFunction<T> : MultiTensorFunction<T> where T : ScanFunction<T>, new()
     {
         protected abstract bool Fused { get; }
@@ -113,9 +128,11 @@ public static class SelectiveScan
             for (int i = 0; i < 7; i++) ins[i] = vars[i] as Tensor;
             var y = empty(s.Bt, s.L, s.Din);
             var hLast = empty(s.Bt, s.Din, s.N);
-            SelectiveScanKernel.Forward(s, Pointers(ins), TensorMemory.Ptr(y), TensorMemory.Ptr(hLast), get_num_threads());
+            var pwl = vars.Length > 8 ? new SelectiveScanPwl(TensorMemory.Read((Tensor)vars[8]), TensorMemory.Read((Tensor)vars[9])) : null;
+            SelectiveScanKernel.Forward(s, Pointers(ins, pwl), TensorMemory.Ptr(y), TensorMemory.Ptr(hLast), get_num_threads());
             ctx.save_for_backward([.. ins]);
             ctx.save_data("dims", s);
+            if (pwl != null) ctx.save_data("pwl", pwl);
             ctx.mark_non_differentiable([hLast]);
             // No zero-filled gradient for hLast (never used); it also keeps the backward independent
             // of the output cache that TorchSharp allocates inside Run's dispose scope.
@@ -126,6 +143,7 @@ public static class SelectiveScan
         public override List<Tensor> backward(AutogradContext ctx, List<Tensor> grads)
         {
             var s = (SelectiveScanKernel.Dims)ctx.get_data("dims");
+            var pwl = Fused ? ctx.get_data("pwl") as SelectiveScanPwl : null;
             var ins = ctx.get_saved_variables().ToArray();
             try
             {
@@ -142,8 +160,11 @@ public static class SelectiveScan
                     B = TensorMemory.Ptr(dB), C = TensorMemory.Ptr(dC), D = TensorMemory.Ptr(dD),
                 };
                 if (Fused) g.A = TensorMemory.Ptr(ddecay); else g.Abar = TensorMemory.Ptr(ddecay);
-                SelectiveScanKernel.Backward(s, Pointers(ins), g, get_num_threads());
-                return [du, ddelta, ddecay, dB, dC, dD, null!, null!];
+                if (pwl != null) g.PwlSums = new double[pwl.Sums];
+                SelectiveScanKernel.Backward(s, Pointers(ins, pwl), g, get_num_threads());
+                if (pwl is null) return [du, ddelta, ddecay, dB, dC, dD, null!, null!];
+                var (gk, gv) = pwl.Gradients(g.PwlSums!);
+                return [du, ddelta, ddecay, dB, dC, dD, null!, null!, tensor(gk), tensor(gv)];
             }
             finally
             {
@@ -151,10 +172,11 @@ public static class SelectiveScan
             }
         }
 
-        private SelectiveScanKernel.Inputs Pointers(Tensor?[] ins)
+        private SelectiveScanKernel.Inputs Pointers(Tensor?[] ins, SelectiveScanPwl? pwl)
         {
             var p = new SelectiveScanKernel.Inputs
             {
+                Pwl = pwl,
                 U = TensorMemory.Ptr(ins[0]!), Delta = TensorMemory.Ptr(ins[1]!), B = TensorMemory.Ptr(ins[3]!),
                 C = TensorMemory.Ptr(ins[4]!), D = TensorMemory.Ptr(ins[5]!), H0 = ins[6] is null ? null : TensorMemory.Ptr(ins[6]!),
             };
@@ -166,6 +188,12 @@ public static class SelectiveScan
     private sealed class FusedScan : ScanFunction<FusedScan>
     {
         public override string Name => "SelectiveScan";
+        protected override bool Fused => true;
+    }
+
+    private sealed class PwlScan : ScanFunction<PwlScan>
+    {
+        public override string Name => "SelectiveScanPwlExp";
         protected override bool Fused => true;
     }
 

@@ -40,6 +40,8 @@ internal static unsafe class SelectiveScanKernel
     public struct Inputs
     {
         public float* U, Delta, A, Abar, B, C, D, H0;
+        /// <summary>With A: the decay is the piecewise-linear exp of delta * A instead of exp.</summary>
+        public SelectiveScanPwl? Pwl;
         public readonly bool Fused => A != null;
     }
 
@@ -48,6 +50,8 @@ internal static unsafe class SelectiveScanKernel
     public struct Grads
     {
         public float* Dy, U, Delta, A, Abar, B, C, D;
+        /// <summary>With a PWL exp: its segment sums (<see cref="SelectiveScanPwl.Sums"/>), written.</summary>
+        public double[]? PwlSums;
     }
 
     /// <summary>y (Bt, L, Din) and the last state hLast (Bt, Din, N). States, if given (Bt, Din, L, N),
@@ -90,7 +94,11 @@ internal static unsafe class SelectiveScanKernel
             if (p.Fused) partA = Alloc((long)s.Bt * Din * N);
             partD = Alloc((long)s.Bt * Din);
             float* pB = partB, pC = partC, pA = partA, pD = partD;
-            long scratch = 2 * (long)L * 16;                              // h_t and Abar_t of one chunk
+            var pwl = p.Fused ? p.Pwl : null;
+            int sums = pwl?.Sums ?? 0;
+            var partPwl = new double[(long)work.Items * sums];
+            // h_t and Abar_t of one chunk, then the lane-wise PWL segment sums of the item.
+            long scratch = 2 * (long)L * 16 + (long)sums * SelectiveScanPwl.Stride;
             Parallel.For(0, work.Items, Options(threads), () => (IntPtr)Alloc(scratch), (item, _, buf) =>
             {
                 var (b, k, d0, d1) = work.Item(item);
@@ -98,6 +106,8 @@ internal static unsafe class SelectiveScanKernel
                 float* dC = pC != null ? pC + item * rowLN : g.C + b * rowLN;
                 new Span<float>(dB, checked((int)rowLN)).Clear();
                 new Span<float>(dC, checked((int)rowLN)).Clear();
+                float* acc = (float*)buf + 2 * (long)L * 16;
+                new Span<float>(acc, sums * SelectiveScanPwl.Stride).Clear();
                 for (int d = d0; d < d1; d++)
                 {
                     long row = (long)b * L * Din + d;
@@ -112,10 +122,16 @@ internal static unsafe class SelectiveScanKernel
                     pD[(long)b * Din + d] = dD;
                     float* hs = (float*)buf, abar = hs + (long)L * 16;
                     int n0 = 0;
-                    if (Vector512.IsHardwareAccelerated) for (; n0 + 16 <= N; n0 += 16) BackwardLanes<Lanes16>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, states);
-                    if (Vector256.IsHardwareAccelerated) for (; n0 + 8 <= N; n0 += 8) BackwardLanes<Lanes8>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, states);
-                    if (Vector128.IsHardwareAccelerated) for (; n0 + 4 <= N; n0 += 4) BackwardLanes<Lanes4>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, states);
-                    for (; n0 < N; n0++) BackwardLanes<Lanes1>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, states);
+                    if (Vector512.IsHardwareAccelerated) for (; n0 + 16 <= N; n0 += 16) BackwardLanes<Lanes16>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, acc, states);
+                    if (Vector256.IsHardwareAccelerated) for (; n0 + 8 <= N; n0 += 8) BackwardLanes<Lanes8>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, acc, states);
+                    if (Vector128.IsHardwareAccelerated) for (; n0 + 4 <= N; n0 += 4) BackwardLanes<Lanes4>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, acc, states);
+                    for (; n0 < N; n0++) BackwardLanes<Lanes1>(s, p, g, b, d, n0, dB, dC, pA, hs, abar, acc, states);
+                }
+                for (int j = 0; j < sums; j++)
+                {
+                    double sum = 0;
+                    for (int l = 0; l < SelectiveScanPwl.Stride; l++) sum += acc[j * SelectiveScanPwl.Stride + l];
+                    partPwl[item * sums + j] = sum;
                 }
                 return buf;
             }, buf => NativeMemory.AlignedFree((void*)buf));
@@ -136,6 +152,13 @@ internal static unsafe class SelectiveScanKernel
                 }
             SumOverBatch(partD, g.D, s.Bt, Din);
             if (p.Fused) SumOverBatch(partA, g.A, s.Bt, Din * N);
+            if (pwl != null)
+            {
+                var total = g.PwlSums ?? throw new ArgumentException("a PWL exp scan needs Grads.PwlSums");
+                Array.Clear(total);
+                for (long item = 0; item < work.Items; item++)
+                    for (int j = 0; j < sums; j++) total[j] += partPwl[item * sums + j];
+            }
         }
         finally
         {
@@ -161,7 +184,8 @@ internal static unsafe class SelectiveScanKernel
             for (int t = 0; t < L; t++, u += Din, dl += Din, yr += Din, Bt += N, Ct += N)
             {
                 float dt = *dl;
-                h = Step(V.Exp(arow * dt), h, dt * *u, Bt);
+                V x = arow * dt;
+                h = Step(p.Pwl is null ? V.Exp(x) : p.Pwl.Eval(x), h, dt * *u, Bt);
                 if (st != null) V.Store(h, st + (long)t * N);
                 *yr += V.Sum(V.Load(Ct) * h);
             }
@@ -188,7 +212,7 @@ internal static unsafe class SelectiveScanKernel
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardLanes<V>(Dims s, Inputs p, Grads g, int b, int d, int n0, float* dB, float* dC,
-        float* partA, float* hs, float* abar, float* states) where V : struct, ILanes<V>
+        float* partA, float* hs, float* abar, float* acc, float* states) where V : struct, ILanes<V>
     {
         int L = s.L, Din = s.Din, N = s.N, W = V.Count;
         if (L == 0) { if (p.Fused) V.Store(V.Zero, partA + ((long)b * Din + d) * N + n0); return; }
@@ -209,7 +233,7 @@ internal static unsafe class SelectiveScanKernel
             long i = row + (long)t * Din;
             float dt = p.Delta[i];
             V a;
-            if (p.Fused) { a = V.Exp(arow * dt); V.Store(a, abar + (long)t * W); }
+            if (p.Fused) { V x = arow * dt; a = p.Pwl is null ? V.Exp(x) : p.Pwl.Eval(x); V.Store(a, abar + (long)t * W); }
             else a = V.Load(abIn + t * abStep);
             if (states == null) { h = Step(a, h, dt * p.U[i], Bt + (long)t * N); V.Store(h, hs + (long)t * W); }
         }
@@ -231,7 +255,7 @@ internal static unsafe class SelectiveScanKernel
             if (p.Fused)
             {
                 a = V.Load(abar + (long)t * W);
-                V gE = gA * a;                                            // dLoss/d(delta_t A)
+                V gE = p.Pwl is null ? gA * a : p.Pwl.Backward(arow * dt, gA, acc);   // dLoss/d(delta_t A)
                 dA = V.Fma(gE, V.Splat(dt), dA);
                 g.Delta[i] += ut * sGB + V.Sum(gE * arow);
             }

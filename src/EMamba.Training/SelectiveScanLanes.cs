@@ -22,6 +22,8 @@ internal unsafe interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract float Sum(TSelf a);
     /// <summary>e^x to about 1 ulp (e^0 = 1 exactly); 0 below x = -87 (the float normal range).</summary>
     static abstract TSelf Exp(TSelf x);
+    /// <summary>v where lo &lt;= x &lt; hi, else 0 (segment masks of the piecewise-linear exp).</summary>
+    static abstract TSelf InRange(TSelf x, float lo, float hi, TSelf v);
 }
 
 /// <summary>Constants of the vector exp: Cephes' expf. exp(x) = 2^k * exp(r) with k = round(x / ln 2),
@@ -50,6 +52,10 @@ internal readonly unsafe struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
     public static Lanes16 operator *(Lanes16 a, float b) => new(a.V * b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Fma(Lanes16 a, Lanes16 b, Lanes16 c) => new(Vector512.FusedMultiplyAdd(a.V, b.V, c.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes16 a) => Lanes4.Sum4(Lanes8.Fold(a.V.GetLower() + a.V.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes16 InRange(Lanes16 x, float lo, float hi, Lanes16 v) =>
+        new(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x.V, Vector512.Create(lo)) & Vector512.LessThan(x.V, Vector512.Create(hi)), v.V, Vector512<float>.Zero));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes16 Exp(Lanes16 a)
@@ -85,6 +91,10 @@ internal readonly unsafe struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Fma(Lanes8 a, Lanes8 b, Lanes8 c) => new(Vector256.FusedMultiplyAdd(a.V, b.V, c.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes8 a) => Lanes4.Sum4(Fold(a.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static Vector128<float> Fold(Vector256<float> v) => v.GetLower() + v.GetUpper();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes8 InRange(Lanes8 x, float lo, float hi, Lanes8 v) =>
+        new(Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x.V, Vector256.Create(lo)) & Vector256.LessThan(x.V, Vector256.Create(hi)), v.V, Vector256<float>.Zero));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes8 Exp(Lanes8 a)
@@ -129,6 +139,10 @@ internal readonly unsafe struct Lanes4(Vector128<float> v) : ILanes<Lanes4>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes4 InRange(Lanes4 x, float lo, float hi, Lanes4 v) =>
+        new(Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x.V, Vector128.Create(lo)) & Vector128.LessThan(x.V, Vector128.Create(hi)), v.V, Vector128<float>.Zero));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes4 Exp(Lanes4 a)
     {
         var x = a.V;
@@ -163,4 +177,5 @@ internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes1 Fma(Lanes1 a, Lanes1 b, Lanes1 c) => new(MathF.FusedMultiplyAdd(a.V, b.V, c.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes1 a) => a.V;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes1 Exp(Lanes1 x) => new(x.V < ExpConst.Lo ? 0f : MathF.Exp(MathF.Min(x.V, ExpConst.Hi)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes1 InRange(Lanes1 x, float lo, float hi, Lanes1 v) => new(x.V >= lo && x.V < hi ? v.V : 0f);
 }

@@ -88,14 +88,17 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         var delta = (reluDelta ? F.relu(dtp) : F.softplus(dtp)).contiguous();
         var A = -A_log.exp();                                             // (Din, N)
         Tensor y, h;                                                      // (B, L, Din), (B, Din, N)
-        if (ops.Exp != null || ops.Probe != null)
+        if (ops.Probe != null || (ops.Exp != null && naiveScan))
         {
+            // A_bar built as a tensor: to record its inputs, or as the reference loop's input.
             var dA = delta.unsqueeze(-1) * A;                             // (B, L, Din, N)
             ops.Probe?.Observe(PwlFunction.Exp, dA);
-            var abar = ops.Exp?.forward(dA) ?? dA.exp();                  // PWL exp: gradients reach its knots
+            var abar = ops.Exp?.forward(dA) ?? dA.exp();
             y = naiveScan ? SelectiveScan.NaiveWithDecay(u, delta, abar, Bm, Cm, D, h0, out h)
                           : SelectiveScan.ApplyWithDecay(u, delta, abar, Bm, Cm, D, h0, out h);
         }
+        else if (ops.Exp != null)                                         // PWL exp inside the kernel; gradients reach its knots
+            y = SelectiveScan.ApplyPwlExp(u, delta, A, Bm, Cm, D, ops.Exp.Knots, ops.Exp.Values, h0, out h);
         else
             y = naiveScan ? SelectiveScan.Naive(u, delta, A, Bm, Cm, D, h0, out h)
                           : SelectiveScan.Apply(u, delta, A, Bm, Cm, D, h0, out h);

@@ -13,6 +13,8 @@ public sealed class PwlOp : nn.Module<Tensor, Tensor>
     private readonly Parameter values;
 
     public PwlFunction Function { get; }
+    public Parameter Knots => knots;
+    public Parameter Values => values;
 
     public PwlOp(PwlTable table) : base("Pwl" + table.Function.Name())
     {

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using EMamba.Core;
+using EMamba.Core.Approx;
+using EMamba.Training;
+using EMamba.Training.Data;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary>`approx fit`: histograms of a trained model's SiLU and exp inputs on training samples,
+/// uniform vs fitted knots for each, approx.json plus plots and a Markdown error table beside it.</summary>
+public static class ApproxFlow
+{
+    public sealed record Request(string ModelPath, string OutPath, string? Data, int Samples, IReadOnlyList<ApproxFitter.Spec> Specs);
+
+    public static IReadOnlyList<ApproxFitter.FitResult> Run(Request q)
+    {
+        if (!q.OutPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            throw new EMambaException($"--out '{q.OutPath}' must name a .json file", ExitCodes.Usage);
+        var ck = Checkpoint.Load(q.ModelPath);
+        var model = ModelLoader.Load(ck);
+        var ds = TaskData.Load(ck.Config.Model, q.Data, "train");
+        // The training part only (the same seeded hold-out as training), so validation stays unseen.
+        var (train, _) = TaskData.TrainVal(ds, ck.Config.Train.ValFraction, ck.Config.Train.Seed, null);
+        int n = Math.Min(q.Samples, train.Count);
+        App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
+        var hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);
+        var results = q.Specs.Select(s => ApproxFitter.Fit(s, hists[s.Function])).ToList();
+
+        string dir = Path.GetDirectoryName(Path.GetFullPath(q.OutPath))!, stem = Path.GetFileNameWithoutExtension(q.OutPath);
+        Directory.CreateDirectory(dir);
+        foreach (var r in results)
+        {
+            ApproxPlot.SaveFunction(Path.Combine(dir, $"{stem}-{r.Spec.Function.Name()}.png"), r);
+            ApproxPlot.SaveHistogram(Path.Combine(dir, $"{stem}-{r.Spec.Function.Name()}-hist.png"), r);
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), Markdown(results, q, n, stem));
+        ApproxFitter.ToFile(results, q.ModelPath, n).Save(q.OutPath);
+        AnsiConsole.Write(ErrorTable(results));
+        App.Info($"wrote {q.OutPath}, {stem}.md and plots in {dir}");
+        return results;
+    }
+
+    public static Table ErrorTable(IEnumerable<ApproxFitter.FitResult> results)
+    {
+        var t = new Table().AddColumns("function", "segments", "range", "knots", "max |err| on range", "mean |err| (hist.)", "RMS err (hist.)");
+        foreach (var r in results)
+            foreach (var (label, e) in new[] { ("uniform", r.UniformError), ("fitted", r.FittedError) })
+                t.AddRow(r.Spec.Function.Name(), r.Spec.Segments.ToString(), $"[[{r.Spec.Lo}, {r.Spec.Hi}]]", label,
+                    e.Max.ToString("G3", CultureInfo.InvariantCulture), e.MeanAbs.ToString("G3", CultureInfo.InvariantCulture), e.Rms.ToString("G3", CultureInfo.InvariantCulture));
+        return t;
+    }
+
+    public static string ErrorMarkdown(IEnumerable<ApproxFitter.FitResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| function | segments | range | knots | max abs error on range | mean abs error (histogram) | RMS error (histogram) |");
+        sb.AppendLine("|---|---:|---|---|---:|---:|---:|");
+        foreach (var r in results)
+            foreach (var (label, e) in new[] { ("uniform", r.UniformError), ("fitted", r.FittedError) })
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Spec.Function.Name()} | {r.Spec.Segments} | [{r.Spec.Lo}, {r.Spec.Hi}] | {label} | {e.Max:G3} | {e.MeanAbs:G3} | {e.Rms:G3} |"));
+        return sb.ToString();
+    }
+
+    private static string Markdown(IReadOnlyList<ApproxFitter.FitResult> results, Request q, int samples, string stem)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Piecewise-linear SiLU and exp fitted to a model's activations");
+        sb.AppendLine();
+        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.AppendLine($"- model: `{q.ModelPath}`; inputs collected on {samples:N0} training samples (validation hold-out excluded)");
+        sb.AppendLine("- uniform: evenly spaced knots with the exact function's values (the paper's starting point); fitted: knots placed and " +
+                      "values chosen to minimise the squared error weighted by the histogram (2 % of the weight spread evenly over the range)");
+        sb.AppendLine("- tails: SiLU 0 below the range and x above; exp 0 below and the last value above");
+        sb.AppendLine();
+        sb.Append(ErrorMarkdown(results));
+        sb.AppendLine();
+        foreach (var r in results)
+        {
+            string n = r.Spec.Function.Name();
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{n}: {100.0 * r.Histogram.Below / r.Histogram.Total:F2} % of inputs below {r.Histogram.Lo}; median {r.Histogram.Quantile(0.5):G3}, 1st-99th percentile [{r.Histogram.Quantile(0.01):G3}, {r.Histogram.Quantile(0.99):G3}]"));
+            sb.AppendLine();
+            sb.AppendLine($"![{n}]({stem}-{n}.png)");
+            sb.AppendLine($"![{n} inputs]({stem}-{n}-hist.png)");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+}

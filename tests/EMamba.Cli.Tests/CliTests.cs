@@ -70,9 +70,49 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void AblationRunsEveryStageAndIsReusedWhenComplete()
+    {
+        // Trains two variants, fits PWL tables (approx fit), evaluates the swaps (eval --approx) and
+        // fine-tunes (train --init-from --approx): every new command of the operator stage, end to end.
+        string outDir = Path.Combine(dir, "abl"), report = Path.Combine(dir, "abl.md");
+        string[] args = ["ablation", "--config", Config, "--data", Data, "--out", outDir, "--variants", "exact,range-relu",
+            "--epochs", "2", "--finetune-epochs", "1", "--report", report, "--threads", "1"];
+        Assert.Equal(0, Run(args));
+        foreach (var f in new[] { "exact/best.safetensors", "range-relu/log.json", "approx/approx.json", "approx/approx-uniform.json",
+                     "approx/approx.md", "approx/approx-silu.png", "approx/approx-exp-hist.png", "finetune/best.safetensors" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        string md = File.ReadAllText(report);
+        Assert.Contains("all eMamba ops, fine-tuned", md);
+        Assert.Contains("| exp | 11 | [-4, 1] | fitted |", md);
+        var tuned = EMamba.Training.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
+        Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
+        Assert.True(tuned.File.Contains("pwl_exp.knots"));
+        // A second run reuses every stage: nothing is retrained (the checkpoints stay untouched).
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors"));
+        Assert.Equal(0, Run(args));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors")));
+        // The stage commands on their own, and their bad-input paths.
+        string best = Path.Combine(outDir, "range-relu", "best.safetensors"), approx = Path.Combine(outDir, "approx", "approx.json");
+        Assert.Equal(0, Run("eval", "--model", best, "--data", Data, "--approx", approx, "--approx-ops", "exp", "--threads", "1"));
+        Assert.Equal(0, Run("approx", "fit", "--model", best, "--data", Data, "--out", Path.Combine(dir, "a2.json"), "--samples", "20",
+            "--silu-segments", "9", "--silu-range=-6:6", "--threads", "1"));
+        Assert.Equal(9, EMamba.Core.Approx.ApproxFile.Load(Path.Combine(dir, "a2.json")).Tables[EMamba.Core.Approx.PwlFunction.Silu].Segments);
+        Assert.Equal(ExitCodes.Usage, Run("approx", "fit", "--model", best, "--data", Data, "--out", Path.Combine(dir, "a3.json"), "--exp-range=1:-4"));
+        File.WriteAllText(Path.Combine(dir, "broken.json"), """{ "format": "emamba-approx/1", "tables": { "exp": { "knots": [0, -1], "values": [1, 2] } } }""");
+        Assert.Equal(ExitCodes.BadConfig, Run("eval", "--model", best, "--data", Data, "--approx", Path.Combine(dir, "broken.json")));
+        Assert.Equal(0, Run("train", "--init-from", best, "--approx", approx, "--only-approx", "--data", Data, "--out", Path.Combine(dir, "knots"),
+            "--epochs", "1", "--no-test", "--threads", "1"));
+        var before = EMamba.Training.Checkpoint.Load(best);
+        var after = EMamba.Training.Checkpoint.Load(Path.Combine(dir, "knots", "last.safetensors"));
+        Assert.Equal(before.File["head.weight"].AsFloat(), after.File["head.weight"].AsFloat());   // frozen
+        Assert.NotEqual(EMamba.Core.Approx.ApproxFile.Load(approx).Tables[EMamba.Core.Approx.PwlFunction.Exp].Values.Select(v => (float)v),
+            after.File["pwl_exp.values"].AsFloat());                                                  // trained
+    }
+
+    [Fact]
     public void HelpWorksOnEveryCommand()
     {
-        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["demo", "--help"], ["bench", "train", "--help"] })
+        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"] })
             Assert.Equal(0, Run(c));
     }
 }

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using EMamba.Core;
+
+namespace EMamba.Cli;
+
+/// <summary><c>emamba ablation</c>: what each eMamba operator costs in accuracy on one config.</summary>
+public static class AblationCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var config = new Option<string>("--config") { Description = $"Base config (preset: {string.Join(", ", Presets.All.Keys)}, or a JSON file).", DefaultValueFactory = _ => "fmnist-base" };
+        var outDir = new Option<string?>("--out") { Description = "Folder for the run folders of every stage (default: runs/ablation/<config>)." };
+        var variants = new Option<string>("--variants") { Description = "Trained variants: exact, range, range-relu (comma-separated).", DefaultValueFactory = _ => "exact,range,range-relu" };
+        var ft = new Option<int>("--finetune-epochs") { Description = "Epochs of fine-tuning with the PWL functions in the loop.", DefaultValueFactory = _ => 2 };
+        var report = new Option<string?>("--report") { Description = "Markdown report to write (a .json with the same figures goes beside it)." };
+        var cmd = new Command("ablation", "Train exact Mamba, + range norm, + ReLU Delta; swap in fitted PWL SiLU/exp; fine-tune; tabulate test accuracy. Resumable.");
+        cmd.Options.Add(config); cmd.Options.Add(outDir); cmd.Options.Add(variants); cmd.Options.Add(ft); cmd.Options.Add(report);
+        common.AddTo(cmd, training: true);
+        cmd.SetAction(r => App.Guard(ct =>
+        {
+            common.SetThreads(r);
+            string name = r.GetValue(config)!;
+            var cfg = common.Apply(r, Presets.Resolve(name), name);
+            if (r.GetValue(ft) < 1) throw new EMambaException("--finetune-epochs must be >= 1", ExitCodes.Usage);
+            string stem = Path.GetFileNameWithoutExtension(name);
+            AblationFlow.Run(new AblationFlow.Request(cfg, stem, r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem), r.GetValue(common.Data),
+                r.GetValue(common.LimitTrain), r.GetValue(common.LimitTest), r.GetValue(variants)!.Split(',', StringSplitOptions.TrimEntries),
+                r.GetValue(ft), r.GetValue(report) ?? Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem), "ablation.md")), ct);
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EMamba.Core;
+using EMamba.Core.Approx;
+using EMamba.Training;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary>The eMamba operator ablation on one config: train exact Mamba, + range norm, + ReLU Delta;
+/// fit PWL SiLU/exp to the last model's activations; swap them in after training (SiLU, then exp too);
+/// fine-tune with them in the loop; one table with test accuracy, parameters and training time.
+/// Every stage lives in its own run folder and is reused when complete, resumed when not, so an
+/// interrupted ablation picks up where it stopped.</summary>
+public static class AblationFlow
+{
+    public sealed record Request(RunConfig Base, string Name, string OutDir, string? Data, int? LimitTrain, int? LimitTest,
+        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath);
+
+    public sealed record Row(string Label, double TestAccuracy, long Parameters, double TrainSeconds, string How);
+
+    /// <summary>Trained variants, each adding one operator to the previous.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained = new Dictionary<string, (string, string, string)>
+    {
+        ["exact"] = ("rms", "softplus", "exact Mamba (RMSNorm, softplus Delta, exact SiLU/exp)"),
+        ["range"] = ("range", "softplus", "+ range norm"),
+        ["range-relu"] = ("range", "relu", "+ ReLU Delta"),
+    };
+
+    public static IReadOnlyList<Row> Run(Request q, CancellationToken ct)
+    {
+        foreach (var v in q.Variants)
+            if (!Trained.ContainsKey(v)) throw new EMambaException($"variant '{v}' is not one of {string.Join(", ", Trained.Keys)}", ExitCodes.Usage);
+        if (!q.Variants.Contains("range-relu")) throw new EMambaException("the ablation needs the 'range-relu' variant (the approximations are applied to it)", ExitCodes.Usage);
+        var rows = new List<Row>();
+        TrainLog? last = null;
+        foreach (var v in Trained.Keys.Where(q.Variants.Contains))
+        {
+            var (norm, delta, label) = Trained[v];
+            var cfg = q.Base with { Model = q.Base.Model with { Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact" } };
+            last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
+            rows.Add(new Row(label, last.Test["accuracy"], last.Parameters, last.TotalTrainSeconds, "trained"));
+        }
+        string best = Path.Combine(q.OutDir, "range-relu", Trainer.Best);
+        string approxDir = Path.Combine(q.OutDir, "approx"), fitted = Path.Combine(approxDir, "approx.json"), uniform = Path.Combine(approxDir, "approx-uniform.json");
+        var sw = Stopwatch.StartNew();
+        List<ApproxFitter.FitResult>? fits = null;
+        if (!File.Exists(fitted) || !File.Exists(uniform))
+        {
+            var specs = PwlFunctions.All.Select(f => { var (n, lo, hi) = f.Default(); return new ApproxFitter.Spec(f, n, lo, hi); }).ToList();
+            fits = [.. ApproxFlow.Run(new ApproxFlow.Request(best, fitted, q.Data, 500, specs))];
+            new ApproxFile(fits.ToDictionary(r => r.Spec.Function, r => r.Uniform)).Save(uniform);
+        }
+        double fitSeconds = sw.Elapsed.TotalSeconds;
+
+        double Eval(string model, string? approx, params PwlFunction[] only)
+        {
+            App.Info($"evaluating {model}" + (approx is null ? "" : $" with {string.Join("+", only.Select(f => f.Name()))} from {approx}"));
+            return EvalFlow.Run(model, q.Data, "test", q.LimitTest, 500, approx, only.Length > 0 ? only : null, quiet: true).Accuracy;
+        }
+        long p = last!.Parameters;
+        int silu = PwlFunction.Silu.Default().Segments, exp = PwlFunction.Exp.Default().Segments;
+        rows.Add(new Row($"+ PWL SiLU ({silu} segments, fitted knots)", Eval(best, fitted, PwlFunction.Silu), p, last.TotalTrainSeconds, "swapped after training"));
+        rows.Add(new Row($"+ PWL exp ({exp} segments, fitted) = all eMamba ops", Eval(best, fitted, PwlFunction.Silu, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
+        var tuneCfg = TrainFlow.FineTuneConfig(best, fitted, onlyApprox: false);
+        tuneCfg = tuneCfg with { Train = tuneCfg.Train with { Epochs = q.FineTuneEpochs } };
+        var tuned = TrainOrReuse(tuneCfg, Path.Combine(q.OutDir, "finetune"), q, ct);
+        rows.Add(new Row("all eMamba ops, fine-tuned", tuned.Test["accuracy"], tuned.Parameters, last.TotalTrainSeconds + tuned.TotalTrainSeconds,
+            $"fine-tuned {tuneCfg.Train.Epochs} epoch(s) at lr {tuneCfg.Train.Lr:G3} (+{tuned.TotalTrainSeconds:F0} s)"));
+        rows.Add(new Row("(extra) PWL exp only", Eval(best, fitted, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
+        rows.Add(new Row("(extra) all eMamba ops, uniform knots (paper grid)", Eval(best, uniform, PwlFunction.Silu, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
+
+        AnsiConsole.Write(Table(rows));
+        if (q.ReportPath != null) WriteReport(q, rows, fits);
+        return rows;
+    }
+
+    private static TrainLog TrainOrReuse(RunConfig cfg, string dir, Request q, CancellationToken ct)
+    {
+        string logPath = Path.Combine(dir, Trainer.LogFile);
+        if (File.Exists(logPath))
+        {
+            var log = TrainLog.FromJson(File.ReadAllText(logPath), logPath);
+            if (log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey("accuracy"))
+            {
+                App.Info($"{dir}: complete, reused (test accuracy {log.Test["accuracy"]:F2} %)");
+                return log;
+            }
+        }
+        bool resume = File.Exists(Path.Combine(dir, Trainer.Last));
+        App.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
+        var result = TrainFlow.Run(new TrainFlow.Request(cfg, q.Data, q.LimitTrain, q.LimitTest, dir, resume, Force: false, Test: true), ct);
+        RunReport.Write(dir, result, App.CommandLine);
+        return result;
+    }
+
+    private static Table Table(IEnumerable<Row> rows)
+    {
+        var t = new Table().AddColumns("model", "test accuracy %", "parameters", "training s", "how");
+        foreach (var r in rows)
+            t.AddRow(Markup.Escape(r.Label), r.TestAccuracy.ToString("F2", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
+                r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture), Markup.Escape(r.How));
+        return t;
+    }
+
+    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits)
+    {
+        var sb = new StringBuilder();
+        var m = q.Base.Model;
+        sb.AppendLine($"# eMamba operator ablation: {q.Name}");
+        sb.AppendLine();
+        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
+                      $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
+        sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
+                      "activations (500 training samples) into that model without retraining; test accuracy on the full test split unless limited");
+        sb.AppendLine("- training seconds are wall time on a shared 2-core machine (other jobs ran alongside); compare them loosely");
+        sb.AppendLine();
+        sb.AppendLine("| model | test accuracy % | parameters | training s | how |");
+        sb.AppendLine("|---|---:|---:|---:|---|");
+        foreach (var r in rows)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {r.TestAccuracy:F2} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));
+        sb.AppendLine();
+        double gap = rows[0].TestAccuracy - rows.First(r => r.Label.StartsWith("all eMamba ops, fine-tuned")).TestAccuracy;
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Full eMamba (fine-tuned) vs exact Mamba: {(gap > 0 ? $"{gap:F2} points lower" : $"{-gap:F2} points higher")}."));
+        sb.AppendLine();
+        if (fits != null)
+        {
+            sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
+            sb.AppendLine();
+            sb.Append(ApproxFlow.ErrorMarkdown(fits));
+            sb.AppendLine();
+        }
+        sb.AppendLine($"Tables, plots and their own report: `{Path.Combine(q.OutDir, "approx")}/approx.md`.");
+        AtomicFile.WriteAllText(q.ReportPath!, sb.ToString());
+        AtomicFile.WriteAllText(Path.ChangeExtension(q.ReportPath!, ".json"), JsonSerializer.Serialize(rows, RunConfig.Json));
+        App.Info($"wrote {q.ReportPath}");
+    }
+}

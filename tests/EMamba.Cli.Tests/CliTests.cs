@@ -110,6 +110,17 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void DemoRunsTheOperatorStageAndWritesItsReport()
+    {
+        string outDir = Path.Combine(dir, "demo");
+        Assert.Equal(0, Run("demo", "--config", Config, "--data", Data, "--out", outDir, "--epochs", "1", "--threads", "1"));
+        string md = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("exact Mamba", md);
+        Assert.Contains("all eMamba ops, fine-tuned", md);
+        Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
+    }
+
+    [Fact]
     public void HelpWorksOnEveryCommand()
     {
         foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"] })

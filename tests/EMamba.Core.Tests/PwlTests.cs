@@ -1,0 +1,107 @@
+using CsCheck;
+using EMamba.Core;
+using EMamba.Core.Approx;
+
+namespace EMamba.Core.Tests;
+
+/// <summary>The double-precision PWL definition, knot fitting and the approx.json format.</summary>
+public sealed class PwlTests
+{
+    private static Histogram Gaussian(double mean, double sd, double lo = -20, double hi = 20, int bins = 4000)
+    {
+        var c = new long[bins];
+        for (int i = 0; i < bins; i++)
+        {
+            double x = lo + (i + 0.5) * (hi - lo) / bins, z = (x - mean) / sd;
+            c[i] = (long)Math.Round(1e7 * Math.Exp(-0.5 * z * z));
+        }
+        return new Histogram(lo, hi, c, 0, 0);
+    }
+
+    [Fact]
+    public void Uniform_table_interpolates_the_function_at_its_knots_and_has_exact_tails()
+    {
+        var t = PwlTable.Default(PwlFunction.Silu);
+        Assert.Equal(17, t.Segments);
+        foreach (var k in t.Knots) Assert.Equal(PwlFunction.Silu.Exact(k), t.Eval(k), 12);
+        Assert.Equal(0, t.Eval(-7.5));
+        Assert.Equal(9.25, t.Eval(9.25));
+        var e = PwlTable.Default(PwlFunction.Exp);
+        Assert.Equal((11, -4.0, 1.0), (e.Segments, e.Lo, e.Hi));
+        Assert.Equal(Math.E, e.Eval(3), 12);      // saturates at the last value
+        Assert.Equal(0, e.Eval(-4.01));
+    }
+
+    [Fact]
+    public void Hand_computed_interpolation()
+    {
+        var t = new PwlTable(PwlFunction.Exp, [-2, 0, 1], [0.5, 1, 3]);
+        Assert.Equal(0.75, t.Eval(-1), 12);
+        Assert.Equal(2, t.Eval(0.5), 12);
+        Assert.Equal(1, t.Segment(0));            // an interior knot belongs to the segment starting there
+    }
+
+    [Theory]
+    [InlineData(PwlFunction.Silu, 0.0, 1.5)]
+    [InlineData(PwlFunction.Exp, -0.3, 0.4)]
+    public void Fitting_beats_uniform_knots_under_the_histogram_and_keeps_the_range(PwlFunction f, double mean, double sd)
+    {
+        var h = Gaussian(mean, sd);
+        var (n, lo, hi) = f.Default();
+        var uniform = PwlTable.Uniform(f, n, lo, hi);
+        var fitted = PwlFit.Fit(f, n, lo, hi, h);
+        Assert.Empty(fitted.Problems());
+        Assert.Equal((lo, hi), (fitted.Lo, fitted.Hi));
+        var eu = PwlError.Of(uniform, h); var ef = PwlError.Of(fitted, h);
+        Assert.True(ef.Rms < 0.5 * eu.Rms, $"fitted RMS {ef.Rms:G3} vs uniform {eu.Rms:G3}");
+        // Least-squares values on the uniform grid alone help too, but less than moving the knots.
+        Assert.True(ef.Rms <= PwlError.Of(PwlFit.FitValues(uniform, h), h).Rms * 1.0001);
+        // Deterministic.
+        Assert.Equal(fitted.Knots, PwlFit.Fit(f, n, lo, hi, h).Knots);
+    }
+
+    [Fact]
+    public void Error_of_a_table_is_zero_for_a_linear_stretch()
+    {
+        // SiLU tail x > Hi is exact identity: a histogram entirely above the range has no error.
+        var h = new Histogram(0, 10, new long[10], 0, 50);
+        var t = new PwlTable(PwlFunction.Silu, [-7, 7], [0, 7]);
+        Assert.True(PwlError.Of(t, h).Rms < 1e-2);   // silu(10) = 9.99955
+    }
+
+    [Fact]
+    public void Approx_file_round_trips_and_rejects_bad_tables_by_name()
+    {
+        var f = new ApproxFile(new Dictionary<PwlFunction, PwlTable> { [PwlFunction.Exp] = PwlTable.Default(PwlFunction.Exp) });
+        var back = ApproxFile.Parse(f.ToJson(), "mem");
+        Assert.Equal(f.Tables[PwlFunction.Exp].Knots, back.Tables[PwlFunction.Exp].Knots);
+        Assert.Equal(f.Tables[PwlFunction.Exp].Values, back.Tables[PwlFunction.Exp].Values);
+        foreach (var (json, expect) in new[]
+        {
+            ("""{ "format": "emamba-approx/1", "tables": { "exp": { "knots": [0, 0], "values": [1, 1] } } }""", "increase strictly"),
+            ("""{ "format": "emamba-approx/1", "tables": { "exp": { "knots": [0, 1, 2], "values": [1, 1] } } }""", "2 values for 3 knots"),
+            ("""{ "format": "emamba-approx/1", "tables": { "tanh": { "knots": [0, 1], "values": [1, 1] } } }""", "'tanh' is not one of"),
+            ("""{ "format": "emamba-approx/1", "tables": { "silu": { "knots": [0, "x"], "values": [1, 1] } } }""", "must be {"),
+            ("""{ "format": "other", "tables": {} }""", "'format' is 'other'"),
+            ("""{ "format": "emamba-approx/1", "tables": { "exp": { "knots": [0, 1], "values": [1, 2] } }, "extra": 1 }""", "unknown key 'extra'"),
+            ("""[1, 2]""", "JSON object"),
+            ("""{ "format": """, "not valid JSON"),
+        })
+        {
+            var e = Assert.Throws<ConfigException>(() => ApproxFile.Parse(json, "approx.json"));
+            Assert.Contains("approx.json", e.Message);
+            Assert.Contains(expect, e.Message);
+        }
+    }
+
+    [Fact]
+    public void Eval_is_continuous_inside_the_range()
+    {
+        var t = PwlFit.Fit(PwlFunction.Silu, 17, -7, 7, Gaussian(0, 2));
+        Gen.Double[-7, 7].Sample(x =>
+        {
+            double a = t.Eval(x), b = t.Eval(Math.Min(7, x + 1e-9));
+            Assert.True(Math.Abs(a - b) < 1e-6);
+        });
+    }
+}

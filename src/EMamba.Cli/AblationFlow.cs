@@ -127,13 +127,10 @@ public static class AblationFlow
         double gap = rows[0].TestAccuracy - rows.First(r => r.Label.StartsWith("all eMamba ops, fine-tuned")).TestAccuracy;
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Full eMamba (fine-tuned) vs exact Mamba: {(gap > 0 ? $"{gap:F2} points lower" : $"{-gap:F2} points higher")}."));
         sb.AppendLine();
-        if (fits != null)
-        {
-            sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
-            sb.AppendLine();
-            sb.Append(ApproxFlow.ErrorMarkdown(fits));
-            sb.AppendLine();
-        }
+        sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
+        sb.AppendLine();
+        sb.Append(fits != null ? ApproxFlow.ErrorMarkdown(fits) : ApproxFlow.ErrorMarkdown(ApproxFile.Load(Path.Combine(q.OutDir, "approx", "approx.json"))));
+        sb.AppendLine();
         sb.AppendLine($"Tables, plots and their own report: `{Path.Combine(q.OutDir, "approx")}/approx.md`.");
         AtomicFile.WriteAllText(q.ReportPath!, sb.ToString());
         AtomicFile.WriteAllText(Path.ChangeExtension(q.ReportPath!, ".json"), JsonSerializer.Serialize(rows, RunConfig.Json));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
@@ -52,15 +53,35 @@ public static class ApproxFlow
         return t;
     }
 
-    public static string ErrorMarkdown(IEnumerable<ApproxFitter.FitResult> results)
+    public static string ErrorMarkdown(IEnumerable<ApproxFitter.FitResult> results) =>
+        ErrorMarkdown(results.Select(r => (r.Spec.Function.Name(), r.Spec.Segments, r.Spec.Lo, r.Spec.Hi, r.UniformError, r.FittedError)));
+
+    /// <summary>The same table from the errors an approx.json records in its info block.</summary>
+    public static string ErrorMarkdown(ApproxFile file)
+    {
+        var rows = new List<(string, int, double, double, PwlError, PwlError)>();
+        if (file.Info?["errors"] is JsonObject errors)
+            foreach (var (fn, node) in errors)
+            {
+                if (node is not JsonObject e) continue;
+                static PwlError E(JsonNode? n) => new(n?["max_abs"]?.GetValue<double>() ?? double.NaN,
+                    n?["mean_abs"]?.GetValue<double>() ?? double.NaN, n?["rms"]?.GetValue<double>() ?? double.NaN);
+                var range = e["range"] as JsonArray;
+                rows.Add((fn, e["segments"]?.GetValue<int>() ?? 0, range?[0]?.GetValue<double>() ?? double.NaN,
+                    range?[1]?.GetValue<double>() ?? double.NaN, E(e["uniform"]), E(e["fitted"])));
+            }
+        return ErrorMarkdown(rows);
+    }
+
+    private static string ErrorMarkdown(IEnumerable<(string Fn, int Segments, double Lo, double Hi, PwlError Uniform, PwlError Fitted)> rows)
     {
         var sb = new StringBuilder();
         sb.AppendLine("| function | segments | range | knots | max abs error on range | mean abs error (histogram) | RMS error (histogram) |");
         sb.AppendLine("|---|---:|---|---|---:|---:|---:|");
-        foreach (var r in results)
-            foreach (var (label, e) in new[] { ("uniform", r.UniformError), ("fitted", r.FittedError) })
+        foreach (var r in rows)
+            foreach (var (label, e) in new[] { ("uniform", r.Uniform), ("fitted", r.Fitted) })
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Spec.Function.Name()} | {r.Spec.Segments} | [{r.Spec.Lo}, {r.Spec.Hi}] | {label} | {e.Max:G3} | {e.MeanAbs:G3} | {e.Rms:G3} |"));
+                    $"| {r.Fn} | {r.Segments} | [{r.Lo}, {r.Hi}] | {label} | {e.Max:G3} | {e.MeanAbs:G3} | {e.Rms:G3} |"));
         return sb.ToString();
     }
 

@@ -91,6 +91,7 @@ public sealed class CliTests : IDisposable
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors"));
         Assert.Equal(0, Run(args));
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors")));
+        Assert.Contains("| exp | 11 | [-4, 1] | fitted |", File.ReadAllText(report));   // error table from approx.json's record
         // The stage commands on their own, and their bad-input paths.
         string best = Path.Combine(outDir, "range-relu", "best.safetensors"), approx = Path.Combine(outDir, "approx", "approx.json");
         Assert.Equal(0, Run("eval", "--model", best, "--data", Data, "--approx", approx, "--approx-ops", "exp", "--threads", "1"));

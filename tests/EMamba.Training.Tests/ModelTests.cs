@@ -10,9 +10,10 @@ public sealed class ModelTests
     [Fact]
     public void PresetParameterCountsMatchTheIssueBudget()
     {
-        // fmnist-small "about 20 K", fmnist-base "about 130 K"
+        // fmnist-small "about 20 K", fmnist-base and cifar10-base "about 130 K"
         Assert.InRange(new MambaModel(Presets.All["fmnist-small"].Model).ParameterCount(), 18_000, 22_000);
         Assert.InRange(new MambaModel(Presets.All["fmnist-base"].Model).ParameterCount(), 125_000, 140_000);
+        Assert.InRange(new MambaModel(Presets.All["cifar10-base"].Model).ParameterCount(), 125_000, 145_000);
     }
 
     [Fact]

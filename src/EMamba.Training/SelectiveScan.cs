@@ -112,7 +112,12 @@ public static class SelectiveScan
                 C.contiguous(), D.contiguous(), h0?.detach().contiguous()!, dims)
             : MultiTensorFunction<F>.apply(u.contiguous(), delta.contiguous(), decay.contiguous(), B.contiguous(),
                 C.contiguous(), D.contiguous(), h0?.detach().contiguous()!, dims, knots, values!);
-        hLast = outs[1].MoveToOuterDisposeScope();
+        // hLast leaves the graph here rather than through ctx.mark_non_differentiable: TorchSharp 0.107
+        // pins the non-differentiable handle list and then re-pins the same PinnedArray for the dirty
+        // list, releasing the first while native code still reads it. After a garbage collection
+        // that read finds a null handle and the process dies (seen in THSAutograd_Function_wrapOutputs
+        // during long CIFAR-10 runs, where large batches make collections frequent).
+        hLast = outs[1].detach().MoveToOuterDisposeScope();
         return outs[0].MoveToOuterDisposeScope();
     }
 
@@ -133,7 +138,6 @@ public static class SelectiveScan
             ctx.save_for_backward([.. ins]);
             ctx.save_data("dims", s);
             if (pwl != null) ctx.save_data("pwl", pwl);
-            ctx.mark_non_differentiable([hLast]);
             // No zero-filled gradient for hLast (never used); it also keeps the backward independent
             // of the output cache that TorchSharp allocates inside Run's dispose scope.
             ctx.set_materialize_grads(false);

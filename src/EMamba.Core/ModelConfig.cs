@@ -3,12 +3,16 @@ using System.Text.Json.Serialization;
 
 namespace EMamba.Core;
 
-/// <summary>Architecture of one Mamba model. Defaults are the standard Mamba-1 block; the variant
-/// switches select the eMamba operators (later stages). Serialized as snake_case JSON.</summary>
+/// <summary>Architecture of one model. Defaults are the standard Mamba-1 block; the variant switches
+/// select the eMamba operators. The baselines reuse the sizes: a CNN has n_layers stages of two 3x3
+/// conv-bn-relu layers, d_model channels in the first stage, doubling per stage; a ViT / Transformer
+/// has n_layers pre-norm blocks of width d_model with heads and mlp_ratio. Serialized as snake_case JSON.</summary>
 public sealed record ModelConfig
 {
     /// <summary>fmnist | cifar10 | mars | wikitext2</summary>
     public string Task { get; init; } = "fmnist";
+    /// <summary>mamba | cnn | vit (vision/radar baselines) | transformer (language baseline).</summary>
+    public string Arch { get; init; } = "mamba";
     /// <summary>Input geometry (vision/radar): channels, height, width of one sample.</summary>
     public int InChannels { get; init; } = 1;
     public int Height { get; init; } = 28;
@@ -23,6 +27,10 @@ public sealed record ModelConfig
     public int DState { get; init; } = 8;       // N
     public int NLayers { get; init; } = 2;      // M
     public int DConv { get; init; } = 4;
+    /// <summary>Attention heads (vit, transformer); must divide d_model.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>Hidden width of the MLP / feed-forward layers as a multiple of d_model (vit, transformer).</summary>
+    public int MlpRatio { get; init; } = 2;
     /// <summary>"auto" = ceil(D/16), or a positive integer (written as a number or a string).</summary>
     [JsonConverter(typeof(DtRankConverter))]
     public string DtRank { get; init; } = "auto";
@@ -48,6 +56,7 @@ public sealed record ModelConfig
     [JsonIgnore] public int PatchDim => InChannels * Patch * Patch;
 
     public static readonly string[] Tasks = ["fmnist", "cifar10", "mars", "wikitext2"];
+    public static readonly string[] Archs = ["mamba", "cnn", "vit", "transformer"];
 
     public IReadOnlyList<string> Problems()
     {
@@ -61,6 +70,12 @@ public sealed record ModelConfig
         if (DtRank != "auto" && (!int.TryParse(DtRank, System.Globalization.NumberStyles.None, null, out int r) || r < 1 || r > 4096))
             p.Add($"dt_rank '{DtRank}' must be \"auto\" or a positive integer");
         if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Head}' must be classify, regress or lm");
+        if (!Archs.Contains(Arch)) p.Add($"arch '{Arch}' is not one of {string.Join(", ", Archs)}");
+        else if (Arch == "transformer" && Head != "lm") p.Add($"arch 'transformer' is the language baseline and needs head 'lm' (use 'vit' for images)");
+        else if (Arch is ("cnn" or "vit") && Head == "lm") p.Add($"arch '{Arch}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
+        if (Heads < 1 || Heads > 64) p.Add($"heads {Heads} must be in 1..64");
+        else if (Arch is ("vit" or "transformer") && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
+        if (MlpRatio < 1 || MlpRatio > 16) p.Add($"mlp_ratio {MlpRatio} must be in 1..16");
         if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Norm}' must be rms, layer or range");
         if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{DeltaAct}' must be softplus or relu");
         if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Silu}' must be exact or pwl");

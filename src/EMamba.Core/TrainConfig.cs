@@ -17,6 +17,10 @@ public sealed record TrainConfig
     /// <summary>Fraction of the training split held out for model selection when the data set has no validation split.</summary>
     public double ValFraction { get; init; } = 0.1;
 
+    /// <summary>Image augmentation while training: random crop from a 4-pixel zero-padded image and a
+    /// horizontal flip with probability 1/2 (off for data sets where a flip changes the meaning).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Augment { get; init; }
     /// <summary>Fine-tuning: start from this checkpoint's weights and input normalisation.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? InitFrom { get; init; }

@@ -104,13 +104,27 @@ public sealed class ConfigTests
         {
             Task = "imagenet", DModel = 5000, Expand = 9, DState = 0, NLayers = 65, DConv = 17, DtRank = "0", Head = "seg",
             Norm = "batch", DeltaAct = "gelu", Silu = "approx", Exp = "approx", Patch = 0, NumOutputs = 0,
+            Arch = "rnn", Heads = 0, MlpRatio = 17,
         };
         var problems = bad.Problems();
-        foreach (var field in new[] { "task", "d_model", "expand", "d_state", "n_layers", "d_conv", "dt_rank", "head", "norm", "delta_act", "silu", "exp", "patch", "num_outputs" })
+        foreach (var field in new[] { "task", "arch", "d_model", "expand", "d_state", "n_layers", "d_conv", "dt_rank", "head", "norm", "delta_act", "silu", "exp", "patch", "num_outputs", "heads", "mlp_ratio" })
             Assert.Contains(problems, p => p.StartsWith(field + " "));
         var train = new TrainConfig { Epochs = 0, BatchSize = 0, Lr = double.NaN, MinLrRatio = 2, WeightDecay = -1, WarmupSteps = -1, GradClip = -1, ValFraction = 1 };
         Assert.Equal(8, train.Problems().Count);
         Assert.Empty(new TrainConfig { GradClip = 0, ValFraction = 0, WarmupSteps = 0, MinLrRatio = 1 }.Problems());
+    }
+
+    [Fact]
+    public void ArchitecturesMatchTheirHeads()
+    {
+        Assert.Empty(new ModelConfig { Arch = "cnn" }.Problems());
+        Assert.Empty(new ModelConfig { Arch = "vit", DModel = 64, Heads = 4 }.Problems());
+        Assert.Empty(new ModelConfig { Arch = "transformer", Head = "lm", Task = "wikitext2" }.Problems());
+        Assert.Contains(new ModelConfig { Arch = "transformer" }.Problems(), p => p.StartsWith("arch 'transformer'"));
+        Assert.Contains(new ModelConfig { Arch = "vit", Head = "lm" }.Problems(), p => p.StartsWith("arch 'vit'"));
+        Assert.Contains(new ModelConfig { Arch = "vit", DModel = 30, Heads = 4 }.Problems(), p => p.StartsWith("heads 4 must divide"));
+        // A Mamba model ignores heads, so an odd width is fine.
+        Assert.Empty(new ModelConfig { DModel = 30, Heads = 4 }.Problems());
     }
 
     [Fact]

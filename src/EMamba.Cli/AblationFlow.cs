@@ -19,7 +19,8 @@ public static class AblationFlow
     public sealed record Request(RunConfig Base, string Name, string OutDir, string? Data, int? LimitTrain, int? LimitTest,
         IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath);
 
-    public sealed record Row(string Label, double TestAccuracy, long Parameters, double TrainSeconds, string How);
+    /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
+    public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
 
     /// <summary>Trained variants, each adding one operator to the previous.</summary>
     public static readonly IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained = new Dictionary<string, (string, string, string)>
@@ -41,7 +42,7 @@ public static class AblationFlow
             var (norm, delta, label) = Trained[v];
             var cfg = q.Base with { Model = q.Base.Model with { Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact" } };
             last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
-            rows.Add(new Row(label, last.Test["accuracy"], last.Parameters, last.TotalTrainSeconds, "trained"));
+            rows.Add(new Row(label, last.Test[last.MetricName], last.Parameters, last.TotalTrainSeconds, "trained"));
         }
         string best = Path.Combine(q.OutDir, "range-relu", Trainer.Best);
         string approxDir = Path.Combine(q.OutDir, "approx"), fitted = Path.Combine(approxDir, "approx.json"), uniform = Path.Combine(approxDir, "approx-uniform.json");
@@ -58,7 +59,7 @@ public static class AblationFlow
         double Eval(string model, string? approx, params PwlFunction[] only)
         {
             App.Info($"evaluating {model}" + (approx is null ? "" : $" with {string.Join("+", only.Select(f => f.Name()))} from {approx}"));
-            return EvalFlow.Run(model, q.Data, "test", q.LimitTest, 500, approx, only.Length > 0 ? only : null, quiet: true).Accuracy;
+            return EvalFlow.Run(model, q.Data, "test", q.LimitTest, 500, approx, only.Length > 0 ? only : null, quiet: true).Metric;
         }
         long p = last!.Parameters;
         int silu = PwlFunction.Silu.Default().Segments, exp = PwlFunction.Exp.Default().Segments;
@@ -67,13 +68,14 @@ public static class AblationFlow
         var tuneCfg = TrainFlow.FineTuneConfig(best, fitted, onlyApprox: false);
         tuneCfg = tuneCfg with { Train = tuneCfg.Train with { Epochs = q.FineTuneEpochs } };
         var tuned = TrainOrReuse(tuneCfg, Path.Combine(q.OutDir, "finetune"), q, ct);
-        rows.Add(new Row("all eMamba ops, fine-tuned", tuned.Test["accuracy"], tuned.Parameters, last.TotalTrainSeconds + tuned.TotalTrainSeconds,
+        rows.Add(new Row("all eMamba ops, fine-tuned", tuned.Test[tuned.MetricName], tuned.Parameters, last.TotalTrainSeconds + tuned.TotalTrainSeconds,
             $"fine-tuned {tuneCfg.Train.Epochs} epoch(s) at lr {tuneCfg.Train.Lr:G3} (+{tuned.TotalTrainSeconds:F0} s)"));
         rows.Add(new Row("(extra) PWL exp only", Eval(best, fitted, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
         rows.Add(new Row("(extra) all eMamba ops, uniform knots (paper grid)", Eval(best, uniform, PwlFunction.Silu, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
 
-        AnsiConsole.Write(Table(rows));
-        if (q.ReportPath != null) WriteReport(q, rows, fits);
+        var objective = TaskObjective.For(q.Base.Model);
+        AnsiConsole.Write(Table(rows, objective));
+        if (q.ReportPath != null) WriteReport(q, rows, fits, objective);
         return rows;
     }
 
@@ -83,9 +85,9 @@ public static class AblationFlow
         if (File.Exists(logPath))
         {
             var log = TrainLog.FromJson(File.ReadAllText(logPath), logPath);
-            if (log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey("accuracy"))
+            if (log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey(log.MetricName))
             {
-                App.Info($"{dir}: complete, reused (test accuracy {log.Test["accuracy"]:F2} %)");
+                App.Info($"{dir}: complete, reused (test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, log.Test[log.MetricName])})");
                 return log;
             }
         }
@@ -96,16 +98,24 @@ public static class AblationFlow
         return result;
     }
 
-    private static Table Table(IEnumerable<Row> rows)
+    /// <summary>Column header of the test metric: "test accuracy %" or "test MAE cm".</summary>
+    public static string MetricHeader(string metric) => metric switch
     {
-        var t = new Table().AddColumns("model", "test accuracy %", "parameters", "training s", "how");
+        "accuracy" => "test accuracy %",
+        "mae_cm" => "test MAE cm",
+        _ => "test " + metric,
+    };
+
+    private static Table Table(IEnumerable<Row> rows, TaskObjective objective)
+    {
+        var t = new Table().AddColumns("model", MetricHeader(objective.MetricName), "parameters", "training s", "how");
         foreach (var r in rows)
-            t.AddRow(Markup.Escape(r.Label), r.TestAccuracy.ToString("F2", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
+            t.AddRow(Markup.Escape(r.Label), r.Test.ToString("F2", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture), Markup.Escape(r.How));
         return t;
     }
 
-    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits)
+    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits, TaskObjective objective)
     {
         var sb = new StringBuilder();
         var m = q.Base.Model;
@@ -116,16 +126,18 @@ public static class AblationFlow
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
-                      "activations (500 training samples) into that model without retraining; test accuracy on the full test split unless limited");
+                      "activations (500 training samples) into that model without retraining; the test metric is on the full test split unless limited");
         sb.AppendLine("- training seconds are wall time on a shared 2-core machine (other jobs ran alongside); compare them loosely");
         sb.AppendLine();
-        sb.AppendLine("| model | test accuracy % | parameters | training s | how |");
+        sb.AppendLine($"| model | {MetricHeader(objective.MetricName)} | parameters | training s | how |");
         sb.AppendLine("|---|---:|---:|---:|---|");
         foreach (var r in rows)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {r.TestAccuracy:F2} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {r.Test:F2} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));
         sb.AppendLine();
-        double gap = rows[0].TestAccuracy - rows.First(r => r.Label.StartsWith("all eMamba ops, fine-tuned")).TestAccuracy;
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Full eMamba (fine-tuned) vs exact Mamba: {(gap > 0 ? $"{gap:F2} points lower" : $"{-gap:F2} points higher")}."));
+        double diff = rows.First(r => r.Label.StartsWith("all eMamba ops, fine-tuned")).Test - rows[0].Test;
+        string unit = objective.MetricName == "accuracy" ? "points" : "cm";
+        string verdict = diff == 0 ? "equal" : $"{Math.Abs(diff):F2} {unit} {(diff > 0 ? "higher" : "lower")} ({(objective.Better(diff + rows[0].Test, rows[0].Test) ? "better" : "worse")})";
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Full eMamba (fine-tuned) vs exact Mamba, test {objective.MetricName}: {verdict}."));
         sb.AppendLine();
         sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
         sb.AppendLine();

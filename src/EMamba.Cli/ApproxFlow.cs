@@ -5,6 +5,7 @@ using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
 using EMamba.Training.Data;
+using EMamba.Training.Modules;
 using Spectre.Console;
 
 namespace EMamba.Cli;
@@ -20,10 +21,10 @@ public static class ApproxFlow
         if (!q.OutPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             throw new EMambaException($"--out '{q.OutPath}' must name a .json file", ExitCodes.Usage);
         var ck = Checkpoint.Load(q.ModelPath);
-        var model = ModelLoader.Load(ck);
-        var ds = TaskData.Load(ck.Config.Model, q.Data, "train");
+        if (ModelLoader.Load(ck) is not MambaModel model)
+            throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
         // The training part only (the same seeded hold-out as training), so validation stays unseen.
-        var (train, _) = TaskData.TrainVal(ds, ck.Config.Train.ValFraction, ck.Config.Train.Seed, null);
+        var (train, _) = TaskData.TrainVal(ck.Config, q.Data, null);
         int n = Math.Min(q.Samples, train.Count);
         App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
         var hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);

@@ -9,22 +9,24 @@ public sealed class ConsoleObserver : ITrainObserver
 {
     private readonly ProgressContext? ctx;
     private ProgressTask? task;
+    private readonly string metric;
     private double emaLoss = double.NaN;
 
-    private ConsoleObserver(ProgressContext? ctx) => this.ctx = ctx;
+    private ConsoleObserver(ProgressContext? ctx, string metric) { this.ctx = ctx; this.metric = metric; }
 
     public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 
     /// <summary>Runs <paramref name="body"/> with an observer bound to a progress display when interactive.</summary>
-    public static T Run<T>(Func<ITrainObserver, T> body)
+    /// <param name="metric">the task metric's name (accuracy, mae_cm), for the epoch lines</param>
+    public static T Run<T>(string metric, Func<ITrainObserver, T> body)
     {
-        if (!Interactive) return body(new ConsoleObserver(null));
+        if (!Interactive) return body(new ConsoleObserver(null, metric));
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(c => result = body(new ConsoleObserver(c)));
+            .Start(c => result = body(new ConsoleObserver(c, metric)));
         return result;
     }
 
@@ -48,9 +50,12 @@ public sealed class ConsoleObserver : ITrainObserver
 
     public void EpochDone(EpochRecord r, bool isBest)
     {
-        string line = $"epoch {r.Epoch}: train loss {r.TrainLoss:F4} acc {r.TrainMetric:F2}% | val loss {r.ValLoss:F4} " +
-                      $"acc {r.ValMetric:F2}% | lr {r.Lr:E2} | {r.EpochSeconds:F0}s {r.SamplesPerSecond:F0} samples/s{(isBest ? " *best" : "")}";
-        if (task != null) { task.Description = $"epoch {r.Epoch}: val {r.ValMetric:F2}%{(isBest ? " *" : "")}"; task.StopTask(); }
+        string m = metric == "accuracy" ? "acc" : metric.Replace("_cm", "");
+        string line = $"epoch {r.Epoch}: train loss {r.TrainLoss:F4} {m} {Fmt(r.TrainMetric)} | val loss {r.ValLoss:F4} " +
+                      $"{m} {Fmt(r.ValMetric)} | lr {r.Lr:E2} | {r.EpochSeconds:F0}s {r.SamplesPerSecond:F0} samples/s{(isBest ? " *best" : "")}";
+        if (task != null) { task.Description = $"epoch {r.Epoch}: val {m} {Fmt(r.ValMetric)}{(isBest ? " *" : "")}"; task.StopTask(); }
         else Console.WriteLine(line);
     }
+
+    private string Fmt(double v) => EvalFlow.FormatFigure(metric, v).Replace(" %", "%");
 }

@@ -30,7 +30,7 @@ public static class DemoCommand
                 r.GetValue(common.LimitTrain), r.GetValue(common.LimitTest), [.. AblationFlow.Trained.Keys], 1, report), ct);
             var exact = rows[0];
             var tuned = rows.First(x => x.Label.StartsWith("all eMamba ops, fine-tuned"));
-            Console.WriteLine($"demo done: exact Mamba {exact.TestAccuracy:F2} %, all eMamba operators (fine-tuned) {tuned.TestAccuracy:F2} % " +
+            Console.WriteLine($"demo done: exact Mamba {exact.Test:F2} %, all eMamba operators (fine-tuned) {tuned.Test:F2} % " +
                               $"with {tuned.Parameters:N0} parameters; report: {report}");
             return ExitCodes.Ok;
         }));

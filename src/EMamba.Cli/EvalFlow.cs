@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
@@ -8,10 +9,12 @@ using Spectre.Console;
 
 namespace EMamba.Cli;
 
-/// <summary>Evaluates a float checkpoint on one split and prints size and metric.</summary>
+/// <summary>Evaluates a float checkpoint on one split and prints size and metrics.</summary>
 public static class EvalFlow
 {
-    public sealed record Outcome(double Accuracy, double Loss, int Samples, long Parameters, double Seconds);
+    /// <param name="Metric">the task's primary metric (<paramref name="MetricName"/>: accuracy in %, or mae_cm)</param>
+    /// <param name="Figures">every figure of the split: the metric, loss, samples, and per-axis errors for MARS</param>
+    public sealed record Outcome(string MetricName, double Metric, Dictionary<string, double> Figures, double Loss, int Samples, long Parameters, double Seconds);
 
     /// <param name="approx">tables to swap in for SiLU and/or exp (all the file holds, or <paramref name="only"/>).</param>
     public static Outcome Run(string modelPath, string? data, string split, int? limit, int batchSize,
@@ -19,31 +22,39 @@ public static class EvalFlow
     {
         var ck = Checkpoint.Load(modelPath);
         var model = ModelLoader.Load(ck, approx is null ? null : ApproxFile.Load(approx), only);
-        if (split is not ("test" or "val" or "train"))
-            throw new EMambaException($"--split '{split}' must be test, val or train", ExitCodes.Usage);
-        var ds = TaskData.Load(ck.Config.Model, data, split == "test" ? "test" : "train");
-        if (split != "test")
-        {
-            // The same seeded hold-out the trainer made from the training split.
-            var (train, val) = TaskData.TrainVal(ds, ck.Config.Train.ValFraction, ck.Config.Train.Seed, null);
-            ds = split == "val" ? val : train;
-        }
-        if (limit is int n && n < ds.Count) ds = ds.Take(n);
+        var ds = TaskData.Split(ck.Config, data, split);
+        if (limit is int n && n < ds.Count) ds = ds.Pick(Enumerable.Range(0, n).ToArray());
+        var objective = TaskObjective.For(ck.Config.Model);
         var sw = Stopwatch.StartNew();
-        var r = Evaluator.Classify(model, ds, ck.Normalizer, batchSize);
+        var r = Evaluator.Run(model, ds, ck.Normalizer, objective, batchSize);
         double sec = sw.Elapsed.TotalSeconds;
-        long p = model.ParameterCount();
-        var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("model", Markup.Escape(modelPath));
-        table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({r.Samples:N0} samples)");
-        var m = model.Config;
-        table.AddRow("operators", $"norm {m.Norm}, delta {m.DeltaAct}, silu {m.Silu}, exp {m.Exp}" + (approx is null ? "" : Markup.Escape($" (tables from {approx})")));
-        table.AddRow("parameters", $"{p:N0}");
-        table.AddRow("size (FP32)", $"{p * 4 / 1000.0:F1} KB");
-        table.AddRow("accuracy", $"{r.Accuracy:F2} %");
-        table.AddRow("loss", $"{r.Loss:F4}");
-        table.AddRow("time", $"{sec:F1} s ({r.Samples / sec:F0} samples/s)");
-        if (!quiet) AnsiConsole.Write(table);
-        return new Outcome(r.Accuracy, r.Loss, r.Samples, p, sec);
+        long p = ModelLoader.ParameterCount(model);
+        var figures = r.All();
+        if (!quiet)
+        {
+            var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
+            table.AddRow("model", Markup.Escape(modelPath));
+            table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({r.Samples:N0} samples)");
+            // The config after the swap, so the row says which functions are PWL.
+            var m = model is MambaModel mm ? mm.Config : ck.Config.Model;
+            table.AddRow("architecture", m.Arch == "mamba"
+                ? $"mamba: norm {m.Norm}, delta {m.DeltaAct}, silu {m.Silu}, exp {m.Exp}" + (approx is null ? "" : Markup.Escape($" (tables from {approx})"))
+                : m.Arch);
+            table.AddRow("parameters", $"{p:N0}");
+            table.AddRow("size (FP32)", $"{p * 4 / 1000.0:F1} KB");
+            foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
+                table.AddRow(k, FormatFigure(k, v));
+            table.AddRow("time", $"{sec:F1} s ({r.Samples / sec:F0} samples/s)");
+            AnsiConsole.Write(table);
+        }
+        return new Outcome(objective.MetricName, r.Metric, figures, r.MeanLoss, r.Samples, p, sec);
     }
+
+    /// <summary>A figure with its unit: accuracy in %, errors in cm, losses plain.</summary>
+    public static string FormatFigure(string name, double v) => name switch
+    {
+        "accuracy" => v.ToString("F2", CultureInfo.InvariantCulture) + " %",
+        _ when name.EndsWith("_cm") => v.ToString("F2", CultureInfo.InvariantCulture) + " cm",
+        _ => v.ToString("F4", CultureInfo.InvariantCulture),
+    };
 }

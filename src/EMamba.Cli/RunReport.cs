@@ -17,23 +17,25 @@ public static class RunReport
         sb.AppendLine();
         sb.AppendLine($"- command: `{command}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
-        sb.AppendLine($"- model: D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}, dt_rank={m.DtRankValue}, " +
-                      $"norm={m.Norm}, delta={m.DeltaAct}, silu={m.Silu}, exp={m.Exp}, conv_silu={m.ConvSilu}");
+        sb.AppendLine($"- model: {Describe(m)}");
         sb.AppendLine($"- parameters: {log.Parameters:N0} ({log.Parameters * 4 / 1000.0:F1} KB FP32)");
         sb.AppendLine($"- data: {log.TrainSamples:N0} training / {log.ValSamples:N0} validation samples (validation held out of the training split, seed {c.Train.Seed})");
         sb.AppendLine();
         sb.AppendLine("| result | value |");
         sb.AppendLine("|---|---|");
         sb.AppendLine($"| selected epoch (best validation {log.MetricName}) | {log.BestEpoch} ({log.BestValMetric:F2}) |");
-        if (log.Test.TryGetValue("accuracy", out var acc))
-            sb.AppendLine($"| **test accuracy** ({log.Test["samples"]:N0} samples) | **{acc:F2} %** |");
+        foreach (var (k, v) in log.Test.Where(kv => kv.Key != "samples"))
+            sb.AppendLine(k == log.MetricName
+                ? $"| **test {k}** ({log.Test.GetValueOrDefault("samples"):N0} samples) | **{EvalFlow.FormatFigure(k, v)}** |"
+                : $"| test {k} | {EvalFlow.FormatFigure(k, v)} |");
         sb.AppendLine($"| training wall time | {log.TotalTrainSeconds:F0} s ({log.Epochs.Count} epochs) |");
         double sps = log.Epochs.Count > 0 ? log.Epochs.Average(e => e.SamplesPerSecond) : 0;
         sb.AppendLine($"| training throughput | {sps:F0} samples/s |");
         sb.AppendLine();
         sb.AppendLine("![training curve](curve.png)");
         sb.AppendLine();
-        sb.AppendLine("| epoch | lr | train loss | train acc % | val loss | val acc % | seconds | samples/s |");
+        string mh = log.MetricName == "accuracy" ? "acc %" : log.MetricName;
+        sb.AppendLine($"| epoch | lr | train loss | train {mh} | val loss | val {mh} | seconds | samples/s |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var e in log.Epochs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
@@ -42,6 +44,15 @@ public static class RunReport
         sb.AppendLine($"Files: `{Trainer.Best}` (selected model), `{Trainer.Last}` (resumable), `{Trainer.LogFile}` (every figure above), `{Trainer.Curve}`.");
         return sb.ToString();
     }
+
+    /// <summary>One line naming the architecture and its sizes.</summary>
+    public static string Describe(ModelConfig m) => m.Arch switch
+    {
+        "mamba" => $"Mamba D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}, dt_rank={m.DtRankValue}, " +
+                   $"norm={m.Norm}, delta={m.DeltaAct}, silu={m.Silu}, exp={m.Exp}, conv_silu={m.ConvSilu}",
+        "cnn" => $"CNN: {m.NLayers} stages of 2 conv3x3-BN-ReLU, {m.DModel} channels first, doubling",
+        _ => $"{m.Arch.ToUpperInvariant()}: {m.NLayers} pre-norm blocks, D={m.DModel}, {m.Heads} heads, MLP x{m.MlpRatio}" + (m.Arch == "vit" ? $", P={m.Patch}" : ""),
+    };
 
     public static void Write(string runDir, TrainLog log, string command) =>
         AtomicFile.WriteAllText(Path.Combine(runDir, "report.md"), Build(log, command, runDir));

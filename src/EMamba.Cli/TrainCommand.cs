@@ -60,7 +60,7 @@ public static class TrainCommand
                 r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct);
             RunReport.Write(dir, log, App.CommandLine);
             Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +
-                (log.Test.TryGetValue("accuracy", out var acc) ? $"test accuracy {acc:F2} %; " : "") +
+                (log.Test.TryGetValue(log.MetricName, out var tm) ? $"test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, tm)}; " : "") +
                 $"{log.TotalTrainSeconds:F0} s training; run folder {dir}");
             return ExitCodes.Ok;
         }));

@@ -39,16 +39,13 @@ public static class TrainFlow
             foreach (var f in new[] { Trainer.Last, Trainer.Best, Trainer.LogFile, Trainer.Curve })
                 File.Delete(Path.Combine(q.OutDir, f));
         var sw = Stopwatch.StartNew();
-        var full = TaskData.Load(q.Config.Model, q.Data, "train");
-        var (train, val) = TaskData.TrainVal(full, q.Config.Train.ValFraction, q.Config.Train.Seed, q.LimitTrain);
-        App.Info($"data: {full.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
-        var log = ConsoleObserver.Run(obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+        var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
+        App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+        var log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
         if (q.Test)
         {
             var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500);
-            log.Test["accuracy"] = r.Accuracy;
-            log.Test["loss"] = r.Loss;
-            log.Test["samples"] = r.Samples;
+            foreach (var (k, v) in r.Figures) log.Test[k] = v;
             AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
         }
         return log;

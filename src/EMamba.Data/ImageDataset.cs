@@ -1,7 +1,7 @@
 namespace EMamba.Data;
 
 /// <summary>Images as bytes, each sample planar C x H x W (row-major), with integer labels.</summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : IDataset
 {
     public required int Count { get; init; }
     public required int Channels { get; init; }
@@ -14,6 +14,8 @@ public sealed class ImageDataset
     public required string Source { get; init; }
 
     public int SampleSize => Channels * Height * Width;
+
+    IDataset IDataset.Pick(int[] indices) => Subset(indices);
 
     /// <summary>The first n samples (all of them when n exceeds <see cref="Count"/>).</summary>
     public ImageDataset Take(int n) => Subset(Enumerable.Range(0, Math.Min(n, Count)).ToArray());

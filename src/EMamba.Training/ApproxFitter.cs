@@ -17,7 +17,7 @@ public static class ApproxFitter
     /// exact values at evenly spaced knots) and the fitted one, with their errors under the histogram.</summary>
     public sealed record FitResult(Spec Spec, Histogram Histogram, PwlTable Uniform, PwlError UniformError, PwlTable Fitted, PwlError FittedError);
 
-    public static IReadOnlyDictionary<PwlFunction, Histogram> Collect(Modules.MambaModel model, ImageDataset ds, Normalizer norm,
+    public static IReadOnlyDictionary<PwlFunction, Histogram> Collect(Modules.MambaModel model, IDataset ds, Normalizer norm,
         int samples, int batchSize = 100, Action<int, int>? progress = null)
     {
         var probe = new ActivationProbe();
@@ -32,7 +32,7 @@ public static class ApproxFitter
                 using var scope = NewDisposeScope();
                 int start = b * batchSize, m = Math.Min(batchSize, n - start);
                 var idx = Enumerable.Range(start, m).ToArray();
-                model.forward(ImageBatches.Images(ds, idx, norm));
+                model.forward(Batches.Inputs(ds, idx, norm));
                 progress?.Invoke(b + 1, batches);
             }
         }

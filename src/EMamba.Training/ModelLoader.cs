@@ -1,6 +1,8 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace EMamba.Training;
 
@@ -40,10 +42,22 @@ public static class ModelLoader
         return (cfg, tables, fromFile);
     }
 
-    public static MambaModel Load(Checkpoint ck, ApproxFile? approx = null, IReadOnlyCollection<PwlFunction>? only = null)
+    /// <summary>A fresh vision/radar model of any architecture the config names.</summary>
+    public static nn.Module<Tensor, Tensor> Create(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null) => cfg.Arch switch
+    {
+        "mamba" => new MambaModel(cfg, tables),
+        _ => throw new EMambaException($"arch '{cfg.Arch}' has no vision/radar model in this build", ExitCodes.BadConfig),
+    };
+
+    /// <summary>The PWL units a model trains (none for the baselines).</summary>
+    public static IEnumerable<PwlOp> PwlUnits(nn.Module model) => model is MambaModel m ? m.Ops.Units : [];
+
+    public static long ParameterCount(nn.Module model) => model.parameters().Sum(p => p.numel());
+
+    public static nn.Module<Tensor, Tensor> Load(Checkpoint ck, ApproxFile? approx = null, IReadOnlyCollection<PwlFunction>? only = null)
     {
         var (cfg, tables, fromFile) = Plan(ck, approx, only);
-        var model = new MambaModel(cfg, tables);
+        var model = Create(cfg, tables);
         ck.LoadInto(model, name => fromFile.Any(f => name == KnotsName(f) || name == ValuesName(f)));
         return model;
     }

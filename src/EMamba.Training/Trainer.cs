@@ -7,22 +7,21 @@ using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace EMamba.Training;
 
-/// <summary>Trains a vision model: AdamW, warm-up + cosine schedule, gradient clipping, a checkpoint
+/// <summary>Trains a vision or radar model (any arch, classification or regression): AdamW, warm-up + cosine schedule, gradient clipping, a checkpoint
 /// every epoch (last.safetensors, resumable), best-on-validation selection (best.safetensors).</summary>
 public sealed class Trainer
 {
     public const string Last = "last.safetensors", Best = "best.safetensors", LogFile = "log.json", Curve = "curve.png";
 
     private readonly RunConfig cfg;
-    private readonly ImageDataset train, val;
+    private readonly IDataset train, val;
     private readonly string outDir;
     private readonly ITrainObserver obs;
 
-    public Trainer(RunConfig cfg, ImageDataset train, ImageDataset val, string outDir, ITrainObserver? observer = null)
+    public Trainer(RunConfig cfg, IDataset train, IDataset val, string outDir, ITrainObserver? observer = null)
     {
         this.cfg = cfg; this.train = train; this.val = val; this.outDir = outDir;
         obs = observer ?? SilentObserver.Instance;
@@ -55,10 +54,12 @@ public sealed class Trainer
                     : $"{init!.Path}: its architecture (with the approximations applied) differs from the config being trained", ExitCodes.BadConfig);
             tables = planTables;
         }
-        var model = new MambaModel(cfg.Model, tables);
+        var model = ModelLoader.Create(cfg.Model, tables);
+        var units = ModelLoader.PwlUnits(model).ToList();
+        var objective = TaskObjective.For(cfg.Model);
         if (t.OnlyApprox)
         {
-            if (!model.Ops.Units.Any()) throw new EMambaException("train.only_approx is set but the model has no piecewise-linear units (silu/exp 'pwl')", ExitCodes.BadConfig);
+            if (units.Count == 0) throw new EMambaException("train.only_approx is set but the model has no piecewise-linear units (silu/exp 'pwl')", ExitCodes.BadConfig);
             foreach (var (name, p) in model.named_parameters()) p.requires_grad = name.StartsWith(ModelLoader.Prefix);
         }
         var opt = new AdamW(model.named_parameters().Where(np => np.parameter.requires_grad).Select(np => (np.name, np.parameter)),
@@ -87,8 +88,8 @@ public sealed class Trainer
             norm = init?.Normalizer ?? Normalizer.FromTraining(train);
             log = new TrainLog
             {
-                Config = cfg, MetricName = "accuracy", HigherIsBetter = true,
-                Parameters = model.ParameterCount(), TrainSamples = train.Count, ValSamples = val.Count,
+                Config = cfg, MetricName = objective.MetricName, HigherIsBetter = objective.HigherIsBetter,
+                Parameters = ModelLoader.ParameterCount(model), TrainSamples = train.Count, ValSamples = val.Count,
             };
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), cfg.ToJson());
@@ -103,37 +104,39 @@ public sealed class Trainer
             obs.EpochStarted(epoch + 1, t.Epochs, batches);
             var sw = Stopwatch.StartNew();
             model.train();
-            double lossSum = 0; long correct = 0; double lr = 0;
+            var tally = objective.NewTally();
+            double lr = 0;
+            // Augmentation draws depend only on (seed, epoch), so a resumed run sees the same crops.
+            var augment = t.Augment ? new Random(HashCode.Combine(t.Seed, epoch, 0xa06)) : null;
             for (int b = 0; b < batches; b++)
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int start = b * t.BatchSize, n = Math.Min(t.BatchSize, train.Count - start);
                 var bi = idx.AsSpan(start, n);
-                var x = ImageBatches.Images(train, bi, norm);       // (n, C, H, W)
-                var y = ImageBatches.Labels(train, bi);              // (n)
-                var logits = model.forward(x);                       // (n, classes)
-                var loss = F.cross_entropy(logits, y);
+                var x = Batches.Inputs(train, bi, norm, augment);   // (n, C, H, W)
+                var y = Batches.Targets(train, bi);                  // (n) classes or (n, K) values
+                var output = model.forward(x);                       // (n, K)
+                var loss = objective.Loss(output, y);
                 opt.ZeroGrad();
                 loss.backward();
                 if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
                 lr = schedule.At(opt.Step);
                 opt.StepWith(lr);
-                foreach (var u in model.Ops.Units) u.KeepSorted();
+                foreach (var u in units) u.KeepSorted();
                 double l = loss.item<float>();
                 if (!double.IsFinite(l))
                     throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {b + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
-                lossSum += l * n;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
+                tally.Add(output, y, l);
                 obs.BatchDone(b + 1, l);
             }
             double trainSec = sw.Elapsed.TotalSeconds;
-            var v = Evaluator.Classify(model, val, norm);
-            var rec = new EpochRecord(epoch + 1, opt.Step, lr, lossSum / train.Count, 100.0 * correct / train.Count,
-                v.Loss, v.Accuracy, sw.Elapsed.TotalSeconds, train.Count / trainSec);
+            var v = Evaluator.Run(model, val, norm, objective);
+            var rec = new EpochRecord(epoch + 1, opt.Step, lr, tally.MeanLoss, tally.Metric,
+                v.MeanLoss, v.Metric, sw.Elapsed.TotalSeconds, train.Count / trainSec);
             log.Epochs.Add(rec);
             log.TotalTrainSeconds += rec.EpochSeconds;
-            bool best = log.BestEpoch < 0 || (log.HigherIsBetter ? rec.ValMetric > log.BestValMetric : rec.ValMetric < log.BestValMetric);
+            bool best = log.BestEpoch < 0 || objective.Better(rec.ValMetric, log.BestValMetric);
             if (best)
             {
                 log.BestEpoch = rec.Epoch; log.BestValMetric = rec.ValMetric;

@@ -19,10 +19,10 @@ public sealed class TrainerTests
         return new ImageDataset { Count = n, Channels = 1, Height = 8, Width = 8, Pixels = px, Labels = labels, ClassNames = ["a", "b", "c"], Source = "gen" };
     }
 
-    private static RunConfig Tiny(int epochs) => new()
+    private static RunConfig Tiny(int epochs, bool augment = false) => new()
     {
         Model = new ModelConfig { Task = "fmnist", Height = 8, Width = 8, Patch = 2, DModel = 8, DState = 4, NLayers = 2, NumOutputs = 3 },
-        Train = new TrainConfig { Epochs = epochs, BatchSize = 16, Lr = 5e-3, WarmupSteps = 3, Seed = 5 },
+        Train = new TrainConfig { Epochs = epochs, BatchSize = 16, Lr = 5e-3, WarmupSteps = 3, Seed = 5, Augment = augment },
     };
 
     private static Dictionary<string, float[]> Params(string checkpoint)
@@ -31,16 +31,18 @@ public sealed class TrainerTests
         return f.Tensors.Where(t => !t.Name.StartsWith("opt.")).ToDictionary(t => t.Name, t => t.AsFloat());
     }
 
-    [Fact]
-    public void ResumeContinuesExactlyAsAnUninterruptedRun()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResumeContinuesExactlyAsAnUninterruptedRun(bool augment)
     {
         set_num_threads(1);
         var train = Images(64, 1);
         var val = Images(16, 2);
         string straight = Directory.CreateTempSubdirectory().FullName, split = Directory.CreateTempSubdirectory().FullName;
-        new Trainer(Tiny(3), train, val, straight).Run(resume: false);
-        new Trainer(Tiny(1), train, val, split).Run(resume: false);
-        var log = new Trainer(Tiny(3), train, val, split).Run(resume: true);
+        new Trainer(Tiny(3, augment), train, val, straight).Run(resume: false);
+        new Trainer(Tiny(1, augment), train, val, split).Run(resume: false);
+        var log = new Trainer(Tiny(3, augment), train, val, split).Run(resume: true);
         Assert.Equal(3, log.Epochs.Count);
         var a = Params(Path.Combine(straight, Trainer.Last));
         var b = Params(Path.Combine(split, Trainer.Last));

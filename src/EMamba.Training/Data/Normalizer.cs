@@ -7,6 +7,12 @@ namespace EMamba.Training.Data;
 /// evaluation and later stages (quantization) see exactly the inputs the model was trained on.</summary>
 public sealed record Normalizer(float[] Mean, float[] Std)
 {
+    public static Normalizer FromTraining(IDataset ds) => ds switch
+    {
+        ImageDataset im => FromTraining(im),
+        _ => throw new ArgumentException($"no normalizer for data set type {ds.GetType().Name}"),
+    };
+
     public static Normalizer FromTraining(ImageDataset ds)
     {
         int c = ds.Channels, plane = ds.Height * ds.Width;

@@ -14,25 +14,48 @@ public static class TaskData
         _ => throw new EMambaException($"task '{task}' has no data reader in this build yet", ExitCodes.BadConfig),
     };
 
-    public static ImageDataset Load(ModelConfig cfg, string? path, string split)
+    /// <param name="split">train | test</param>
+    public static IDataset Load(ModelConfig cfg, string? path, string split)
     {
         path ??= DefaultPath(cfg.Task);
-        var ds = cfg.Task switch
+        IDataset ds = cfg.Task switch
         {
             "fmnist" => FashionMnist.Load(path, split),
             "cifar10" => Cifar10.Load(path, split),
             _ => throw new EMambaException($"task '{cfg.Task}' has no data reader in this build yet", ExitCodes.BadConfig),
         };
-        if (ds.Channels != cfg.InChannels || ds.Height != cfg.Height || ds.Width != cfg.Width)
-            throw new EMambaException($"{path}: samples are {ds.Channels}x{ds.Height}x{ds.Width} but the model expects " +
+        var (c, h, w) = Geometry(ds);
+        if (c != cfg.InChannels || h != cfg.Height || w != cfg.Width)
+            throw new EMambaException($"{path}: samples are {c}x{h}x{w} but the model expects " +
                 $"{cfg.InChannels}x{cfg.Height}x{cfg.Width}", ExitCodes.BadInput);
         return ds;
     }
 
-    /// <summary>Training and validation parts of the training split (first <paramref name="limit"/> samples if given).</summary>
-    public static (ImageDataset Train, ImageDataset Val) TrainVal(ImageDataset full, double valFraction, int seed, int? limit)
+    private static (int C, int H, int W) Geometry(IDataset ds) => ds switch
     {
-        var ds = limit is int n && n < full.Count ? full.Take(n) : full;
+        ImageDataset im => (im.Channels, im.Height, im.Width),
+        _ => throw new ArgumentException($"unknown data set type {ds.GetType().Name}"),
+    };
+
+    /// <summary>The training and validation sets of a run (training limited to its first
+    /// <paramref name="limit"/> samples, before the hold-out, when given).</summary>
+    public static (IDataset Train, IDataset Val) TrainVal(RunConfig cfg, string? path, int? limit) =>
+        TrainVal(Load(cfg.Model, path, "train"), cfg.Train.ValFraction, cfg.Train.Seed, limit);
+
+    /// <summary>One split for evaluation: test, or the run's own validation / training part.</summary>
+    public static IDataset Split(RunConfig cfg, string? path, string split)
+    {
+        if (split is not ("test" or "val" or "train"))
+            throw new EMambaException($"split '{split}' must be test, val or train", ExitCodes.Usage);
+        if (split == "test") return Load(cfg.Model, path, "test");
+        var (train, val) = TrainVal(cfg, path, null);
+        return split == "val" ? val : train;
+    }
+
+    /// <summary>Training and validation parts of the training split (first <paramref name="limit"/> samples if given).</summary>
+    public static (IDataset Train, IDataset Val) TrainVal(IDataset full, double valFraction, int seed, int? limit)
+    {
+        var ds = limit is int n && n < full.Count ? full.Pick(Enumerable.Range(0, n).ToArray()) : full;
         int nVal = (int)Math.Round(ds.Count * valFraction);
         if (nVal == 0 || nVal >= ds.Count)
             throw new EMambaException($"cannot hold out {valFraction:P0} of {ds.Count} samples for validation", ExitCodes.BadConfig);
@@ -41,6 +64,6 @@ public static class TaskData
         var val = perm[..nVal];
         var train = perm[nVal..];
         Array.Sort(val); Array.Sort(train);
-        return (ds.Subset(train), ds.Subset(val));
+        return (ds.Pick(train), ds.Pick(val));
     }
 }

@@ -111,25 +111,57 @@ public static class Npy
         return c;
     }
 
-    /// <summary>Writes a C-order float64 array (version 1.0), atomically.</summary>
-    public static void Write(string path, int[] shape, double[] data) =>
-        Write(path, shape, "<f8", 8, data.Length, body => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(body.AsSpan(8 * i), data[i]); });
+    /// <summary>Writes a float64 array (version 1.0), atomically. <paramref name="data"/> is in C order
+    /// (last index fastest); with <paramref name="fortranOrder"/> the file stores it column-major
+    /// (first index fastest) and says so in its header, as <c>np.save</c> does for a Fortran array.</summary>
+    public static void Write(string path, int[] shape, double[] data, bool fortranOrder = false) =>
+        Write(path, shape, "<f8", 8, data.Length, fortranOrder, body =>
+        {
+            var d = fortranOrder ? CToFortran(data, shape) : data;
+            for (int i = 0; i < d.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(body.AsSpan(8 * i), d[i]);
+        });
 
-    /// <summary>Writes a C-order float32 array (version 1.0), atomically.</summary>
-    public static void Write(string path, int[] shape, float[] data) =>
-        Write(path, shape, "<f4", 4, data.Length, body => { for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(4 * i), data[i]); });
+    /// <summary>Writes a float32 array (version 1.0), atomically; C-order data, stored column-major
+    /// when <paramref name="fortranOrder"/>.</summary>
+    public static void Write(string path, int[] shape, float[] data, bool fortranOrder = false) =>
+        Write(path, shape, "<f4", 4, data.Length, fortranOrder, body =>
+        {
+            var d = fortranOrder ? CToFortran(data, shape) : data;
+            for (int i = 0; i < d.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(4 * i), d[i]);
+        });
 
-    private static void Write(string path, int[] shape, string descr, int size, int count, Action<byte[]> fill)
+    // The inverse of FortranToC: C index ci goes to the Fortran offset of the same multi-index.
+    private static T[] CToFortran<T>(T[] c, int[] shape)
+    {
+        if (shape.Length < 2) return c;
+        var f = new T[c.Length];
+        int rank = shape.Length;
+        var idx = new int[rank];
+        var fStride = new long[rank];
+        fStride[0] = 1;
+        for (int k = 1; k < rank; k++) fStride[k] = fStride[k - 1] * shape[k - 1];
+        for (long ci = 0; ci < c.Length; ci++)
+        {
+            long fi = 0;
+            for (int k = 0; k < rank; k++) fi += idx[k] * fStride[k];
+            f[fi] = c[ci];
+            for (int k = rank - 1; k >= 0 && ++idx[k] == shape[k]; k--) idx[k] = 0;
+        }
+        return f;
+    }
+
+    private static void Write(string path, int[] shape, string descr, int size, int count, bool fortranOrder, Action<byte[]> fill)
     {
         if (shape.Any(d => d < 0) || shape.Aggregate(1L, (a, b) => a * b) != count)
             throw new ArgumentException($"shape ({string.Join(", ", shape)}) does not hold {count} elements");
         if ((long)count * size > BoundedRead.MaxBytes) throw new ArgumentException($"{count} elements of {size} bytes exceed one array");
         // Python tuple syntax: (n,) for rank 1, () for a scalar.
         string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
-        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': {(fortranOrder ? "True" : "False")}, 'shape': ({dims}), }}";
         // NumPy pads the header with spaces so the data starts on a 64-byte boundary.
         int total = 10 + dict.Length + 1;
         var header = Encoding.Latin1.GetBytes(dict + new string(' ', (64 - total % 64) % 64) + "\n");
+        if (header.Length > ushort.MaxValue) throw new ArgumentException($"a rank-{shape.Length} shape does not fit a version 1.0 header");
         var body = new byte[count * size];
         fill(body);
         AtomicFile.Write(path, s =>

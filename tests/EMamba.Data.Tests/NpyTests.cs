@@ -22,19 +22,39 @@ public sealed class NpyTests
     public void WriteReadRoundTripsRandomShapes()
     {
         string dir = TestFiles.TempDir();
-        Shapes.SelectMany(s => Gen.Double.Array[Product(s)].Select(Gen.Bool, (d, f32) => (s, d, f32)))
+        Shapes.SelectMany(s => Gen.Double.Array[Product(s)].Select(Gen.Bool, Gen.Bool, (d, f32, fortran) => (s, d, f32, fortran)))
             .Sample(t =>
             {
                 string p = Path.Combine(dir, $"{Guid.NewGuid():N}.npy");   // CsCheck samples run in parallel
-                if (t.f32) Npy.Write(p, t.s, Array.ConvertAll(t.d, v => (float)v));
-                else Npy.Write(p, t.s, t.d);
+                if (t.f32) Npy.Write(p, t.s, Array.ConvertAll(t.d, v => (float)v), t.fortran);
+                else Npy.Write(p, t.s, t.d, t.fortran);
                 var a = Npy.Read(p);
                 Assert.Equal(t.s, a.Shape);
                 Assert.Equal(t.f32 ? "<f4" : "<f8", a.Descr);
-                Assert.False(a.WasFortran);
+                Assert.Equal(t.fortran, a.WasFortran);
                 Assert.Equal(t.f32 ? Array.ConvertAll(t.d, v => (double)(float)v) : t.d, a.Data);
-                Assert.Equal(0, (new FileInfo(p).Length - (long)a.Data.Length * (t.f32 ? 4 : 8)) % 64);   // data starts 64-aligned
-            }, iter: 100);
+                var bytes = File.ReadAllBytes(p);
+                int headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
+                Assert.Equal(0, (10 + headerLen) % 64);                            // data starts 64-aligned
+                Assert.Equal(bytes.Length, 10 + headerLen + a.Data.Length * (t.f32 ? 4 : 8));
+                Assert.Equal((byte)'\n', bytes[10 + headerLen - 1]);               // the header ends in a newline
+            }, iter: 200);
+    }
+
+    [Fact]
+    public void WriteFortranOrderStoresColumnMajor()
+    {
+        // [[1,2,3],[4,5,6]] in C order is stored 1,4,2,5,3,6, as np.save(p, np.asfortranarray(a)) does.
+        string p = Path.Combine(TestFiles.TempDir(), "f.npy");
+        Npy.Write(p, [2, 3], [1.0, 2, 3, 4, 5, 6], fortranOrder: true);
+        var bytes = File.ReadAllBytes(p);
+        int headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
+        Assert.Equal(128, 10 + headerLen);                                        // the 69-byte minimum, padded to 64
+        Assert.Equal("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+            System.Text.Encoding.Latin1.GetString(bytes, 10, headerLen).TrimEnd());
+        var stored = Enumerable.Range(0, 6).Select(i => BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(128 + 8 * i))).ToArray();
+        Assert.Equal([1.0, 4, 2, 5, 3, 6], stored);
+        Assert.Equal([1.0, 2, 3, 4, 5, 6], Npy.Read(p).Data);
     }
 
     [Fact]

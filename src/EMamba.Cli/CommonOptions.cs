@@ -13,11 +13,12 @@ public sealed class CommonOptions
     public readonly Option<int?> LimitTest = new("--limit-test") { Description = "Evaluate only the first N test samples (quick runs)." };
     public readonly Option<int?> Seed = new("--seed") { Description = "Random seed (overrides the config)." };
     public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads for tensor math (default: all cores)." };
+    public readonly Option<bool?> Augment = new("--augment") { Description = "Random crop (4-pixel padding) and horizontal flip while training: true or false (overrides the config)." };
     public readonly Option<string?> Data = new("--data") { Description = "Data set location (default: the task's standard location)." };
 
     public void AddTo(Command cmd, bool training)
     {
-        if (training) { cmd.Options.Add(Epochs); cmd.Options.Add(Lr); cmd.Options.Add(Seed); cmd.Options.Add(LimitTrain); }
+        if (training) { cmd.Options.Add(Epochs); cmd.Options.Add(Lr); cmd.Options.Add(Seed); cmd.Options.Add(Augment); cmd.Options.Add(LimitTrain); }
         cmd.Options.Add(BatchSize);
         cmd.Options.Add(LimitTest);
         cmd.Options.Add(Threads);
@@ -33,6 +34,7 @@ public sealed class CommonOptions
             BatchSize = r.GetValue(BatchSize) ?? t.BatchSize,
             Seed = r.GetValue(Seed) ?? t.Seed,
             Lr = r.GetValue(Lr) ?? t.Lr,
+            Augment = r.GetValue(Augment) ?? t.Augment,
         };
         var c = cfg with { Train = t };
         c.Validate(source + " with command-line overrides");

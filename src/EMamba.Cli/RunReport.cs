@@ -19,7 +19,8 @@ public static class RunReport
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- model: {Describe(m)}");
         sb.AppendLine($"- parameters: {log.Parameters:N0} ({log.Parameters * 4 / 1000.0:F1} KB FP32)");
-        sb.AppendLine($"- data: {log.TrainSamples:N0} training / {log.ValSamples:N0} validation samples (validation held out of the training split, seed {c.Train.Seed})");
+        sb.AppendLine($"- data: {log.TrainSamples:N0} training / {log.ValSamples:N0} validation samples" +
+                      (log.Protocol is null ? "" : $"; {log.Protocol}") + (c.Train.Augment ? "; training images augmented (random crop, flip)" : ""));
         sb.AppendLine();
         sb.AppendLine("| result | value |");
         sb.AppendLine("|---|---|");

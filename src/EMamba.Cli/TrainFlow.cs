@@ -42,6 +42,8 @@ public static class TrainFlow
         var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
         App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
         var log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+        log.Protocol = TaskData.Protocol(q.Config, q.Data);
+        AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
         if (q.Test)
         {
             var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500);

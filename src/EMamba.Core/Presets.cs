@@ -25,6 +25,23 @@ public static class Presets
             Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
             Train = new TrainConfig { Epochs = 12, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
         },
+        // CIFAR-10, about 20 K parameters: the quick CIFAR model, with augmentation.
+        ["cifar10-small"] = new()
+        {
+            Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
+            Train = new TrainConfig { Epochs = 30, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200, Augment = true },
+        },
+        // MARS radar pose as the paper sizes it: 8x8x5 frames, 2x2 patches -> 16 tokens, D=20, E=2,
+        // N=8, M=2; 57 outputs (19 joints x xyz, metres) from the mean over tokens.
+        ["mars-paper"] = new()
+        {
+            Model = new ModelConfig
+            {
+                Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, Expand = 2, DState = 8, NLayers = 2,
+                Head = "regress", NumOutputs = 57,
+            },
+            Train = new TrainConfig { Epochs = 100, BatchSize = 128, Lr = 3e-3, WarmupSteps = 200 },
+        },
     };
 
     /// <summary>A preset name or a path to a JSON config file.</summary>
@@ -36,6 +53,7 @@ public static class Presets
     {
         "fmnist" => "fmnist-small",
         "cifar10" => "cifar10-base",
+        "mars" => "mars-paper",
         _ => throw new EMambaException($"task '{task}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
     };
 }

@@ -2,7 +2,7 @@ namespace EMamba.Data;
 
 /// <summary>Float inputs, each sample planar C x H x W (row-major), with <see cref="Dims"/> float
 /// regression targets per sample (e.g. MARS: 5 x 8 x 8 radar points, 57 joint coordinates).</summary>
-public sealed class FloatDataset
+public sealed class FloatDataset : IDataset
 {
     public required int Count { get; init; }
     public required int Channels { get; init; }
@@ -16,6 +16,8 @@ public sealed class FloatDataset
     public required string Source { get; init; }
 
     public int SampleSize => Channels * Height * Width;
+
+    IDataset IDataset.Pick(int[] indices) => Subset(indices);
 
     /// <summary>The first n samples (all of them when n exceeds <see cref="Count"/>).</summary>
     public FloatDataset Take(int n) => Subset(Enumerable.Range(0, Math.Min(n, Count)).ToArray());

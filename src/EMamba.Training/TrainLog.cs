@@ -16,6 +16,8 @@ public sealed record TrainLog
     public long Parameters { get; init; }
     public int TrainSamples { get; init; }
     public int ValSamples { get; init; }
+    /// <summary>Where the splits came from (written by the CLI; MARS states its training subset here).</summary>
+    public string? Protocol { get; set; }
     public List<EpochRecord> Epochs { get; init; } = [];
     public int BestEpoch { get; set; } = -1;
     public double BestValMetric { get; set; } = double.NaN;

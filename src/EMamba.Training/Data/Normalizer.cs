@@ -3,13 +3,14 @@ using EMamba.Data;
 
 namespace EMamba.Training.Data;
 
-/// <summary>Per-channel mean/std of the training pixels (in [0,1]); stored in checkpoints so that
+/// <summary>Per-channel mean/std of the training inputs (image pixels in [0,1]; float data in its own units); stored in checkpoints so that
 /// evaluation and later stages (quantization) see exactly the inputs the model was trained on.</summary>
 public sealed record Normalizer(float[] Mean, float[] Std)
 {
     public static Normalizer FromTraining(IDataset ds) => ds switch
     {
         ImageDataset im => FromTraining(im),
+        FloatDataset f => FromTraining(f),
         _ => throw new ArgumentException($"no normalizer for data set type {ds.GetType().Name}"),
     };
 
@@ -35,6 +36,25 @@ public sealed record Normalizer(float[] Mean, float[] Std)
             double v = sq[ch] / n / (255.0 * 255.0) - m * m;
             mean[ch] = (float)m;
             std[ch] = (float)Math.Sqrt(Math.Max(v, 1e-12));
+        }
+        return new Normalizer(mean, std);
+    }
+
+    /// <summary>Mean and standard deviation per channel in the data's own units (MARS: metres,
+    /// Doppler, intensity), zero padding included, since the model sees the padding too.</summary>
+    public static Normalizer FromTraining(FloatDataset ds)
+    {
+        int c = ds.Channels, plane = ds.Height * ds.Width;
+        var mean = new float[c];
+        var std = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double s = 0, s2 = 0;
+            for (int i = 0; i < ds.Count; i++)
+                foreach (float v in ds.Features.AsSpan((i * c + ch) * plane, plane)) { s += v; s2 += (double)v * v; }
+            double n = (double)ds.Count * plane, m = s / n;
+            mean[ch] = (float)m;
+            std[ch] = (float)Math.Sqrt(Math.Max(s2 / n - m * m, 1e-12));
         }
         return new Normalizer(mean, std);
     }

@@ -4,17 +4,19 @@ using EMamba.Data;
 namespace EMamba.Training.Data;
 
 /// <summary>Loads the splits of a task. Data sets without a validation split (Fashion-MNIST,
-/// CIFAR-10) hold out a seeded fraction of the training split, so model selection never sees test.</summary>
+/// CIFAR-10) hold out a seeded fraction of the training split, so model selection never sees test;
+/// MARS has an official validate split, which is used instead (train.val_fraction is ignored).</summary>
 public static class TaskData
 {
     public static string DefaultPath(string task) => task switch
     {
         "fmnist" => FashionMnist.DefaultDir,
         "cifar10" => Cifar10.DefaultPath,
+        "mars" => Mars.DefaultDir,
         _ => throw new EMambaException($"task '{task}' has no data reader in this build yet", ExitCodes.BadConfig),
     };
 
-    /// <param name="split">train | test</param>
+    /// <param name="split">train | test (| validate for MARS)</param>
     public static IDataset Load(ModelConfig cfg, string? path, string split)
     {
         path ??= DefaultPath(cfg.Task);
@@ -22,6 +24,7 @@ public static class TaskData
         {
             "fmnist" => FashionMnist.Load(path, split),
             "cifar10" => Cifar10.Load(path, split),
+            "mars" => Mars.Load(path, split),
             _ => throw new EMambaException($"task '{cfg.Task}' has no data reader in this build yet", ExitCodes.BadConfig),
         };
         var (c, h, w) = Geometry(ds);
@@ -34,13 +37,27 @@ public static class TaskData
     private static (int C, int H, int W) Geometry(IDataset ds) => ds switch
     {
         ImageDataset im => (im.Channels, im.Height, im.Width),
+        FloatDataset f => (f.Channels, f.Height, f.Width),
         _ => throw new ArgumentException($"unknown data set type {ds.GetType().Name}"),
     };
 
     /// <summary>The training and validation sets of a run (training limited to its first
     /// <paramref name="limit"/> samples, before the hold-out, when given).</summary>
-    public static (IDataset Train, IDataset Val) TrainVal(RunConfig cfg, string? path, int? limit) =>
-        TrainVal(Load(cfg.Model, path, "train"), cfg.Train.ValFraction, cfg.Train.Seed, limit);
+    public static (IDataset Train, IDataset Val) TrainVal(RunConfig cfg, string? path, int? limit)
+    {
+        var full = Load(cfg.Model, path, "train");
+        if (cfg.Model.Task != "mars") return TrainVal(full, cfg.Train.ValFraction, cfg.Train.Seed, limit);
+        var train = limit is int n && n < full.Count ? full.Pick(Enumerable.Range(0, n).ToArray()) : full;
+        return (train, Load(cfg.Model, path, "validate"));
+    }
+
+    /// <summary>How the splits were made, for reports: which files, which hold-out.</summary>
+    public static string Protocol(RunConfig cfg, string? path) => cfg.Model.Task switch
+    {
+        "mars" => string.Join("; ", Mars.Splits.Select(s => Mars.Files(path ?? Mars.DefaultDir, s).Protocol)) +
+                  "; models selected on validate, reported on test",
+        _ => $"validation: a seeded {cfg.Train.ValFraction:P0} hold-out of the training split (seed {cfg.Train.Seed}); reported on the test split",
+    };
 
     /// <summary>One split for evaluation: test, or the run's own validation / training part.</summary>
     public static IDataset Split(RunConfig cfg, string? path, string split)

@@ -21,6 +21,9 @@ public sealed record ModelConfig
     public int Patch { get; init; } = 4;
     /// <summary>Vocabulary size (language models only; set from the data when 0).</summary>
     public int Vocab { get; init; }
+    /// <summary>Width of the (tied) token embedding of a language model; 0 = d_model. A narrower
+    /// embedding, projected to and from d_model, shrinks the vocabulary's share of the parameters.</summary>
+    public int EmbedDim { get; init; }
 
     public int DModel { get; init; } = 32;      // D
     public int Expand { get; init; } = 2;       // E
@@ -51,6 +54,7 @@ public sealed record ModelConfig
     public bool ConvSilu { get; init; } = true;
 
     [JsonIgnore] public int DInner => Expand * DModel;
+    [JsonIgnore] public int EmbedWidth => EmbedDim == 0 ? DModel : EmbedDim;
     [JsonIgnore] public int DtRankValue => DtRank == "auto" ? (DModel + 15) / 16 : int.Parse(DtRank);
     [JsonIgnore] public int Tokens => Head == "lm" ? 0 : (Height / Patch) * (Width / Patch);
     [JsonIgnore] public int PatchDim => InChannels * Patch * Patch;
@@ -83,6 +87,7 @@ public sealed record ModelConfig
         if (Head == "lm")
         {
             if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
+            if (EmbedDim < 0 || EmbedDim > DModel) p.Add($"embed_dim {EmbedDim} must be in 0..d_model (0 = d_model)");
         }
         else
         {

@@ -17,6 +17,8 @@ public sealed record TrainConfig
     /// <summary>Fraction of the training split held out for model selection when the data set has no validation split.</summary>
     public double ValFraction { get; init; } = 0.1;
 
+    /// <summary>Language models: tokens per truncated-BPTT segment (the state carries across segments).</summary>
+    public int SeqLen { get; init; } = 128;
     /// <summary>Image augmentation while training: random crop from a 4-pixel zero-padded image and a
     /// horizontal flip with probability 1/2 (off for data sets where a flip changes the meaning).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -42,6 +44,7 @@ public sealed record TrainConfig
         if (WarmupSteps < 0) p.Add($"warmup_steps {WarmupSteps} must be >= 0");
         if (!(GradClip >= 0)) p.Add($"grad_clip {GradClip} must be >= 0 (0 = off)");
         if (!(ValFraction >= 0 && ValFraction < 1)) p.Add($"val_fraction {ValFraction} must be in [0, 1)");
+        if (SeqLen < 1 || SeqLen > 65536) p.Add($"seq_len {SeqLen} must be in 1..65536");
         if (InitFrom is "") p.Add("init_from must be a checkpoint path or absent");
         if (Approx is "") p.Add("approx must be a file path or absent");
         return p;

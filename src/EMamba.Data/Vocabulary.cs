@@ -53,13 +53,22 @@ public sealed class Vocabulary
     }
 
     /// <summary>One word per line, in id order.</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, string.Join("\n", words) + "\n");
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToText());
 
-    public static Vocabulary Load(string path)
+    /// <summary>One word per line, in id order (the form checkpoints carry it in).</summary>
+    public string ToText() => string.Join("\n", words) + "\n";
+
+    public static Vocabulary Load(string path) => FromLines(Lines(path), path);
+
+    /// <summary>The inverse of <see cref="ToText"/>; <paramref name="source"/> names the text in errors.</summary>
+    public static Vocabulary FromText(string text, string source) =>
+        FromLines(text.EndsWith('\n') ? text[..^1].Split('\n') : text.Split('\n'), source);
+
+    private static Vocabulary FromLines(IEnumerable<string> lines, string path)
     {
         var v = new Vocabulary();
         int lineNo = 0;
-        foreach (var w in Lines(path))
+        foreach (var w in lines)
         {
             lineNo++;
             // A blank or repeated line would shift every later id: the file is not one we wrote.

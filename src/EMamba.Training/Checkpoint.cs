@@ -17,6 +17,11 @@ public sealed class Checkpoint
     public required SafetensorsFile File { get; init; }
     public IReadOnlyDictionary<string, string> Metadata => File.Metadata;
 
+    /// <summary>The vocabulary a language model was trained with (metadata "vocab").</summary>
+    public EMamba.Data.Vocabulary Vocabulary => Metadata.TryGetValue("vocab", out var v)
+        ? EMamba.Data.Vocabulary.FromText(v, Path + " (metadata 'vocab')")
+        : throw new EMambaException($"{Path}: not a language model (metadata has no 'vocab')", ExitCodes.BadInput);
+
     public static void Save(string path, nn.Module module, RunConfig cfg, Normalizer norm,
         IReadOnlyDictionary<string, string>? extraMeta = null, IEnumerable<(string Name, Tensor T)>? extraTensors = null)
     {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace EMamba.Training;
 
-/// <summary>Builds a vision model from a checkpoint, optionally swapping in piecewise-linear tables
+/// <summary>Builds a model from a checkpoint, optionally swapping in piecewise-linear tables
 /// from an approx.json for some or all of its functions (the "train exact, approximate at inference"
 /// mode, and the starting point of fine-tuning).</summary>
 public static class ModelLoader
@@ -45,12 +45,18 @@ public static class ModelLoader
     /// <summary>A fresh vision/radar model of any architecture the config names.</summary>
     public static nn.Module<Tensor, Tensor> Create(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null) => cfg.Arch switch
     {
+        "mamba" when cfg.Head == "lm" => new MambaLM(cfg, tables),
         "mamba" => new MambaModel(cfg, tables),
         _ => throw new EMambaException($"arch '{cfg.Arch}' has no vision/radar model in this build", ExitCodes.BadConfig),
     };
 
     /// <summary>The PWL units a model trains (none for the baselines).</summary>
-    public static IEnumerable<PwlOp> PwlUnits(nn.Module model) => model is MambaModel m ? m.Ops.Units : [];
+    public static IEnumerable<PwlOp> PwlUnits(nn.Module model) => model switch
+    {
+        MambaModel m => m.Ops.Units,
+        MambaLM lm => lm.Ops.Units,
+        _ => [],
+    };
 
     public static long ParameterCount(nn.Module model) => model.parameters().Sum(p => p.numel());
 

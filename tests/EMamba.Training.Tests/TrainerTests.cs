@@ -41,7 +41,7 @@ public sealed class TrainerTests
         var val = Images(16, 2);
         string straight = Directory.CreateTempSubdirectory().FullName, split = Directory.CreateTempSubdirectory().FullName;
         new Trainer(Tiny(3, augment), train, val, straight).Run(resume: false);
-        new Trainer(Tiny(1, augment), train, val, split).Run(resume: false);
+        StopAfterEpochs.Run(1, (obs, ct) => new Trainer(Tiny(3, augment), train, val, split, obs).Run(resume: false, ct));
         var log = new Trainer(Tiny(3, augment), train, val, split).Run(resume: true);
         Assert.Equal(3, log.Epochs.Count);
         var a = Params(Path.Combine(straight, Trainer.Last));

@@ -62,8 +62,12 @@ public sealed record Normalizer(float[] Mean, float[] Std)
     public string Serialize() => string.Join(";", Mean.Zip(Std, (m, s) =>
         m.ToString("R", CultureInfo.InvariantCulture) + "," + s.ToString("R", CultureInfo.InvariantCulture)));
 
+    /// <summary>No input normalization (language models: their inputs are token ids).</summary>
+    public static readonly Normalizer None = new([], []);
+
     public static Normalizer Parse(string text)
     {
+        if (text.Length == 0) return None;
         var pairs = text.Split(';').Select(p => p.Split(',')).ToArray();
         if (pairs.Any(p => p.Length != 2)) throw new FormatException($"bad normalizer '{text}'");
         return new Normalizer(

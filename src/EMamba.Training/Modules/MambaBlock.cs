@@ -35,7 +35,8 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
         norm = Norms.Create(c.Norm, c.DModel);
         in_proj = nn.Linear(c.DModel, 2 * dInner, hasBias: false);
-        conv1d = nn.Conv1d(dInner, dInner, c.DConv, padding: c.DConv - 1, groups: dInner, bias: true);
+        // Weights only: forward runs the conv itself over [carried inputs | this piece].
+        conv1d = nn.Conv1d(dInner, dInner, c.DConv, groups: dInner, bias: true);
         x_proj = nn.Linear(dInner, dtRank + 2 * dState, hasBias: false);
         dt_proj = nn.Linear(dtRank, dInner, hasBias: true);
         out_proj = nn.Linear(dInner, c.DModel, hasBias: false);
@@ -67,17 +68,21 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
     // x: (B, L, D) -> (B, L, D)
     public override Tensor forward(Tensor x) => Forward(x, null, out _);
 
-    /// <summary>Forward with an optional SSM state carried in (B, Din, N) and the last state out
-    /// (detached), for truncated BPTT and streaming. The conv window restarts at each call.</summary>
-    public Tensor Forward(Tensor x, Tensor? h0, out Tensor hLast)
+    /// <summary>Forward from a carried state (zeros when null), returning the state after the last
+    /// token (detached), so a sequence fed in pieces gives the same outputs as in one call.</summary>
+    public Tensor Forward(Tensor x, BlockState? s0, out BlockState s1)
     {
         using var scope = NewDisposeScope();
-        long L = x.shape[1];
+        long Bt = x.shape[0], L = x.shape[1], K = conv1d.weight!.shape[2];
         var xz = in_proj.forward(norm.forward(x));                       // (B, L, 2*Din)
         var parts = xz.chunk(2, -1);
         var u = parts[0];                                                 // (B, L, Din)
         var z = parts[1];                                                 // (B, L, Din)
-        u = conv1d.forward(u.transpose(1, 2)).narrow(2, 0, L).transpose(1, 2); // causal: keep first L
+        // Causal depthwise conv: the K-1 inputs before this piece (zeros at the start) lead the window.
+        var window = cat([s0?.Conv ?? zeros(Bt, dInner, K - 1, dtype: u.dtype), u.transpose(1, 2)], 2); // (B, Din, K-1+L)
+        var convNext = window.narrow(2, L, K - 1).detach();               // (B, Din, K-1)
+        u = F.conv1d(window, conv1d.weight!, conv1d.bias, groups: dInner).transpose(1, 2); // (B, L, Din)
+        var h0 = s0?.H;
         if (convSilu) u = Silu(u);
         u = u.contiguous();
         var xdbl = x_proj.forward(u);                                     // (B, L, R + 2N)
@@ -103,7 +108,7 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
             y = naiveScan ? SelectiveScan.Naive(u, delta, A, Bm, Cm, D, h0, out h)
                           : SelectiveScan.Apply(u, delta, A, Bm, Cm, D, h0, out h);
         var outp = out_proj.forward(y * Silu(z)) + x;
-        hLast = h.MoveToOuterDisposeScope();
+        s1 = new BlockState(h, convNext).Keep();
         return outp.MoveToOuterDisposeScope();
     }
 }

@@ -6,11 +6,14 @@ using static TorchSharp.torch;
 
 namespace EMamba.Training.Modules;
 
-/// <summary>Language model: token embedding -> M Mamba blocks -> final norm -> logits through the
-/// embedding matrix (tied weights, so the vocabulary costs its parameters once).</summary>
+/// <summary>Language model: token embedding (width e) -> [e -> D] -> M Mamba blocks -> final norm ->
+/// [D -> e] -> logits through the embedding matrix (tied weights, so the vocabulary costs its
+/// parameters once). The projections exist only when e &lt; D. Being recurrent, it can be fed a
+/// sequence in pieces with <see cref="Forward"/> and gives the same logits as in one call.</summary>
 public sealed class MambaLM : nn.Module<Tensor, Tensor>
 {
     private readonly Embedding embedding;
+    private readonly Linear? embed_in, embed_out;
     private readonly ModuleList<MambaBlock> blocks;
     private readonly nn.Module<Tensor, Tensor> norm_f;
     private readonly PwlOp? pwl_silu, pwl_exp;
@@ -28,20 +31,38 @@ public sealed class MambaLM : nn.Module<Tensor, Tensor>
         Ops = BlockOps.Create(cfg, tables);
         pwl_silu = Ops.Silu;
         pwl_exp = Ops.Exp;
-        embedding = nn.Embedding(cfg.Vocab, cfg.DModel);
+        embedding = nn.Embedding(cfg.Vocab, cfg.EmbedWidth);
         nn.init.normal_(embedding.weight!, std: 0.02);
+        if (cfg.EmbedWidth < cfg.DModel)
+        {
+            embed_in = nn.Linear(cfg.EmbedWidth, cfg.DModel, hasBias: false);
+            embed_out = nn.Linear(cfg.DModel, cfg.EmbedWidth, hasBias: false);
+        }
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops)).ToArray());
         norm_f = Norms.Create(cfg.Norm, cfg.DModel);
         RegisterComponents();
     }
 
     // tokens: (B, L) int64 -> logits (B, L, V)
-    public override Tensor forward(Tensor tokens)
+    public override Tensor forward(Tensor tokens) => Forward(tokens, null, out _);
+
+    /// <summary>Logits of a piece of each sequence, continuing from <paramref name="s0"/> (the start
+    /// of the sequences when null); <paramref name="s1"/> is the state after the piece (detached).</summary>
+    // tokens: (B, L) int64 -> logits (B, L, V)
+    public Tensor Forward(Tensor tokens, BlockState[]? s0, out BlockState[] s1)
     {
+        if (s0 != null && s0.Length != blocks.Count) throw new ArgumentException($"{s0.Length} block states for {blocks.Count} blocks");
         using var scope = NewDisposeScope();
-        var h = embedding.forward(tokens);                   // (B, L, D)
-        foreach (var b in blocks) h = b.forward(h);
-        h = norm_f.forward(h);
+        var h = embedding.forward(tokens);                   // (B, L, e)
+        if (embed_in != null) h = embed_in.forward(h);       // (B, L, D)
+        s1 = new BlockState[blocks.Count];
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            h = blocks[i].Forward(h, s0?[i], out var s);
+            s1[i] = s.Keep();
+        }
+        h = norm_f.forward(h);                               // (B, L, D)
+        if (embed_out != null) h = embed_out.forward(h);     // (B, L, e)
         return nn.functional.linear(h, embedding.weight!).MoveToOuterDisposeScope();
     }
 

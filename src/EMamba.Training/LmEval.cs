@@ -1,0 +1,76 @@
+using EMamba.Training.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace EMamba.Training;
+
+/// <summary>Language-model scoring. A Mamba LM reads each sequence in pieces of <c>chunk</c> tokens,
+/// carrying its state, so memory stays constant however long the sequence (the recurrent mode an
+/// edge device runs); other models read each sequence whole, so it must fit their context.</summary>
+public static class LmEval
+{
+    /// <summary>Negative log-likelihood (nats, summed) of every token after the first of each row of
+    /// <paramref name="seqs"/>, and how many tokens that is: rows are independent sequences.</summary>
+    public static (double Nll, long Tokens) Score(nn.Module<Tensor, Tensor> model, int[,] seqs, int chunk = 128, int batch = 16,
+        Action<int, int>? progress = null)
+    {
+        int rows = seqs.GetLength(0), len = seqs.GetLength(1);
+        if (len < 2) throw new ArgumentException($"sequences of {len} tokens have nothing to predict");
+        model.eval();
+        using var _ = no_grad();
+        double nll = 0;
+        int groups = (rows + batch - 1) / batch;
+        for (int g = 0; g < groups; g++)
+        {
+            int r0 = g * batch, nb = Math.Min(batch, rows - r0);
+            using var all = Slice(seqs, r0, nb, 0, len);                       // (nb, len) int64
+            if (model is MambaLM lm)
+            {
+                BlockState[]? state = null;
+                for (int t0 = 0; t0 < len - 1; t0 += chunk)
+                {
+                    using var scope = NewDisposeScope();
+                    int n = Math.Min(chunk, len - 1 - t0);
+                    var logits = lm.Forward(all.narrow(1, t0, n), state, out var next);   // (nb, n, V)
+                    nll += SumNll(logits, all.narrow(1, t0 + 1, n));
+                    foreach (var s in next) s.Detach();
+                    if (state != null) foreach (var s in state) s.Dispose();
+                    state = next;
+                }
+                if (state != null) foreach (var s in state) s.Dispose();
+            }
+            else
+            {
+                using var scope = NewDisposeScope();
+                var logits = model.forward(all.narrow(1, 0, len - 1));               // (nb, len-1, V)
+                nll += SumNll(logits, all.narrow(1, 1, len - 1));
+            }
+            progress?.Invoke(g + 1, groups);
+        }
+        return (nll, (long)rows * (len - 1));
+    }
+
+    /// <summary>Perplexity of a token stream cut into consecutive sequences of <paramref name="length"/>
+    /// tokens, each read from a fresh state (the remainder is dropped).</summary>
+    public static double PerplexityAt(nn.Module<Tensor, Tensor> model, int[] tokens, int length, int chunk = 128, int batch = 16)
+    {
+        int rows = tokens.Length / length;
+        if (rows < 1) throw new ArgumentException($"{tokens.Length} tokens hold no sequence of {length}");
+        var seqs = new int[rows, length];
+        for (int r = 0; r < rows; r++) for (int t = 0; t < length; t++) seqs[r, t] = tokens[r * length + t];
+        var (nll, n) = Score(model, seqs, chunk, batch);
+        return Math.Exp(nll / n);
+    }
+
+    // logits (B, n, V), targets (B, n) -> summed cross-entropy
+    private static double SumNll(Tensor logits, Tensor targets) =>
+        F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.Sum).item<float>();
+
+    /// <summary>Rows r0..r0+nb, columns t0..t0+n of an int grid as an int64 tensor (nb, n).</summary>
+    public static Tensor Slice(int[,] grid, int r0, int nb, int t0, int n)
+    {
+        var buf = new long[nb * n];
+        for (int r = 0; r < nb; r++) for (int t = 0; t < n; t++) buf[r * n + t] = grid[r0 + r, t0 + t];
+        return tensor(buf, [nb, n]);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using EMamba.Core;
+using EMamba.Data;
+using EMamba.Training.Data;
+using EMamba.Training.Modules;
+using EMamba.Training.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace EMamba.Training;
+
+/// <summary>Trains a language model with truncated back-propagation through time: the training
+/// stream is cut into batch_size parallel streams, read seq_len tokens at a time; a Mamba LM
+/// carries its state (detached) from one segment to the next, so it learns from context longer
+/// than a segment. Validation perplexity is measured the same way over the validation stream.
+/// Checkpoints, resume and selection as in <see cref="Trainer"/>.</summary>
+public sealed class LmTrainer
+{
+    /// <summary>Parallel streams the validation stream is cut into.</summary>
+    public const int ValStreams = 8;
+
+    private readonly RunConfig cfg;
+    private readonly LmCorpus corpus;
+    private readonly string outDir;
+    private readonly ITrainObserver obs;
+
+    public LmTrainer(RunConfig cfg, LmCorpus corpus, string outDir, ITrainObserver? observer = null)
+    {
+        if (cfg.Model.Head != "lm") throw new ArgumentException("LmTrainer trains head 'lm' models");
+        if (cfg.Model.Vocab != corpus.Vocab.Count)
+            throw new EMambaException($"model.vocab {cfg.Model.Vocab} differs from the data's vocabulary of {corpus.Vocab.Count} words", ExitCodes.BadConfig);
+        this.cfg = cfg; this.corpus = corpus; this.outDir = outDir;
+        obs = observer ?? SilentObserver.Instance;
+    }
+
+    public TrainLog Run(bool resume, CancellationToken ct = default)
+    {
+        var t = cfg.Train;
+        var run = RunState.Open(cfg, outDir, resume, obs);
+        var model = run.Model;
+        var streams = TokenBatches.Batchify(corpus.Train, t.BatchSize);      // (S, len)
+        int len = streams.GetLength(1), L = t.SeqLen;
+        if (len < L + 2)
+            throw new EMambaException($"{corpus.Train.Length:N0} training tokens in {t.BatchSize} streams are too few for segments of {L}", ExitCodes.BadConfig);
+        int segments = (len - 1) / L;
+        var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)segments * t.Epochs, t.MinLrRatio);
+        var meta = new Dictionary<string, string> { ["vocab"] = corpus.Vocab.ToText() };
+        var log = run.Log(() => new TrainLog
+        {
+            Config = cfg, MetricName = "perplexity", HigherIsBetter = false,
+            Parameters = ModelLoader.ParameterCount(model), TrainSamples = corpus.Train.Length, ValSamples = corpus.Val.Length,
+        });
+        var valSeqs = TokenBatches.Batchify(corpus.Val, ValStreams);
+
+        for (int epoch = log.Epochs.Count; epoch < t.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            // Segment boundaries move each epoch (seeded), so no token is always first in its segment.
+            int offset = new Random(HashCode.Combine(t.Seed, epoch, 0x1a)).Next(L);
+            int n = (len - 1 - offset) / L;
+            obs.EpochStarted(epoch + 1, t.Epochs, n);
+            var sw = Stopwatch.StartNew();
+            model.train();
+            double nll = 0, lr = 0;
+            long count = 0;
+            BlockState[]? state = null;
+            for (int k = 0; k < n; k++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int t0 = offset + k * L;
+                var x = LmEval.Slice(streams, 0, t.BatchSize, t0, L);           // (S, L)
+                var y = LmEval.Slice(streams, 0, t.BatchSize, t0 + 1, L);       // (S, L)
+                Tensor logits;                                                 // (S, L, V)
+                if (model is MambaLM lm)
+                {
+                    logits = lm.Forward(x, state, out var next);
+                    foreach (var s in next) s.Detach();
+                    if (state != null) foreach (var s in state) s.Dispose();
+                    state = next;
+                }
+                else logits = model.forward(x);
+                var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+                run.Opt.ZeroGrad();
+                loss.backward();
+                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
+                lr = schedule.At(run.Opt.Step);
+                run.Step(lr);
+                double l = loss.item<float>();
+                if (!double.IsFinite(l))
+                    throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, segment {k + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
+                nll += l * x.numel();
+                count += x.numel();
+                obs.BatchDone(k + 1, l);
+            }
+            if (state != null) foreach (var s in state) s.Dispose();
+            double trainSec = sw.Elapsed.TotalSeconds;
+            var (vNll, vCount) = LmEval.Score(model, valSeqs, chunk: L, batch: ValStreams);
+            var rec = new EpochRecord(epoch + 1, run.Opt.Step, lr, nll / count, Math.Exp(nll / count),
+                vNll / vCount, Math.Exp(vNll / vCount), sw.Elapsed.TotalSeconds, count / trainSec);
+            bool best = run.EndEpoch(log, rec, Normalizer.None, (a, b) => a < b, meta);
+            obs.EpochDone(rec, best);
+        }
+        return log;
+    }
+}

@@ -1,0 +1,98 @@
+using EMamba.Core;
+using EMamba.Data;
+using EMamba.Training.Modules;
+using static TorchSharp.torch;
+
+namespace EMamba.Training.Tests;
+
+/// <summary>The Mamba language model in pieces (streaming) and its truncated-BPTT trainer.</summary>
+[Collection("torch")]
+public sealed class LmTests
+{
+    private static ModelConfig Tiny(int vocab = 23, int embed = 0) => new()
+    {
+        Task = "wikitext2", Head = "lm", Vocab = vocab, DModel = 16, DState = 4, NLayers = 2, EmbedDim = embed,
+    };
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(5, 8)]
+    [InlineData(17, 0)]
+    public void FeedingInPiecesGivesTheLogitsOfOneCall(int piece, int embed)
+    {
+        manual_seed(7);
+        var model = new MambaLM(Tiny(embed: embed));
+        model.eval();
+        using var _ = no_grad();
+        var tokens = randint(0, 23, [3, 37], dtype: int64);
+        var whole = model.forward(tokens);                                     // (3, 37, 23)
+        var parts = new List<Tensor>();
+        BlockState[]? state = null;
+        for (int t0 = 0; t0 < 37; t0 += piece)
+        {
+            int n = Math.Min(piece, 37 - t0);
+            parts.Add(model.Forward(tokens.narrow(1, t0, n), state, out state));
+        }
+        var streamed = cat(parts, 1);
+        double err = (streamed - whole).abs().max().item<float>(), scale = whole.abs().max().item<float>();
+        Assert.True(err <= 1e-5 * scale, $"pieces of {piece}: max difference {err} (logit scale {scale})");
+    }
+
+    [Fact]
+    public void ANarrowEmbeddingCutsTheParametersAsComputed()
+    {
+        var wide = new MambaLM(Tiny(vocab: 1000));
+        var narrow = new MambaLM(Tiny(vocab: 1000, embed: 8));
+        // The table shrinks from 1000 x 16 to 1000 x 8; two 8 x 16 projections are added.
+        Assert.Equal(wide.ParameterCount() - 1000 * 16 + 1000 * 8 + 2 * 8 * 16, narrow.ParameterCount());
+        Assert.Equal(wide.NonEmbeddingParameterCount() + 2 * 8 * 16, narrow.NonEmbeddingParameterCount());
+    }
+
+    private static LmCorpus Corpus()
+    {
+        // A repeating pattern with noise: learnable, so perplexity must fall well below the vocabulary size.
+        var rng = new Random(3);
+        var words = Enumerable.Range(0, 20).Select(i => $"w{i}").ToArray();
+        string dir = Directory.CreateTempSubdirectory().FullName, path = Path.Combine(dir, "valid.txt");
+        var lines = Enumerable.Range(0, 300).Select(i => string.Join(" ", Enumerable.Range(0, 8).Select(k => rng.Next(10) == 0 ? words[rng.Next(20)] : words[(i + k) % 20])));
+        File.WriteAllLines(path, lines);
+        File.WriteAllLines(Path.Combine(dir, "test.txt"), lines.Take(30));
+        return WikiText.Load(dir, 0.1);
+    }
+
+    private static RunConfig Cfg(LmCorpus c, int epochs) => new()
+    {
+        Model = Tiny(vocab: c.Vocab.Count),
+        Train = new TrainConfig { Epochs = epochs, BatchSize = 4, SeqLen = 16, Lr = 1e-2, WarmupSteps = 5, Seed = 2 },
+    };
+
+    [Fact]
+    public void TrainingLowersPerplexityAndResumesExactly()
+    {
+        set_num_threads(1);
+        var c = Corpus();
+        string a = Directory.CreateTempSubdirectory().FullName, b = Directory.CreateTempSubdirectory().FullName;
+        var straight = new LmTrainer(Cfg(c, 3), c, a).Run(resume: false);
+        StopAfterEpochs.Run(1, (obs, ct) => new LmTrainer(Cfg(c, 3), c, b, obs).Run(resume: false, ct));
+        var resumed = new LmTrainer(Cfg(c, 3), c, b).Run(resume: true);
+        Assert.Equal(straight.Epochs.Select(e => e.ValMetric), resumed.Epochs.Select(e => e.ValMetric));
+        Assert.True(straight.Epochs[^1].ValMetric < 0.5 * c.Vocab.Count, $"validation perplexity {straight.Epochs[^1].ValMetric} of {c.Vocab.Count} words");
+        Assert.True(straight.Epochs[^1].TrainMetric < straight.Epochs[0].TrainMetric);
+        // The checkpoint carries its vocabulary, so eval and generate need nothing else.
+        var ck = Checkpoint.Load(Path.Combine(a, Trainer.Best));
+        Assert.Equal(c.Vocab.ToText(), ck.Vocabulary.ToText());
+    }
+
+    [Fact]
+    public void PerplexityOfAUniformModelIsTheVocabularySize()
+    {
+        // Zero output weights give uniform logits: perplexity = vocabulary size exactly, at any length.
+        manual_seed(1);
+        var model = new MambaLM(Tiny(vocab: 23));
+        using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.StartsWith("embedding")) p.zero_();
+        var tokens = Enumerable.Range(0, 500).Select(i => i * 7 % 23).ToArray();
+        foreach (int len in new[] { 8, 64, 250 })
+            Assert.Equal(23.0, LmEval.PerplexityAt(model, tokens, len, chunk: 5), 4);
+    }
+}

@@ -6,13 +6,16 @@ using static TorchSharp.torch;
 
 namespace EMamba.Training.Tests;
 
-/// <summary>The ViT and transformer-LM baselines: parameter counts against written-out formulas,
-/// causal masking, permutation equivariance of unmasked attention, that one SGD step lowers the
-/// loss, and the CNN's convolution against a loop reference.</summary>
+/// <summary>The CNN, ViT and transformer-LM baselines: shapes on the three vision/radar geometries,
+/// parameter counts against written-out formulas, causal masking, permutation equivariance of
+/// unmasked attention, that one SGD step lowers the loss, and the CNN's convolution against a loop
+/// reference.</summary>
 [Collection("torch")]
 public sealed class BaselineTests
 {
     private static readonly ModelConfig Fmnist = new() { Task = "fmnist", InChannels = 1, Height = 28, Width = 28, Patch = 4, NumOutputs = 10 };
+    private static readonly ModelConfig Cifar = new() { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, Patch = 4, NumOutputs = 10 };
+    private static readonly ModelConfig Mars = new() { Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, Head = "regress", NumOutputs = 57 };
 
     private static ModelConfig Lm(int vocab = 50) => new()
     {
@@ -20,6 +23,33 @@ public sealed class BaselineTests
     };
 
     private static float MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
+
+    public static TheoryData<string> Geometries => ["fmnist", "cifar10", "mars"];
+
+    private static ModelConfig Geometry(string task) => task switch { "fmnist" => Fmnist, "cifar10" => Cifar, _ => Mars };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void VisionBaselinesGiveOneRowOfOutputsPerSample(string task)
+    {
+        var g = Geometry(task);
+        manual_seed(1);
+        using var x = randn(3, g.InChannels, g.Height, g.Width);
+        foreach (var arch in new[] { "cnn", "vit" })
+        {
+            var m = ModelFactory.CreateVision(g with { Arch = arch, DModel = 8, Heads = 2, NLayers = 3 });
+            Assert.Equal([3L, g.NumOutputs], m.forward(x).shape);
+        }
+    }
+
+    [Fact]
+    public void CnnStopsPoolingAtTwoByTwo()
+    {
+        // 8x8 MARS frames: 8 -> 4 -> 2, then no more pools however many stages; 28x28: 28 -> 14 -> 7 -> 3.
+        Assert.Equal(2, new CnnModel(Mars with { Arch = "cnn", DModel = 2, NLayers = 4 }).PoolCount);
+        Assert.Equal(3, new CnnModel(Fmnist with { Arch = "cnn", DModel = 2, NLayers = 4 }).PoolCount);
+        Assert.Equal(0, new CnnModel(Fmnist with { Arch = "cnn", DModel = 2, NLayers = 1 }).PoolCount);
+    }
 
     /// <summary>A 3x3 "same" convolution, its input gradient and its weight gradient by plain loops in
     /// double precision: an independent reference for <see cref="Conv3x3"/>. x: (B, C, H, W),
@@ -76,6 +106,21 @@ public sealed class BaselineTests
         Assert.True(MaxAbsDiff(y, yRef) < 1e-5, "output");
         Assert.True(MaxAbsDiff(x.grad!, gxRef) < 1e-5, "input gradient");
         Assert.True(MaxAbsDiff(weight.grad!, gwRef) < 1e-4, "weight gradient");   // sums of B*H*W terms
+    }
+
+    [Fact]
+    public void CnnParameterCountMatchesTheFormula()
+    {
+        // Stage s (c_s = D*2^s, c_in = C for s = 0 else c_{s-1}): two bias-free 3x3 convs, 9*c_in*c_s + 9*c_s*c_s,
+        // and two BatchNorms with weight and bias, 2*2*c_s (running stats are buffers). Head: c_last*K + K.
+        // C=1, D=4, 2 stages, K=3:  (9*1*4 + 9*4*4 + 4*4) + (9*4*8 + 9*8*8 + 4*8) + (8*3 + 3)
+        //                         =  196                  + 896                  + 27        = 1119
+        var cfg = Fmnist with { Arch = "cnn", Height = 8, Width = 8, DModel = 4, NLayers = 2, NumOutputs = 3 };
+        long expected = 0, cin = 1;
+        for (int s = 0; s < 2; s++) { long c = 4L << s; expected += 9 * cin * c + 9 * c * c + 4 * c; cin = c; }
+        expected += cin * 3 + 3;
+        Assert.Equal(1119, expected);
+        Assert.Equal(expected, new CnnModel(cfg).ParameterCount());
     }
 
     // One pre-norm block of width D, MLP hidden F = D*r:
@@ -168,6 +213,15 @@ public sealed class BaselineTests
         Assert.Contains("maximum context 8", e.Message);
     }
 
+    [Fact]
+    public void FactoryBuildsOnlyVisionBaselines()
+    {
+        Assert.IsType<CnnModel>(ModelFactory.CreateVision(Mars with { Arch = "cnn", DModel = 4, NLayers = 1 }));
+        Assert.IsType<VitModel>(ModelFactory.CreateVision(Mars with { Arch = "vit", DModel = 4, NLayers = 1 }));
+        Assert.Throws<NotSupportedException>(() => ModelFactory.CreateVision(Mars));
+        Assert.Throws<ArgumentException>(() => ModelFactory.CreateVision(Lm()));
+    }
+
     /// <summary>One SGD step on a fixed batch must lower that batch's loss, and every parameter must
     /// have received a gradient (a module left out of the graph or the registration would not).</summary>
     private static void AssertOneStepLowersLoss(nn.Module<Tensor, Tensor> model, Func<Tensor> loss, double lr)
@@ -182,6 +236,28 @@ public sealed class BaselineTests
         using var _ = no_grad();
         float b = before.item<float>(), a = loss().item<float>();
         Assert.True(a < b - 1e-4, $"loss {b} -> {a}");
+    }
+
+    [Theory]
+    [InlineData("cnn")]
+    [InlineData("vit")]
+    public void OneSgdStepLowersTheVisionLoss(string arch)
+    {
+        manual_seed(6);
+        var model = ModelFactory.CreateVision(Cifar with { Arch = arch, DModel = 8, Heads = 2, NLayers = 2 });
+        var x = randn(8, 3, 32, 32);
+        var y = randint(0, 10, [8], dtype: int64);
+        AssertOneStepLowersLoss(model, () => nn.functional.cross_entropy(model.forward(x), y), lr: 0.05);
+    }
+
+    [Fact]
+    public void OneSgdStepLowersTheRegressionLoss()
+    {
+        manual_seed(7);
+        var model = new CnnModel(Mars with { Arch = "cnn", DModel = 4, NLayers = 2 });
+        var x = randn(8, 5, 8, 8);
+        var y = randn(8, 57);
+        AssertOneStepLowersLoss(model, () => nn.functional.mse_loss(model.forward(x), y), lr: 0.05);
     }
 
     [Fact]

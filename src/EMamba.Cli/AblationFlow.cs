@@ -81,6 +81,7 @@ public static class AblationFlow
 
     private static TrainLog TrainOrReuse(RunConfig cfg, string dir, Request q, CancellationToken ct)
     {
+        cfg = TrainFlow.Resolve(cfg, q.Data);
         string logPath = Path.Combine(dir, Trainer.LogFile);
         if (File.Exists(logPath))
         {

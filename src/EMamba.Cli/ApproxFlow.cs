@@ -21,13 +21,27 @@ public static class ApproxFlow
         if (!q.OutPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             throw new EMambaException($"--out '{q.OutPath}' must name a .json file", ExitCodes.Usage);
         var ck = Checkpoint.Load(q.ModelPath);
-        if (ModelLoader.Load(ck) is not MambaModel model)
-            throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
-        // The training part only (the same seeded hold-out as training), so validation stays unseen.
-        var (train, _) = TaskData.TrainVal(ck.Config, q.Data, null);
-        int n = Math.Min(q.Samples, train.Count);
-        App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
-        var hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);
+        IReadOnlyDictionary<PwlFunction, Histogram> hists;
+        int n;
+        // The training part only (the same hold-out as training), so validation stays unseen.
+        switch (ModelLoader.Load(ck))
+        {
+            case MambaModel model:
+                var (train, _) = TaskData.TrainVal(ck.Config, q.Data, null);
+                n = Math.Min(q.Samples, train.Count);
+                App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
+                hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);
+                break;
+            case MambaLM lm:
+                // A language model's "sample" is a token: 64 per requested sample keeps the default (500) near 32 K tokens.
+                var corpus = TaskData.Corpus(ck.Config, q.Data);
+                n = Math.Min(q.Samples * 64, corpus.Train.Length);
+                App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training tokens");
+                hists = ApproxFitter.Collect(lm, corpus.Train, n);
+                break;
+            default:
+                throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
+        }
         var results = q.Specs.Select(s => ApproxFitter.Fit(s, hists[s.Function])).ToList();
 
         string dir = Path.GetDirectoryName(Path.GetFullPath(q.OutPath))!, stem = Path.GetFileNameWithoutExtension(q.OutPath);

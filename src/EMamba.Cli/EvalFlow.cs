@@ -5,7 +5,10 @@ using EMamba.Core.Approx;
 using EMamba.Training;
 using EMamba.Training.Data;
 using EMamba.Training.Modules;
+using EMamba.Training.Modules.Baselines;
 using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace EMamba.Cli;
 
@@ -16,12 +19,17 @@ public static class EvalFlow
     /// <param name="Figures">every figure of the split: the metric, loss, samples, and per-axis errors for MARS</param>
     public sealed record Outcome(string MetricName, double Metric, Dictionary<string, double> Figures, double Loss, int Samples, long Parameters, double Seconds);
 
+    /// <summary>Sequence lengths of the perplexity-vs-length evaluation.</summary>
+    public static readonly int[] DefaultLengths = [64, 128, 256, 512, 1024, 2048, 4096];
+
     /// <param name="approx">tables to swap in for SiLU and/or exp (all the file holds, or <paramref name="only"/>).</param>
+    /// <param name="lengths">language models: also the perplexity of test sequences of these lengths, each from a fresh state</param>
     public static Outcome Run(string modelPath, string? data, string split, int? limit, int batchSize,
-        string? approx = null, IReadOnlyCollection<PwlFunction>? only = null, bool quiet = false)
+        string? approx = null, IReadOnlyCollection<PwlFunction>? only = null, bool quiet = false, IReadOnlyList<int>? lengths = null)
     {
         var ck = Checkpoint.Load(modelPath);
         var model = ModelLoader.Load(ck, approx is null ? null : ApproxFile.Load(approx), only);
+        if (ck.Config.Model.Head == "lm") return RunLm(ck, model, modelPath, data, split, limit, approx, quiet, lengths);
         var ds = TaskData.Split(ck.Config, data, split);
         if (limit is int n && n < ds.Count) ds = ds.Pick(Enumerable.Range(0, n).ToArray());
         var objective = TaskObjective.For(ck.Config.Model);
@@ -50,10 +58,53 @@ public static class EvalFlow
         return new Outcome(objective.MetricName, r.Metric, figures, r.MeanLoss, r.Samples, p, sec);
     }
 
+    private static Outcome RunLm(Checkpoint ck, nn.Module<Tensor, Tensor> model, string modelPath, string? data, string split, int? limit,
+        string? approx, bool quiet, IReadOnlyList<int>? lengths)
+    {
+        var corpus = TaskData.Corpus(ck.Config, data);
+        if (corpus.Vocab.ToText() != ck.Vocabulary.ToText())
+            throw new EMambaException($"{modelPath}: its vocabulary ({ck.Vocabulary.Count:N0} words) is not the one built from the data ({corpus.Vocab.Count:N0}); " +
+                "evaluate on the corpus it was trained on", ExitCodes.BadInput);
+        var stream = split switch
+        {
+            "test" => corpus.Test, "val" => corpus.Val, "train" => corpus.Train,
+            _ => throw new EMambaException($"split '{split}' must be test, val or train", ExitCodes.Usage),
+        };
+        if (limit is int n && n < stream.Length) stream = stream[..n];
+        int seqLen = ck.Config.Train.SeqLen;
+        var sw = Stopwatch.StartNew();
+        // Mamba reads the split as LmTrainer.ValStreams long streams with its state carried; a
+        // Transformer reads consecutive windows of its training length.
+        var (nll, count) = model is MambaLM
+            ? LmEval.Score(model, EMamba.Data.TokenBatches.Batchify(stream, LmTrainer.ValStreams), seqLen, LmTrainer.ValStreams)
+            : LmEval.Score(model, LmEval.Windows(stream, seqLen), seqLen);
+        var figures = new Dictionary<string, double> { ["perplexity"] = Math.Exp(nll / count), ["loss"] = nll / count, ["samples"] = count };
+        int max = model is TransformerLM t ? t.MaxContext + 1 : int.MaxValue;
+        foreach (int L in lengths ?? [])
+            if (L <= max && L <= stream.Length) figures[$"ppl_{L}"] = LmEval.PerplexityAt(model, stream, L, chunk: seqLen);
+        double sec = sw.Elapsed.TotalSeconds;
+        long p = ModelLoader.ParameterCount(model);
+        if (!quiet)
+        {
+            var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
+            table.AddRow("model", Markup.Escape(modelPath));
+            table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({count:N0} predicted tokens)");
+            var m = model is MambaLM lm ? lm.Config : ck.Config.Model;
+            table.AddRow("architecture", Markup.Escape(RunReport.Describe(m) + (approx is null ? "" : $" (tables from {approx})")));
+            table.AddRow("parameters", $"{p:N0} ({p - m.Vocab * (long)m.EmbedWidth:N0} without the embedding table)");
+            foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
+                table.AddRow(k.StartsWith("ppl_") ? $"perplexity, sequences of {k[4..]}" : k, v.ToString("F2", CultureInfo.InvariantCulture));
+            table.AddRow("time", $"{sec:F1} s");
+            AnsiConsole.Write(table);
+        }
+        return new Outcome("perplexity", figures["perplexity"], figures, nll / count, (int)count, p, sec);
+    }
+
     /// <summary>A figure with its unit: accuracy in %, errors in cm, losses plain.</summary>
     public static string FormatFigure(string name, double v) => name switch
     {
         "accuracy" => v.ToString("F2", CultureInfo.InvariantCulture) + " %",
+        "perplexity" or "samples" => v.ToString(name == "samples" ? "N0" : "F2", CultureInfo.InvariantCulture),
         _ when name.EndsWith("_cm") => v.ToString("F2", CultureInfo.InvariantCulture) + " cm",
         _ => v.ToString("F4", CultureInfo.InvariantCulture),
     };

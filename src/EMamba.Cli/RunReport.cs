@@ -49,10 +49,12 @@ public static class RunReport
     /// <summary>One line naming the architecture and its sizes.</summary>
     public static string Describe(ModelConfig m) => m.Arch switch
     {
-        "mamba" => $"Mamba D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}, dt_rank={m.DtRankValue}, " +
+        "mamba" => $"Mamba D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, " +
+                   (m.Head == "lm" ? $"vocab {m.Vocab:N0}, embedding width {m.EmbedWidth}, " : $"P={m.Patch}, ") + $"dt_rank={m.DtRankValue}, " +
                    $"norm={m.Norm}, delta={m.DeltaAct}, silu={m.Silu}, exp={m.Exp}, conv_silu={m.ConvSilu}",
         "cnn" => $"CNN: {m.NLayers} stages of 2 conv3x3-BN-ReLU, {m.DModel} channels first, doubling",
-        _ => $"{m.Arch.ToUpperInvariant()}: {m.NLayers} pre-norm blocks, D={m.DModel}, {m.Heads} heads, MLP x{m.MlpRatio}" + (m.Arch == "vit" ? $", P={m.Patch}" : ""),
+        _ => $"{(m.Arch == "vit" ? "ViT" : "Transformer")}: {m.NLayers} pre-norm blocks, D={m.DModel}, {m.Heads} heads, MLP x{m.MlpRatio}" +
+             (m.Arch == "vit" ? $", P={m.Patch}" : $", vocab {m.Vocab:N0}"),
     };
 
     public static void Write(string runDir, TrainLog log, string command) =>

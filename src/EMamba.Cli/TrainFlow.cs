@@ -33,20 +33,39 @@ public static class TrainFlow
         };
     }
 
+    /// <summary>The config as trained: a language model's vocabulary size comes from its data when the config leaves it 0.</summary>
+    public static RunConfig Resolve(RunConfig cfg, string? data) =>
+        cfg.Model.Head == "lm" && cfg.Model.Vocab == 0
+            ? cfg with { Model = cfg.Model with { Vocab = TaskData.Corpus(cfg, data).Vocab.Count } }
+            : cfg;
+
     public static TrainLog Run(Request q, CancellationToken ct)
     {
         if (q.Force && !q.Resume && Directory.Exists(q.OutDir))
             foreach (var f in new[] { Trainer.Last, Trainer.Best, Trainer.LogFile, Trainer.Curve })
                 File.Delete(Path.Combine(q.OutDir, f));
         var sw = Stopwatch.StartNew();
-        var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
-        App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
-        var log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+        TrainLog log;
+        if (q.Config.Model.Head == "lm")
+        {
+            var corpus = TaskData.Corpus(q.Config, q.Data);
+            if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
+            App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+            var cfg = Resolve(q.Config, q.Data);
+            log = ConsoleObserver.Run("perplexity", obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
+        }
+        else
+        {
+            var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
+            App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+            log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+        }
         log.Protocol = TaskData.Protocol(q.Config, q.Data);
         AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
         if (q.Test)
         {
-            var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500);
+            var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500,
+                lengths: q.Config.Model.Head == "lm" ? EvalFlow.DefaultLengths : null);
             foreach (var (k, v) in r.Figures) log.Test[k] = v;
             AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
         }

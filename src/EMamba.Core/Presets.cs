@@ -42,6 +42,13 @@ public static class Presets
             },
             Train = new TrainConfig { Epochs = 100, BatchSize = 128, Lr = 3e-3, WarmupSteps = 200 },
         },
+        // WikiText-2 word-level LM: the vocabulary (from the training file) is set from the data; a
+        // 64-wide tied embedding keeps its share of the parameters down; 128-token BPTT segments.
+        ["wikitext2-small"] = new()
+        {
+            Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
+            Train = new TrainConfig { Epochs = 15, BatchSize = 32, SeqLen = 128, Lr = 2e-3, WarmupSteps = 50, WeightDecay = 0.1 },
+        },
     };
 
     /// <summary>A preset name or a path to a JSON config file.</summary>
@@ -54,6 +61,7 @@ public static class Presets
         "fmnist" => "fmnist-small",
         "cifar10" => "cifar10-base",
         "mars" => "mars-paper",
+        "wikitext2" => "wikitext2-small",
         _ => throw new EMambaException($"task '{task}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
     };
 }

@@ -17,6 +17,23 @@ public static class ApproxFitter
     /// exact values at evenly spaced knots) and the fitted one, with their errors under the histogram.</summary>
     public sealed record FitResult(Spec Spec, Histogram Histogram, PwlTable Uniform, PwlError UniformError, PwlTable Fitted, PwlError FittedError);
 
+    /// <summary>Histograms of a language model's SiLU and exp inputs over the first
+    /// <paramref name="tokens"/> training tokens, read in pieces of <paramref name="chunk"/>.</summary>
+    public static IReadOnlyDictionary<PwlFunction, Histogram> Collect(Modules.MambaLM model, int[] stream, int tokens, int chunk = 128)
+    {
+        var probe = new ActivationProbe();
+        model.Ops.Probe = probe;
+        try
+        {
+            int n = Math.Min(tokens, stream.Length);
+            var seqs = new int[1, n];
+            for (int t = 0; t < n; t++) seqs[0, t] = stream[t];
+            LmEval.Score(model, seqs, chunk, batch: 1);
+        }
+        finally { model.Ops.Probe = null; }
+        return probe.Histograms;
+    }
+
     public static IReadOnlyDictionary<PwlFunction, Histogram> Collect(Modules.MambaModel model, IDataset ds, Normalizer norm,
         int samples, int batchSize = 100, Action<int, int>? progress = null)
     {

@@ -62,6 +62,17 @@ public static class LmEval
         return Math.Exp(nll / n);
     }
 
+    /// <summary>Consecutive windows of <paramref name="length"/> tokens, overlapping by one so every
+    /// token after the first is predicted exactly once.</summary>
+    public static int[,] Windows(int[] tokens, int length)
+    {
+        int rows = (tokens.Length - 1) / length;
+        if (rows < 1) throw new ArgumentException($"{tokens.Length} tokens hold no window of {length}");
+        var w = new int[rows, length + 1];
+        for (int r = 0; r < rows; r++) for (int t = 0; t <= length; t++) w[r, t] = tokens[r * length + t];
+        return w;
+    }
+
     // logits (B, n, V), targets (B, n) -> summed cross-entropy
     private static double SumNll(Tensor logits, Tensor targets) =>
         F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.Sum).item<float>();

@@ -1,6 +1,7 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training.Modules;
+using EMamba.Training.Modules.Baselines;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,13 +43,22 @@ public static class ModelLoader
         return (cfg, tables, fromFile);
     }
 
-    /// <summary>A fresh vision/radar model of any architecture the config names.</summary>
-    public static nn.Module<Tensor, Tensor> Create(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null) => cfg.Arch switch
+    /// <summary>A fresh model of the architecture the config names: vision/radar models map
+    /// (B, C, H, W) -> (B, NumOutputs), language models (B, L) tokens -> (B, L, V) logits.</summary>
+    public static nn.Module<Tensor, Tensor> Create(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null)
     {
-        "mamba" when cfg.Head == "lm" => new MambaLM(cfg, tables),
-        "mamba" => new MambaModel(cfg, tables),
-        _ => throw new EMambaException($"arch '{cfg.Arch}' has no vision/radar model in this build", ExitCodes.BadConfig),
-    };
+        if (cfg.Arch != "mamba" && (cfg.Silu == "pwl" || cfg.Exp == "pwl"))
+            throw new EMambaException($"arch '{cfg.Arch}' has no SiLU/exp units to approximate; silu/exp 'pwl' need arch 'mamba'", ExitCodes.BadConfig);
+        return cfg.Arch switch
+        {
+            "mamba" when cfg.Head == "lm" => new MambaLM(cfg, tables),
+            "mamba" => new MambaModel(cfg, tables),
+            "cnn" => new CnnModel(cfg),
+            "vit" => new VitModel(cfg),
+            "transformer" => new TransformerLM(cfg),
+            _ => throw new EMambaException($"arch '{cfg.Arch}' is not one of {string.Join(", ", ModelConfig.Archs)}", ExitCodes.BadConfig),
+        };
+    }
 
     /// <summary>The PWL units a model trains (none for the baselines).</summary>
     public static IEnumerable<PwlOp> PwlUnits(nn.Module model) => model switch

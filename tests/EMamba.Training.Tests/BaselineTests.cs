@@ -37,7 +37,7 @@ public sealed class BaselineTests
         using var x = randn(3, g.InChannels, g.Height, g.Width);
         foreach (var arch in new[] { "cnn", "vit" })
         {
-            var m = ModelFactory.CreateVision(g with { Arch = arch, DModel = 8, Heads = 2, NLayers = 3 });
+            var m = ModelLoader.Create(g with { Arch = arch, DModel = 8, Heads = 2, NLayers = 3 });
             Assert.Equal([3L, g.NumOutputs], m.forward(x).shape);
         }
     }
@@ -214,12 +214,14 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void FactoryBuildsOnlyVisionBaselines()
+    public void CreateBuildsTheModelTheArchNames()
     {
-        Assert.IsType<CnnModel>(ModelFactory.CreateVision(Mars with { Arch = "cnn", DModel = 4, NLayers = 1 }));
-        Assert.IsType<VitModel>(ModelFactory.CreateVision(Mars with { Arch = "vit", DModel = 4, NLayers = 1 }));
-        Assert.Throws<NotSupportedException>(() => ModelFactory.CreateVision(Mars));
-        Assert.Throws<ArgumentException>(() => ModelFactory.CreateVision(Lm()));
+        Assert.IsType<CnnModel>(ModelLoader.Create(Mars with { Arch = "cnn", DModel = 4, NLayers = 1 }));
+        Assert.IsType<VitModel>(ModelLoader.Create(Mars with { Arch = "vit", DModel = 4, NLayers = 1 }));
+        Assert.IsType<MambaModel>(ModelLoader.Create(Mars));
+        Assert.IsType<TransformerLM>(ModelLoader.Create(Lm()));
+        Assert.IsType<MambaLM>(ModelLoader.Create(Lm() with { Arch = "mamba" }));
+        Assert.Throws<EMambaException>(() => ModelLoader.Create(Mars with { Arch = "cnn", Silu = "pwl" }));
     }
 
     /// <summary>One SGD step on a fixed batch must lower that batch's loss, and every parameter must
@@ -244,7 +246,7 @@ public sealed class BaselineTests
     public void OneSgdStepLowersTheVisionLoss(string arch)
     {
         manual_seed(6);
-        var model = ModelFactory.CreateVision(Cifar with { Arch = arch, DModel = 8, Heads = 2, NLayers = 2 });
+        var model = ModelLoader.Create(Cifar with { Arch = arch, DModel = 8, Heads = 2, NLayers = 2 });
         var x = randn(8, 3, 32, 32);
         var y = randint(0, 10, [8], dtype: int64);
         AssertOneStepLowersLoss(model, () => nn.functional.cross_entropy(model.forward(x), y), lr: 0.05);

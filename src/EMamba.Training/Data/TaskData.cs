@@ -13,6 +13,7 @@ public static class TaskData
         "fmnist" => FashionMnist.DefaultDir,
         "cifar10" => Cifar10.DefaultPath,
         "mars" => Mars.DefaultDir,
+        "wikitext2" => WikiText.DefaultDir,
         _ => throw new EMambaException($"task '{task}' has no data reader in this build yet", ExitCodes.BadConfig),
     };
 
@@ -51,9 +52,13 @@ public static class TaskData
         return (train, Load(cfg.Model, path, "validate"));
     }
 
+    /// <summary>The token streams of a language-modelling task.</summary>
+    public static LmCorpus Corpus(RunConfig cfg, string? path) => WikiText.Load(path ?? DefaultPath(cfg.Model.Task), cfg.Train.ValFraction);
+
     /// <summary>How the splits were made, for reports: which files, which hold-out.</summary>
     public static string Protocol(RunConfig cfg, string? path) => cfg.Model.Task switch
     {
+        "wikitext2" => Corpus(cfg, path).Protocol,
         "mars" => string.Join("; ", Mars.Splits.Select(s => Mars.Files(path ?? Mars.DefaultDir, s).Protocol)) +
                   "; models selected on validate, reported on test",
         _ => $"validation: a seeded {cfg.Train.ValFraction:P0} hold-out of the training split (seed {cfg.Train.Seed}); reported on the test split",

@@ -22,6 +22,10 @@ public static class EvalFlow
     /// <summary>Sequence lengths of the perplexity-vs-length evaluation.</summary>
     public static readonly int[] DefaultLengths = [64, 128, 256, 512, 1024, 2048, 4096];
 
+    /// <summary>The perplexity-vs-length evaluation reads the first this-many tokens of the split at
+    /// every length (16 sequences of 4096), so each length scores the same text.</summary>
+    public const int LengthTokens = 16 * 4096;
+
     /// <param name="approx">tables to swap in for SiLU and/or exp (all the file holds, or <paramref name="only"/>).</param>
     /// <param name="lengths">language models: also the perplexity of test sequences of these lengths, each from a fresh state</param>
     public static Outcome Run(string modelPath, string? data, string split, int? limit, int batchSize,
@@ -80,8 +84,9 @@ public static class EvalFlow
             : LmEval.Score(model, LmEval.Windows(stream, seqLen), seqLen);
         var figures = new Dictionary<string, double> { ["perplexity"] = Math.Exp(nll / count), ["loss"] = nll / count, ["samples"] = count };
         int max = model is TransformerLM t ? t.MaxContext + 1 : int.MaxValue;
+        var head = stream[..Math.Min(stream.Length, LengthTokens)];
         foreach (int L in lengths ?? [])
-            if (L <= max && L <= stream.Length) figures[$"ppl_{L}"] = LmEval.PerplexityAt(model, stream, L, chunk: seqLen);
+            if (L <= max && L <= head.Length) figures[$"ppl_{L}"] = LmEval.PerplexityAt(model, head, L, chunk: seqLen);
         double sec = sw.Elapsed.TotalSeconds;
         long p = ModelLoader.ParameterCount(model);
         if (!quiet)

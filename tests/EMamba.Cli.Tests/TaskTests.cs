@@ -1,0 +1,105 @@
+using EMamba.Core;
+using EMamba.Data;
+using EMamba.Training;
+
+namespace EMamba.Cli.Tests;
+
+/// <summary>Each task and each baseline through the command line on tiny generated data in the real
+/// file formats: MARS (.npy, synthetic poses), WikiText (token files), CNN and ViT on IDX images.</summary>
+[Collection("cli")]
+public sealed class TaskTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("emamba-tasks-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static int Run(params string[] args) => App.Run(args);
+
+    private string Write(string name, string json)
+    {
+        string p = Path.Combine(dir, name);
+        File.WriteAllText(p, json);
+        return p;
+    }
+
+    private static TrainLog Log(string run) => TrainLog.FromJson(File.ReadAllText(Path.Combine(run, "log.json")), "log");
+
+    [Fact]
+    public void MarsTrainsOnSyntheticPosesAndReportsCentimetres()
+    {
+        string data = Path.Combine(dir, "mars");
+        MarsSynthetic.WriteFolder(data, train: 600, validate: 150, test: 150, seed: 4);
+        string cfg = Write("mars.json", """
+        {
+          "model": { "task": "mars", "in_channels": 5, "height": 8, "width": 8, "patch": 2, "d_model": 8, "d_state": 4,
+                     "n_layers": 1, "head": "regress", "num_outputs": 57 },
+          "train": { "epochs": 4, "batch_size": 32, "lr": 0.01, "warmup_steps": 5 }
+        }
+        """);
+        string run = Path.Combine(dir, "mars-run");
+        Assert.Equal(0, Run("train", "--config", cfg, "--data", data, "--out", run, "--threads", "1"));
+        var log = Log(run);
+        Assert.Equal("mae_cm", log.MetricName);
+        Assert.False(log.HigherIsBetter);
+        foreach (var k in new[] { "mae_cm", "rmse_cm", "mae_x_cm", "mae_y_cm", "mae_z_cm", "rmse_z_cm" }) Assert.True(log.Test.ContainsKey(k), k);
+        Assert.True(log.Epochs[^1].ValMetric < log.Epochs[0].TrainMetric, "the error falls while training");
+        Assert.Contains("official MARS validate split", log.Protocol);
+        Assert.Contains("official MARS train split", log.Protocol);       // the synthetic folder has the full training files
+        Assert.Contains("test mae_cm", File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.Equal(0, Run("eval", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--split", "val", "--threads", "1"));
+    }
+
+    [Fact]
+    public void LanguageModelTrainsEvaluatesByLengthAndGenerates()
+    {
+        string data = Path.Combine(dir, "wt");
+        Directory.CreateDirectory(data);
+        var rng = new Random(5);
+        var lines = Enumerable.Range(0, 400).Select(i => string.Join(" ", Enumerable.Range(0, 10).Select(k => $"w{(i + k) % 30}"))).ToList();
+        File.WriteAllLines(Path.Combine(data, "valid.txt"), lines);
+        File.WriteAllLines(Path.Combine(data, "test.txt"), lines.Take(120));
+        string cfg = Write("lm.json", """
+        {
+          "model": { "task": "wikitext2", "head": "lm", "d_model": 16, "d_state": 4, "n_layers": 1, "embed_dim": 8 },
+          "train": { "epochs": 2, "batch_size": 4, "seq_len": 16, "lr": 0.01, "warmup_steps": 5 }
+        }
+        """);
+        string run = Path.Combine(dir, "lm-run");
+        Assert.Equal(0, Run("train", "--config", cfg, "--data", data, "--out", run, "--threads", "1"));
+        var log = Log(run);
+        Assert.Equal("perplexity", log.MetricName);
+        Assert.Equal(32, log.Config.Model.Vocab);                            // 30 words + <eos> + <unk>, from the data
+        Assert.True(log.Test["perplexity"] < 32, $"test perplexity {log.Test["perplexity"]} should beat uniform");
+        foreach (int L in new[] { 64, 128, 256, 512, 1024 }) Assert.True(log.Test.ContainsKey($"ppl_{L}"), $"ppl_{L}");
+        Assert.Contains("train.txt is missing", log.Protocol);
+        string best = Path.Combine(run, "best.safetensors");
+        Assert.Equal(0, Run("generate", "--model", best, "--prompt", "w1 w2", "--tokens", "12", "--seed", "3", "--threads", "1"));
+        Assert.Equal(0, Run("approx", "fit", "--model", best, "--data", data, "--out", Path.Combine(run, "approx.json"), "--samples", "5"));
+        Assert.Equal(0, Run("eval", "--model", best, "--data", data, "--approx", Path.Combine(run, "approx.json"), "--threads", "1"));
+        Assert.Equal(ExitCodes.BadInput, Run("generate", "--model", Path.Combine(dir, "none.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("cnn")]
+    [InlineData("vit")]
+    public void BaselinesTrainThroughTheSamePipeline(string arch)
+    {
+        string data = TinyData.FashionMnist(Path.Combine(dir, "fm"));
+        string cfg = Write($"{arch}.json", $$"""
+        {
+          "model": { "task": "fmnist", "arch": "{{arch}}", "patch": 7, "d_model": 8, "n_layers": 2, "heads": 2 },
+          "train": { "epochs": 3, "batch_size": 16, "lr": 0.01, "warmup_steps": 5, "seed": 3, "val_fraction": 0.2 }
+        }
+        """);
+        string run = Path.Combine(dir, arch);
+        Assert.Equal(0, Run("train", "--config", cfg, "--data", data, "--out", run, "--threads", "1"));
+        var log = Log(run);
+        Assert.True(log.Epochs[^1].TrainLoss < log.Epochs[0].TrainLoss, $"{arch}: training loss did not fall");
+        // The tiny classes differ only in where their square sits; a CNN's global pooling is blind to
+        // that by design, so only the ViT (position embeddings) must beat chance here.
+        if (arch == "vit") Assert.True(log.Test["accuracy"] > 20, $"{arch}: {log.Test["accuracy"]}");
+        Assert.Contains(arch == "cnn" ? "CNN" : "ViT", File.ReadAllText(Path.Combine(run, "report.md")));
+        // A baseline has nothing to approximate: a clear error, not a crash.
+        Assert.Equal(ExitCodes.BadInput, Run("approx", "fit", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--out", Path.Combine(run, "a.json")));
+    }
+}

@@ -102,4 +102,32 @@ public sealed class TaskTests : IDisposable
         // A baseline has nothing to approximate: a clear error, not a crash.
         Assert.Equal(ExitCodes.BadInput, Run("approx", "fit", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--out", Path.Combine(run, "a.json")));
     }
+
+    [Fact]
+    public void ReportTabulatesEveryFinishedRunWithPlots()
+    {
+        string data = TinyData.FashionMnist(Path.Combine(dir, "fm"));
+        string runs = Path.Combine(dir, "runs");
+        foreach (var (name, arch, width) in new[] { ("mamba", "mamba", 8), ("cnn-s", "cnn", 2), ("cnn-l", "cnn", 8) })
+        {
+            string cfg = Write($"{name}.json", $$"""
+            {
+              "model": { "task": "fmnist", "arch": "{{arch}}", "patch": 7, "d_model": {{width}}, "d_state": 4, "n_layers": 1 },
+              "train": { "epochs": 1, "batch_size": 32, "lr": 0.01, "warmup_steps": 2, "val_fraction": 0.2 }
+            }
+            """);
+            Assert.Equal(0, Run("train", "--config", cfg, "--data", data, "--out", Path.Combine(runs, name), "--threads", "1"));
+        }
+        Directory.CreateDirectory(Path.Combine(runs, "unfinished"));
+        File.WriteAllText(Path.Combine(runs, "unfinished", "log.json"), "{ not json");
+        string report = Path.Combine(dir, "out", "report.md");
+        Assert.Equal(0, Run("report", "--runs", runs, "--out", report));
+        string md = File.ReadAllText(report);
+        foreach (var name in new[] { "`mamba`", "`cnn-s`", "`cnn-l`" }) Assert.Contains(name, md);
+        Assert.DoesNotContain("unfinished", md);
+        Assert.True(File.Exists(Path.Combine(dir, "out", "report-fmnist-params.png")));
+        Assert.Contains("\"task\": \"fmnist\"", File.ReadAllText(Path.Combine(dir, "out", "report.json")));
+        Assert.Equal(ExitCodes.BadInput, Run("report", "--runs", Path.Combine(dir, "none")));
+        Assert.Equal(ExitCodes.Usage, Run("report", "--runs", runs, "--out", Path.Combine(dir, "r.txt")));
+    }
 }

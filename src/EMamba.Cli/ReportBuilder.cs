@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EMamba.Core;
+using EMamba.Training;
+
+namespace EMamba.Cli;
+
+/// <summary>One Markdown report over many run folders: a table per task (model, parameters, test
+/// metric, epochs, training time), accuracy-vs-parameters plots with every model as a point, and
+/// perplexity vs sequence length for language models. Everything comes from the runs' log.json files.</summary>
+public static class ReportBuilder
+{
+    /// <summary>A finished run: its folder and log (runs without a test figure are skipped).</summary>
+    public sealed record Entry(string Dir, TrainLog Log)
+    {
+        public ModelConfig Model => Log.Config.Model;
+        public double Test => Log.Test[Log.MetricName];
+        public bool IsBaseline => Model.Arch != "mamba";
+        /// <summary>All four eMamba operators (range norm, ReLU Delta, PWL SiLU and exp).</summary>
+        public bool IsEMamba => Model.Arch == "mamba" && Model.Norm == "range" && Model.DeltaAct == "relu" && Model.Silu == "pwl" && Model.Exp == "pwl";
+        /// <summary>A few words for plot points: Mamba, Mamba+range+relu, eMamba, CNN, ViT.</summary>
+        public string ShortLabel => Model.Arch switch
+        {
+            "mamba" when IsEMamba => "eMamba",
+            "mamba" => "Mamba" + (Model.Norm != "rms" ? "+" + Model.Norm : "") + (Model.DeltaAct != "softplus" ? "+" + Model.DeltaAct : "") +
+                       (Model.Silu == "pwl" ? "+pwlSiLU" : "") + (Model.Exp == "pwl" ? "+pwlExp" : ""),
+            _ => BaseLabel,
+        } + (Log.Config.Train.InitFrom != null ? " (ft)" : "");
+
+        public string Label => BaseLabel + (Log.Config.Train.InitFrom != null ? " (fine-tuned)" : "");
+        private string BaseLabel => Model.Arch switch
+        {
+            "mamba" when IsEMamba => "eMamba",
+            "mamba" when Model.Norm == "rms" && Model.DeltaAct == "softplus" && Model.Silu == "exact" && Model.Exp == "exact" => "Mamba (exact ops)",
+            "mamba" => $"Mamba ({Model.Norm} norm, {Model.DeltaAct} Delta, SiLU {Model.Silu}, exp {Model.Exp})",
+            "cnn" => "CNN", "vit" => "ViT", _ => "Transformer",
+        };
+        public string RelativeName { get; init; } = Dir;
+        /// <summary>Parameters outside the token embedding table (language models).</summary>
+        public long NonEmbedding => Log.Parameters - (Model.Head == "lm" ? (long)Model.Vocab * (Model.Arch == "mamba" ? Model.EmbedWidth : Model.DModel) : 0);
+    }
+
+    public static List<Entry> Collect(string root)
+    {
+        if (!Directory.Exists(root)) throw new EMambaException($"{root}: runs folder not found", ExitCodes.BadInput);
+        var list = new List<Entry>();
+        foreach (var path in Directory.EnumerateFiles(root, RunState.LogFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            TrainLog log;
+            try { log = TrainLog.FromJson(File.ReadAllText(path), path); }
+            catch (EMambaException e) { App.Info($"skipping {path}: {e.Message}"); continue; }
+            if (!log.Test.ContainsKey(log.MetricName)) { App.Info($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
+            string dir = Path.GetDirectoryName(path)!;
+            list.Add(new Entry(dir, log) { RelativeName = Path.GetRelativePath(root, dir) });
+        }
+        return list;
+    }
+
+    private static readonly string[] TaskOrder = ["fmnist", "cifar10", "mars", "wikitext2"];
+
+    private static string TaskTitle(string t) => t switch
+    {
+        "fmnist" => "Fashion-MNIST", "cifar10" => "CIFAR-10", "mars" => "MARS (mmWave radar pose)", "wikitext2" => "WikiText-2 (word-level LM)", _ => t,
+    };
+
+    private static string Unit(string metric) => metric switch { "accuracy" => "%", "mae_cm" => "cm", _ => "" };
+
+    /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder.</summary>
+    public static string Build(string root, string outPath, IReadOnlyList<Entry> runs)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!, stem = Path.GetFileNameWithoutExtension(outPath);
+        Directory.CreateDirectory(dir);
+        var sb = new StringBuilder();
+        sb.AppendLine("# eMamba.NET results");
+        sb.AppendLine();
+        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.AppendLine($"- {runs.Count} finished runs under `{root}`; every figure is the run's own log.json (test split, model selected on validation)");
+        sb.AppendLine("- training time is wall time on the machine the run used, which may have been shared with other jobs");
+        foreach (var task in TaskOrder.Concat(runs.Select(r => r.Model.Task)).Distinct())
+        {
+            var rs = runs.Where(r => r.Model.Task == task).OrderBy(r => r.Log.Parameters).ThenBy(r => r.RelativeName, StringComparer.Ordinal).ToList();
+            if (rs.Count == 0) continue;
+            string metric = rs[0].Log.MetricName, unit = Unit(metric);
+            bool lm = rs[0].Model.Head == "lm";
+            sb.AppendLine();
+            sb.AppendLine($"## {TaskTitle(task)}");
+            sb.AppendLine();
+            foreach (var p in rs.Select(r => r.Log.Protocol).Where(p => p != null).Distinct()) sb.AppendLine($"- data: {p}");
+            sb.AppendLine();
+            sb.AppendLine(lm
+                ? "| run | model | parameters | without embedding | test perplexity | epochs | training s |"
+                : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} | epochs | training s |");
+            sb.AppendLine(lm ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
+            foreach (var r in rs)
+            {
+                string emb = lm ? string.Create(CultureInfo.InvariantCulture, $" {r.NonEmbedding:N0} |") : "";
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{emb} {r.Test:F2} | {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
+            }
+            if (!lm)
+            {
+                string png = $"{stem}-{task}-params.png";
+                ReportPlot.MetricVsParameters(Path.Combine(dir, png), TaskTitle(task), metric,
+                    rs.Select(r => (r.ShortLabel, (double)r.Log.Parameters, r.Test, r.IsBaseline)).ToList());
+                sb.AppendLine();
+                sb.AppendLine($"![{metric} vs parameters]({png})");
+                sb.AppendLine();
+                sb.AppendLine(Compare(rs, metric));
+            }
+            else
+            {
+                var lengths = EvalFlow.DefaultLengths.Where(L => rs.Any(r => r.Log.Test.ContainsKey($"ppl_{L}"))).ToArray();
+                if (lengths.Length > 0)
+                {
+                    sb.AppendLine();
+                    sb.AppendLine($"Perplexity vs sequence length (the first {EvalFlow.LengthTokens:N0} test tokens cut into sequences of each length, each read from a fresh state; Mamba streams them in constant memory):");
+                    sb.AppendLine();
+                    sb.AppendLine("| run | " + string.Join(" | ", lengths) + " | 4096 vs 512 |");
+                    sb.AppendLine("|---|" + string.Concat(lengths.Select(_ => "---:|")) + "---:|");
+                    foreach (var r in rs)
+                    {
+                        string Cell(int L) => r.Log.Test.TryGetValue($"ppl_{L}", out var v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+                        string ratio = r.Log.Test.TryGetValue("ppl_4096", out var a) && r.Log.Test.TryGetValue("ppl_512", out var b)
+                            ? $"{(a / b - 1) * 100:+0.0;-0.0} %" : "n/a";
+                        sb.AppendLine($"| `{r.RelativeName}` ({r.Label}) | " + string.Join(" | ", lengths.Select(Cell)) + $" | {ratio} |");
+                    }
+                    string png = $"{stem}-{task}-lengths.png";
+                    ReportPlot.PerplexityVsLength(Path.Combine(dir, png), rs.Select(r => ($"{r.ShortLabel}: {r.RelativeName}",
+                        lengths.Where(L => r.Log.Test.ContainsKey($"ppl_{L}")).Select(L => ((double)L, r.Log.Test[$"ppl_{L}"])).ToList())).ToList());
+                    sb.AppendLine();
+                    sb.AppendLine($"![perplexity vs sequence length]({png})");
+                }
+            }
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), sb.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, stem + ".json"), JsonSerializer.Serialize(runs.Select(r => new
+        {
+            run = r.RelativeName, task = r.Model.Task, model = r.Label, arch = r.Model.Arch, parameters = r.Log.Parameters,
+            non_embedding_parameters = r.NonEmbedding, metric = r.Log.MetricName, test = r.Log.Test, epochs = r.Log.Epochs.Count,
+            train_seconds = r.Log.TotalTrainSeconds, protocol = r.Log.Protocol,
+        }), RunConfig.Json));
+        return sb.ToString();
+    }
+
+    /// <summary>The parameter comparison the paper makes: the best eMamba (else best Mamba) run against
+    /// the smallest baseline that comes within half a point (or half a cm) of it.</summary>
+    private static string Compare(List<Entry> rs, string metric)
+    {
+        bool higher = rs[0].Log.HigherIsBetter;
+        double Score(Entry e) => higher ? e.Test : -e.Test;
+        var ours = rs.Where(r => r.IsEMamba).OrderByDescending(Score).FirstOrDefault()
+                   ?? rs.Where(r => !r.IsBaseline).OrderByDescending(Score).FirstOrDefault();
+        var baselines = rs.Where(r => r.IsBaseline).ToList();
+        if (ours is null || baselines.Count == 0) return "(no eMamba-vs-baseline comparison: runs of both kinds are needed)";
+        string unit = metric == "accuracy" ? "points" : "cm";
+        var close = baselines.Where(b => Score(b) >= Score(ours) - 0.5).OrderBy(b => b.Log.Parameters).FirstOrDefault();
+        var inv = CultureInfo.InvariantCulture;
+        if (close is null)
+            return string.Create(inv, $"{ours.Label} (`{ours.RelativeName}`, {ours.Log.Parameters:N0} parameters, {ours.Test:F2}): no baseline here comes within 0.5 {unit} of it.");
+        return string.Create(inv, $"{ours.Label} (`{ours.RelativeName}`): {ours.Test:F2} with {ours.Log.Parameters:N0} parameters. The smallest baseline within 0.5 {unit} " +
+            $"is {close.Label} `{close.RelativeName}`: {close.Test:F2} with {close.Log.Parameters:N0} parameters, " +
+            $"**{(double)close.Log.Parameters / ours.Log.Parameters:F2}x** the parameters of {ours.Label}.");
+    }
+}

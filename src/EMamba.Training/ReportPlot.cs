@@ -1,0 +1,52 @@
+using EMamba.Core;
+
+namespace EMamba.Training;
+
+/// <summary>The plots of the cross-run report.</summary>
+public static class ReportPlot
+{
+    /// <summary>Test metric vs parameter count (log axis), every model a labelled point; baselines and
+    /// Mamba models in different markers.</summary>
+    public static void MetricVsParameters(string path, string title, string metric, IReadOnlyList<(string Label, double Params, double Metric, bool Baseline)> points)
+    {
+        var plt = new ScottPlot.Plot();
+        foreach (var group in points.GroupBy(p => p.Baseline))
+        {
+            var xs = group.Select(p => Math.Log10(p.Params)).ToArray();
+            var sc = plt.Add.Scatter(xs, group.Select(p => p.Metric).ToArray());
+            sc.LineWidth = 0; sc.MarkerSize = 9;
+            sc.MarkerShape = group.Key ? ScottPlot.MarkerShape.OpenSquare : ScottPlot.MarkerShape.FilledCircle;
+            sc.LegendText = group.Key ? "baselines (CNN, ViT)" : "Mamba / eMamba";
+            foreach (var p in group)
+            {
+                var t = plt.Add.Text(p.Label, Math.Log10(p.Params), p.Metric);
+                t.LabelFontSize = 10; t.OffsetX = 6;
+            }
+        }
+        // Room on the right for the labels of the largest models.
+        double lo = points.Min(p => Math.Log10(p.Params)), hi = points.Max(p => Math.Log10(p.Params));
+        double ylo = points.Min(p => p.Metric), yhi = points.Max(p => p.Metric), ypad = Math.Max(0.1, (yhi - ylo) * 0.08);
+        plt.Axes.SetLimits(lo - 0.15, hi + 0.35 + (hi - lo) * 0.1, ylo - ypad, yhi + ypad);
+        plt.Axes.Bottom.Label.Text = "parameters (log10)";
+        plt.Axes.Left.Label.Text = metric switch { "accuracy" => "test accuracy (%)", "mae_cm" => "test MAE (cm), lower is better", _ => metric };
+        plt.Title($"{title}: test {metric} vs parameters");
+        plt.ShowLegend(ScottPlot.Alignment.LowerRight);
+        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));
+    }
+
+    /// <summary>Perplexity vs sequence length (log2 axis), one line per model.</summary>
+    public static void PerplexityVsLength(string path, IReadOnlyList<(string Label, List<(double Length, double Ppl)> Points)> lines)
+    {
+        var plt = new ScottPlot.Plot();
+        foreach (var (label, pts) in lines.Where(l => l.Points.Count > 0))
+        {
+            var sc = plt.Add.Scatter(pts.Select(p => Math.Log2(p.Length)).ToArray(), pts.Select(p => p.Ppl).ToArray());
+            sc.LegendText = label; sc.MarkerSize = 6;
+        }
+        plt.Axes.Bottom.Label.Text = "sequence length (log2)";
+        plt.Axes.Left.Label.Text = "test perplexity";
+        plt.Title("WikiText-2: perplexity vs sequence length");
+        plt.ShowLegend(ScottPlot.Alignment.UpperRight);
+        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 560, ScottPlot.ImageFormat.Png));
+    }
+}

@@ -79,9 +79,13 @@ public static class AblationFlow
         return rows;
     }
 
-    private static TrainLog TrainOrReuse(RunConfig cfg, string dir, Request q, CancellationToken ct)
+    private static TrainLog TrainOrReuse(RunConfig cfg, string dir, Request q, CancellationToken ct) =>
+        TrainOrReuse(cfg, dir, q.Data, q.LimitTrain, q.LimitTest, ct);
+
+    /// <summary>Trains a run folder, or reuses it when it holds a finished run of exactly this config (resumes an unfinished one).</summary>
+    public static TrainLog TrainOrReuse(RunConfig cfg, string dir, string? data, int? limitTrain, int? limitTest, CancellationToken ct)
     {
-        cfg = TrainFlow.Resolve(cfg, q.Data);
+        cfg = TrainFlow.Resolve(cfg, data);
         string logPath = Path.Combine(dir, Trainer.LogFile);
         if (File.Exists(logPath))
         {
@@ -94,7 +98,7 @@ public static class AblationFlow
         }
         bool resume = File.Exists(Path.Combine(dir, Trainer.Last));
         App.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
-        var result = TrainFlow.Run(new TrainFlow.Request(cfg, q.Data, q.LimitTrain, q.LimitTest, dir, resume, Force: false, Test: true), ct);
+        var result = TrainFlow.Run(new TrainFlow.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true), ct);
         RunReport.Write(dir, result, App.CommandLine);
         return result;
     }

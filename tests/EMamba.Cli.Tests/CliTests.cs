@@ -114,17 +114,29 @@ public sealed class CliTests : IDisposable
     public void DemoRunsTheOperatorStageAndWritesItsReport()
     {
         string outDir = Path.Combine(dir, "demo");
-        Assert.Equal(0, Run("demo", "--config", Config, "--data", Data, "--out", outDir, "--epochs", "1", "--threads", "1"));
+        string wiki = Path.Combine(dir, "wt");
+        Directory.CreateDirectory(wiki);
+        var lines = Enumerable.Range(0, 1200).Select(i => string.Join(" ", Enumerable.Range(0, 10).Select(k => $"w{(i * 3 + k) % 25}"))).ToList();
+        File.WriteAllLines(Path.Combine(wiki, "valid.txt"), lines);
+        File.WriteAllLines(Path.Combine(wiki, "test.txt"), lines.Take(60));
+        // No MARS folder: the demo generates synthetic MARS data and says so in the report.
+        Assert.Equal(0, Run("demo", "--config", Config, "--data", Data, "--out", outDir, "--epochs", "1", "--threads", "1",
+            "--mars", Path.Combine(dir, "no-mars"), "--wikitext", wiki, "--limit-train", "200"));
         string md = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Contains("exact Mamba", md);
         Assert.Contains("all eMamba ops, fine-tuned", md);
+        foreach (var run in new[] { "fmnist-cnn-s", "fmnist-vit-s", "mars", "wikitext2" }) Assert.Contains($"`{run}`", md);
+        Assert.Contains("synthetic MARS-shaped data", md);
+        Assert.Contains("Perplexity vs sequence length", md);
         Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "report-mars-params.png")));
     }
 
     [Fact]
     public void HelpWorksOnEveryCommand()
     {
-        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"] })
+        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"],
+            ["generate", "--help"], ["report", "--help"], ["config", "list"], ["config", "show", "mars-paper"] })
             Assert.Equal(0, Run(c));
     }
 }

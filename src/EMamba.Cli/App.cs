@@ -14,7 +14,7 @@ public static class App
     public static int Run(string[] args)
     {
         CommandLine = "emamba " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
-        var root = new RootCommand("eMamba.NET: Mamba (selective state-space) models from data to edge hardware. This build covers the float stage: train, eval, approx, ablation, generate, report, demo, bench.");
+        var root = new RootCommand("eMamba.NET: Mamba (selective state-space) models from data to edge hardware. This build covers the float stage: train, eval, approx, ablation, suite, generate, report, demo, bench.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ApproxCommand.Create());
@@ -22,6 +22,7 @@ public static class App
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         var parsed = root.Parse(args);

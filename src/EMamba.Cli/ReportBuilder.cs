@@ -41,7 +41,8 @@ public static class ReportBuilder
         public long NonEmbedding => Log.Parameters - (Model.Head == "lm" ? (long)Model.Vocab * (Model.Arch == "mamba" ? Model.EmbedWidth : Model.DModel) : 0);
     }
 
-    public static List<Entry> Collect(string root)
+    /// <param name="relativeTo">the folder run names are given relative to (default: <paramref name="root"/>)</param>
+    public static List<Entry> Collect(string root, string? relativeTo = null)
     {
         if (!Directory.Exists(root)) throw new EMambaException($"{root}: runs folder not found", ExitCodes.BadInput);
         var list = new List<Entry>();
@@ -52,7 +53,7 @@ public static class ReportBuilder
             catch (EMambaException e) { App.Info($"skipping {path}: {e.Message}"); continue; }
             if (!log.Test.ContainsKey(log.MetricName)) { App.Info($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
             string dir = Path.GetDirectoryName(path)!;
-            list.Add(new Entry(dir, log) { RelativeName = Path.GetRelativePath(root, dir) });
+            list.Add(new Entry(dir, log) { RelativeName = Path.GetRelativePath(relativeTo ?? root, dir) });
         }
         return list;
     }

@@ -130,4 +130,24 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(ExitCodes.BadInput, Run("report", "--runs", Path.Combine(dir, "none")));
         Assert.Equal(ExitCodes.Usage, Run("report", "--runs", runs, "--out", Path.Combine(dir, "r.txt")));
     }
+
+    [Fact]
+    public void SuiteRunsMambaEMambaAndBaselinesThenReports()
+    {
+        string mars = Path.Combine(dir, "mars");
+        MarsSynthetic.WriteFolder(mars, train: 300, validate: 100, test: 100, seed: 6);
+        string runs = Path.Combine(dir, "runs"), report = Path.Combine(dir, "suite.md");
+        Assert.Equal(0, Run("suite", "--tasks", "mars", "--mars", mars, "--out", runs, "--report", report, "--epochs", "1", "--threads", "1"));
+        foreach (var sub in new[] { "ablation/mars-paper/exact", "ablation/mars-paper/range-relu", "ablation/mars-paper/finetune",
+                                    "baselines/mars-cnn-s", "baselines/mars-cnn-m", "baselines/mars-vit-s", "baselines/mars-vit-m" })
+            Assert.True(File.Exists(Path.Combine(runs, sub, "log.json")), sub);
+        string md = File.ReadAllText(report);
+        Assert.Contains("eMamba (fine-tuned)", md);
+        Assert.Contains("eMamba (fine-tuned) (`ablation/mars-paper/finetune`)", md);   // the eMamba-vs-baseline comparison line
+        // A rerun reuses everything (no training: the logs stay as they are).
+        var before = File.GetLastWriteTimeUtc(Path.Combine(runs, "baselines/mars-cnn-s/log.json"));
+        Assert.Equal(0, Run("suite", "--tasks", "mars", "--mars", mars, "--out", runs, "--report", report, "--epochs", "1", "--threads", "1"));
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(runs, "baselines/mars-cnn-s/log.json")));
+        Assert.Equal(ExitCodes.Usage, Run("suite", "--tasks", "imagenet"));
+    }
 }

@@ -52,7 +52,7 @@ public static class TrainFlow
             if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
             App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
             var cfg = Resolve(q.Config, q.Data);
-            log = ConsoleObserver.Run("perplexity", obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
+            log = ConsoleObserver.Run(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
         }
         else
         {

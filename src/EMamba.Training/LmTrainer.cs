@@ -6,7 +6,6 @@ using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace EMamba.Training;
 
@@ -46,9 +45,10 @@ public sealed class LmTrainer
         int segments = (len - 1) / L;
         var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)segments * t.Epochs, t.MinLrRatio);
         var meta = new Dictionary<string, string> { ["vocab"] = corpus.Vocab.ToText() };
+        var objective = TaskObjective.For(cfg.Model);
         var log = run.Log(() => new TrainLog
         {
-            Config = cfg, MetricName = "perplexity", HigherIsBetter = false,
+            Config = cfg, MetricName = objective.MetricName, HigherIsBetter = objective.HigherIsBetter,
             Parameters = ModelLoader.ParameterCount(model), TrainSamples = corpus.Train.Length, ValSamples = corpus.Val.Length,
         });
         var valSeqs = TokenBatches.Batchify(corpus.Val, ValStreams);
@@ -62,8 +62,8 @@ public sealed class LmTrainer
             obs.EpochStarted(epoch + 1, t.Epochs, n);
             var sw = Stopwatch.StartNew();
             model.train();
-            double nll = 0, lr = 0;
-            long count = 0;
+            var tally = objective.NewTally();
+            double lr = 0;
             BlockState[]? state = null;
             for (int k = 0; k < n; k++)
             {
@@ -81,7 +81,7 @@ public sealed class LmTrainer
                     state = next;
                 }
                 else logits = model.forward(x);
-                var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+                var loss = objective.Loss(logits, y);
                 run.Opt.ZeroGrad();
                 loss.backward();
                 if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
@@ -90,16 +90,15 @@ public sealed class LmTrainer
                 double l = loss.item<float>();
                 if (!double.IsFinite(l))
                     throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, segment {k + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
-                nll += l * x.numel();
-                count += x.numel();
+                tally.Add(logits, y, l);
                 obs.BatchDone(k + 1, l);
             }
             if (state != null) foreach (var s in state) s.Dispose();
             double trainSec = sw.Elapsed.TotalSeconds;
             var (vNll, vCount) = LmEval.Score(model, valSeqs, chunk: L, batch: ValStreams);
-            var rec = new EpochRecord(epoch + 1, run.Opt.Step, lr, nll / count, Math.Exp(nll / count),
-                vNll / vCount, Math.Exp(vNll / vCount), sw.Elapsed.TotalSeconds, count / trainSec);
-            bool best = run.EndEpoch(log, rec, Normalizer.None, (a, b) => a < b, meta);
+            var rec = new EpochRecord(epoch + 1, run.Opt.Step, lr, tally.MeanLoss, tally.Metric,
+                vNll / vCount, Math.Exp(vNll / vCount), sw.Elapsed.TotalSeconds, tally.Samples / trainSec);
+            bool best = run.EndEpoch(log, rec, Normalizer.None, objective.Better, meta);
             obs.EpochDone(rec, best);
         }
         return log;

@@ -7,7 +7,7 @@ namespace EMamba.Training;
 
 /// <summary>The loss a task trains on and the metric it is judged by: cross-entropy and accuracy for
 /// classification; mean squared error (in the targets' units) and mean per-coordinate MAE in cm for
-/// regression (MARS targets are metres).</summary>
+/// regression (MARS targets are metres); next-token cross-entropy and perplexity for language models.</summary>
 public abstract class TaskObjective
 {
     public abstract string MetricName { get; }
@@ -23,7 +23,8 @@ public abstract class TaskObjective
     {
         "classify" => new Classification(),
         "regress" => new Regression(),
-        _ => throw new EMambaException($"head '{cfg.Head}' is not trained by the vision/radar trainer", ExitCodes.BadConfig),
+        "lm" => new LanguageModel(),
+        _ => throw new EMambaException($"head '{cfg.Head}' has no objective", ExitCodes.BadConfig),
     };
 
     /// <summary>Is <paramref name="a"/> a better metric value than <paramref name="b"/>?</summary>
@@ -38,13 +39,15 @@ public abstract class TaskObjective
         /// <param name="meanLoss">the batch's mean loss as computed for training</param>
         public void Add(Tensor output, Tensor target, double meanLoss)
         {
-            int n = (int)output.shape[0];
+            int n = Count(output, target);
             LossSum += meanLoss * n;
             Samples += n;
             AddBatch(output, target);
         }
 
         protected abstract void AddBatch(Tensor output, Tensor target);
+        /// <summary>How many items the batch's mean loss averages over (samples; tokens for a language model).</summary>
+        protected virtual int Count(Tensor output, Tensor target) => (int)output.shape[0];
         /// <summary>The primary metric.</summary>
         public abstract double Metric { get; }
         /// <summary>Every figure worth logging, primary metric included.</summary>
@@ -105,6 +108,24 @@ public abstract class TaskObjective
                 }
                 return d;
             }
+        }
+    }
+
+    private sealed class LanguageModel : TaskObjective
+    {
+        public override string MetricName => "perplexity";
+        public override bool HigherIsBetter => false;
+        // output (B, L, V) logits, target (B, L) next tokens
+        public override Tensor Loss(Tensor output, Tensor target) => F.cross_entropy(output.reshape(-1, output.shape[^1]), target.reshape(-1));
+        public override Tally NewTally() => new LmTally();
+
+        /// <summary>Perplexity = exp(mean loss per token); samples count tokens.</summary>
+        private sealed class LmTally : Tally
+        {
+            protected override void AddBatch(Tensor output, Tensor target) { }
+            protected override int Count(Tensor output, Tensor target) => (int)target.numel();
+            public override double Metric => Math.Exp(MeanLoss);
+            public override Dictionary<string, double> All() => new() { ["perplexity"] = Metric, ["loss"] = MeanLoss, ["samples"] = Samples };
         }
     }
 }

@@ -77,6 +77,13 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(0, Run("approx", "fit", "--model", best, "--data", data, "--out", Path.Combine(run, "approx.json"), "--samples", "5"));
         Assert.Equal(0, Run("eval", "--model", best, "--data", data, "--approx", Path.Combine(run, "approx.json"), "--threads", "1"));
         Assert.Equal(ExitCodes.BadInput, Run("generate", "--model", Path.Combine(dir, "none.safetensors")));
+        // The operator ablation works on a language model too: perplexity instead of accuracy.
+        string abl = Path.Combine(dir, "lm-abl");
+        Assert.Equal(0, Run("ablation", "--config", cfg, "--data", data, "--out", abl, "--variants", "exact,range-relu",
+            "--finetune-epochs", "1", "--report", Path.Combine(abl, "ablation.md"), "--threads", "1"));
+        string md = File.ReadAllText(Path.Combine(abl, "ablation.md"));
+        Assert.Contains("| model | test perplexity |", md);
+        Assert.Contains("all eMamba ops, fine-tuned", md);
     }
 
     [Theory]

@@ -40,6 +40,8 @@ public static class AblationFlow
         foreach (var v in Trained.Keys.Where(q.Variants.Contains))
         {
             var (norm, delta, label) = Trained[v];
+            // Without the range-norm row, the ReLU-Delta row adds both operators to exact Mamba.
+            if (v == "range-relu" && !q.Variants.Contains("range")) label = "+ range norm + ReLU Delta";
             var cfg = q.Base with { Model = q.Base.Model with { Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact" } };
             last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
             rows.Add(new Row(label, last.Test[last.MetricName], last.Parameters, last.TotalTrainSeconds, "trained"));

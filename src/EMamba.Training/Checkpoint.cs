@@ -32,7 +32,9 @@ public sealed class Checkpoint
             ["normalizer"] = norm.Serialize(),
         };
         if (extraMeta != null) foreach (var kv in extraMeta) meta[kv.Key] = kv.Value;
-        var tensors = module.named_parameters().Select(np => ToData(np.name, np.parameter)).ToList();
+        // Buffers too: a CNN's BatchNorm running statistics are what eval mode normalizes with.
+        var tensors = module.named_parameters().Select(np => ToData(np.name, np.parameter))
+            .Concat(module.named_buffers().Select(nb => ToData(nb.name, nb.buffer))).ToList();
         if (extraTensors != null) tensors.AddRange(extraTensors.Select(e => ToData(e.Name, e.T)));
         SafetensorsFile.Write(path, tensors, meta);
     }
@@ -58,13 +60,15 @@ public sealed class Checkpoint
         return new Checkpoint { Path = path, Config = cfg, Normalizer = norm, File = file };
     }
 
-    /// <summary>Copies every parameter (except those <paramref name="skip"/> names) of <paramref name="module"/> from the file; a missing tensor,
+    /// <summary>Copies every parameter (except those <paramref name="skip"/> names) and buffer of <paramref name="module"/> from the file; a missing tensor,
     /// a shape mismatch or a non-finite value is an error naming the file and the tensor.</summary>
     public void LoadInto(nn.Module module, Func<string, bool>? skip = null)
     {
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters())
             if (skip is null || !skip(name)) p.copy_(Tensor(name, p.shape));
+        foreach (var (name, b) in module.named_buffers())
+            b.copy_(Tensor(name, b.shape));
     }
 
     public Tensor Tensor(string name, long[] expectedShape)

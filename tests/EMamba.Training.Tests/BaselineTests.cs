@@ -272,4 +272,28 @@ public sealed class BaselineTests
         var target = tokens[.., 1..];                           // (B, L): the next token
         AssertOneStepLowersLoss(lm, () => nn.functional.cross_entropy(lm.forward(input).reshape(-1, 50), target.reshape(-1)), lr: 0.5);
     }
+
+    [Fact]
+    public void CnnCheckpointKeepsTheBatchNormRunningStatistics()
+    {
+        manual_seed(8);
+        var cfg = Mars with { Arch = "cnn", DModel = 4, NLayers = 2 };
+        var model = new CnnModel(cfg);
+        model.train();
+        using (no_grad()) for (int i = 0; i < 3; i++) model.forward(randn(16, 5, 8, 8) * 3 + 1);   // moves the running statistics
+        model.eval();
+        var x = randn(4, 5, 8, 8);
+        var before = model.forward(x);
+        string path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "cnn.safetensors");
+        Checkpoint.Save(path, model, new RunConfig { Model = cfg }, new Data.Normalizer([0f, 0, 0, 0, 0], [1f, 1, 1, 1, 1]));
+        var loaded = new CnnModel(cfg);
+        Checkpoint.Load(path).LoadInto(loaded);
+        loaded.eval();
+        Assert.Equal(before.data<float>().ToArray(), loaded.forward(x).data<float>().ToArray());
+        // Without the statistics (a fresh model with the same weights) eval mode would differ.
+        var fresh = new CnnModel(cfg);
+        foreach (var ((_, p), (_, q)) in fresh.named_parameters().Zip(model.named_parameters())) using (no_grad()) p.copy_(q);
+        fresh.eval();
+        Assert.NotEqual(before.data<float>().ToArray(), fresh.forward(x).data<float>().ToArray());
+    }
 }

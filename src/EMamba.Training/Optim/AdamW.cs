@@ -33,15 +33,19 @@ public sealed class AdamW
         double bc1 = 1 - Math.Pow(beta1, Step), bc2 = 1 - Math.Pow(beta2, Step);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        // Scalars made once and disposed at the end: an implicit double -> Scalar conversion makes a
+        // temporary native object nothing keeps alive during the call (see BatchNorm2d).
+        using Scalar shrink = 1 - lr * weightDecay, b1 = beta1, b2 = beta2, a1 = 1 - beta1, a2 = 1 - beta2,
+            bc2s = bc2, e = eps, step = -lr / bc1;
         foreach (var (_, p, m, v, decay) in slots)
         {
             var g = p.grad;
             if (g is null) continue;
-            if (decay && weightDecay > 0) p.mul_(1 - lr * weightDecay);
-            m.mul_(beta1).add_(g, alpha: 1 - beta1);
-            v.mul_(beta2).addcmul_(g, g, value: 1 - beta2);
-            var denom = (v / bc2).sqrt_().add_(eps);
-            p.addcdiv_(m, denom, value: -lr / bc1);
+            if (decay && weightDecay > 0) p.mul_(shrink);
+            m.mul_(b1).add_(g, alpha: a1);
+            v.mul_(b2).addcmul_(g, g, value: a2);
+            var denom = v.div(bc2s).sqrt_().add_(e);
+            p.addcdiv_(m, denom, value: step);
         }
     }
 

@@ -32,10 +32,10 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
             long c = (long)cfg.DModel << s;
             list[s] = nn.Sequential(
                 ("conv1", new Conv3x3(cin, c)),
-                ("bn1", nn.BatchNorm2d(c)),
+                ("bn1", new BatchNorm2d(c)),
                 ("relu1", nn.ReLU()),
                 ("conv2", new Conv3x3(c, c)),
-                ("bn2", nn.BatchNorm2d(c)),
+                ("bn2", new BatchNorm2d(c)),
                 ("relu2", nn.ReLU()));
             // A 1x1 map would leave the 3x3 kernels seeing mostly padding, so stop pooling at 2x2.
             if (s < cfg.NLayers - 1 && Math.Min(h, w) / 2 >= 2) { poolAfter[s] = true; h /= 2; w /= 2; }

@@ -44,6 +44,11 @@ public sealed record ModelConfig
 
     /// <summary>rms | layer | range</summary>
     public string Norm { get; init; } = "rms";
+    /// <summary>Initial range-norm gain: "one" (gamma = 1), or "matched" (gamma = the expected range of
+    /// d_model standard normals, so range norm starts at layer norm's output scale on Gaussian inputs;
+    /// with gamma = 1 its outputs are about 5x smaller for D = 64).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? RangeInit { get; init; }
     /// <summary>softplus | relu (applied after dt_proj)</summary>
     public string DeltaAct { get; init; } = "softplus";
     /// <summary>exact | pwl</summary>
@@ -81,6 +86,7 @@ public sealed record ModelConfig
         else if (Arch is ("vit" or "transformer") && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
         if (MlpRatio < 1 || MlpRatio > 16) p.Add($"mlp_ratio {MlpRatio} must be in 1..16");
         if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Norm}' must be rms, layer or range");
+        if (RangeInit is not (null or "one" or "matched")) p.Add($"range_init '{RangeInit}' must be one or matched");
         if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{DeltaAct}' must be softplus or relu");
         if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Silu}' must be exact or pwl");
         if (Exp is not ("exact" or "pwl")) p.Add($"exp '{Exp}' must be exact or pwl");

@@ -46,4 +46,25 @@ public sealed class RangeNormTests
             }
         }
     }
+
+    [Fact]
+    public void ExpectedRangeMatchesKnownValues()
+    {
+        // E|X1 - X2| = 2 / sqrt(pi); the control-chart constants d2(5) = 2.326, d2(10) = 3.078.
+        Assert.Equal(2 / Math.Sqrt(Math.PI), RangeNorm.ExpectedRange(2), 6);
+        Assert.Equal(2.326, RangeNorm.ExpectedRange(5), 3);
+        Assert.Equal(3.078, RangeNorm.ExpectedRange(10), 3);
+    }
+
+    [Fact]
+    public void MatchedGainStartsAtLayerNormScale()
+    {
+        // On Gaussian tokens a range norm with the matched gain has about unit RMS, like layer norm.
+        manual_seed(2);
+        var x = randn(4000, 64);
+        var matched = (EMamba.Training.Modules.Norms.Create("range", 64, "matched").forward(x)).square().mean().sqrt().item<float>();
+        var one = (EMamba.Training.Modules.Norms.Create("range", 64).forward(x)).square().mean().sqrt().item<float>();
+        Assert.InRange(matched, 0.9, 1.1);
+        Assert.InRange(one, 0.15, 0.25);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
             throw new ArgumentException("the PWL units passed do not match the config's silu/exp settings");
         dInner = c.DInner; dState = c.DState; dtRank = c.DtRankValue;
         convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
-        norm = Norms.Create(c.Norm, c.DModel);
+        norm = Norms.Create(c.Norm, c.DModel, c.RangeInit);
         in_proj = nn.Linear(c.DModel, 2 * dInner, hasBias: false);
         // Weights only: forward runs the conv itself over [carried inputs | this piece].
         conv1d = nn.Conv1d(dInner, dInner, c.DConv, groups: dInner, bias: true);

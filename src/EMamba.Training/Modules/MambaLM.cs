@@ -39,7 +39,7 @@ public sealed class MambaLM : nn.Module<Tensor, Tensor>
             embed_out = nn.Linear(cfg.DModel, cfg.EmbedWidth, hasBias: false);
         }
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops)).ToArray());
-        norm_f = Norms.Create(cfg.Norm, cfg.DModel);
+        norm_f = Norms.Create(cfg.Norm, cfg.DModel, cfg.RangeInit);
         RegisterComponents();
     }
 

@@ -31,7 +31,7 @@ public sealed class MambaModel : nn.Module<Tensor, Tensor>
         pwl_exp = Ops.Exp;
         embed = new PatchEmbed(cfg);
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops, naiveScan)).ToArray());
-        norm_f = Norms.Create(cfg.Norm, cfg.DModel);
+        norm_f = Norms.Create(cfg.Norm, cfg.DModel, cfg.RangeInit);
         head = nn.Linear(cfg.DModel, cfg.NumOutputs);
         RegisterComponents();
     }

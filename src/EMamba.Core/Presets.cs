@@ -57,7 +57,7 @@ public static class Presets
             Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
             Train = new TrainConfig { Epochs = 15, BatchSize = 32, SeqLen = 128, Lr = 2e-3, WarmupSteps = 50, WeightDecay = 0.1 },
         },
-        // The demo's quick versions: MARS at a fifth of the epochs; a two-block LM for two epochs.
+        // The demo's quick versions: MARS at a fifth of the epochs; a two-block LM for one epoch.
         ["mars-demo"] = new()
         {
             Model = new ModelConfig
@@ -70,7 +70,7 @@ public static class Presets
         ["wikitext2-demo"] = new()
         {
             Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 64, Expand = 2, DState = 8, NLayers = 2, EmbedDim = 32 },
-            Train = new TrainConfig { Epochs = 2, BatchSize = 32, SeqLen = 128, Lr = 3e-3, WarmupSteps = 20, WeightDecay = 0.1 },
+            Train = new TrainConfig { Epochs = 1, BatchSize = 32, SeqLen = 128, Lr = 3e-3, WarmupSteps = 20, WeightDecay = 0.1 },
         },
     };
 

@@ -14,8 +14,9 @@ public static class AblationCommand
         var variants = new Option<string>("--variants") { Description = "Trained variants: exact, range, range-relu (comma-separated).", DefaultValueFactory = _ => "exact,range,range-relu" };
         var ft = new Option<int>("--finetune-epochs") { Description = "Epochs of fine-tuning with the PWL functions in the loop.", DefaultValueFactory = _ => 2 };
         var report = new Option<string?>("--report") { Description = "Markdown report to write (a .json with the same figures goes beside it)." };
+        var rangeInit = new Option<string>("--range-init") { Description = "Initial range-norm gain: matched (layer norm's output scale) or one (gamma = 1). The default out folder of 'one' ends in -gamma1.", DefaultValueFactory = _ => "matched" };
         var cmd = new Command("ablation", "Train exact Mamba, + range norm, + ReLU Delta; swap in fitted PWL SiLU/exp; fine-tune; tabulate test accuracy. Resumable.");
-        cmd.Options.Add(config); cmd.Options.Add(outDir); cmd.Options.Add(variants); cmd.Options.Add(ft); cmd.Options.Add(report);
+        cmd.Options.Add(config); cmd.Options.Add(outDir); cmd.Options.Add(variants); cmd.Options.Add(ft); cmd.Options.Add(report); cmd.Options.Add(rangeInit);
         common.AddTo(cmd, training: true);
         cmd.SetAction(r => App.Guard(ct =>
         {
@@ -23,10 +24,12 @@ public static class AblationCommand
             string name = r.GetValue(config)!;
             var cfg = common.Apply(r, Presets.Resolve(name), name);
             if (r.GetValue(ft) < 1) throw new EMambaException("--finetune-epochs must be >= 1", ExitCodes.Usage);
-            string stem = Path.GetFileNameWithoutExtension(name);
-            AblationFlow.Run(new AblationFlow.Request(cfg, stem, r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem), r.GetValue(common.Data),
+            string stem = Path.GetFileNameWithoutExtension(name), init = r.GetValue(rangeInit)!;
+            if (init is not ("matched" or "one")) throw new EMambaException($"--range-init '{init}' must be matched or one", ExitCodes.Usage);
+            string dir = r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem + (init == "one" ? "-gamma1" : ""));
+            AblationFlow.Run(new AblationFlow.Request(cfg, stem, dir, r.GetValue(common.Data),
                 r.GetValue(common.LimitTrain), r.GetValue(common.LimitTest), r.GetValue(variants)!.Split(',', StringSplitOptions.TrimEntries),
-                r.GetValue(ft), r.GetValue(report) ?? Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem), "ablation.md")), ct);
+                r.GetValue(ft), r.GetValue(report) ?? Path.Combine(dir, "ablation.md"), init), ct);
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -16,8 +16,10 @@ namespace EMamba.Cli;
 /// interrupted ablation picks up where it stopped.</summary>
 public static class AblationFlow
 {
+    /// <param name="RangeInit">initial range-norm gain of the range-norm variants: "matched" (layer norm's
+    /// scale) or "one" (gamma = 1, the first ablations' setting)</param>
     public sealed record Request(RunConfig Base, string Name, string OutDir, string? Data, int? LimitTrain, int? LimitTest,
-        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath);
+        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath, string RangeInit = "matched");
 
     /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
     public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
@@ -42,7 +44,14 @@ public static class AblationFlow
             var (norm, delta, label) = Trained[v];
             // Without the range-norm row, the ReLU-Delta row adds both operators to exact Mamba.
             if (v == "range-relu" && !q.Variants.Contains("range")) label = "+ range norm + ReLU Delta";
-            var cfg = q.Base with { Model = q.Base.Model with { Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact" } };
+            var cfg = q.Base with
+            {
+                Model = q.Base.Model with
+                {
+                    Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact",
+                    RangeInit = norm == "range" && q.RangeInit == "matched" ? "matched" : null,
+                },
+            };
             last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
             rows.Add(new Row(label, last.Test[last.MetricName], last.Parameters, last.TotalTrainSeconds, "trained"));
         }
@@ -130,6 +139,7 @@ public static class AblationFlow
         sb.AppendLine();
         sb.AppendLine($"- command: `{App.CommandLine}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == "matched" ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +

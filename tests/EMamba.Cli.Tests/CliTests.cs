@@ -86,6 +86,8 @@ public sealed class CliTests : IDisposable
         Assert.Contains("| exp | 11 | [-4, 1] | fitted |", md);
         var tuned = EMamba.Training.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
         Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
+        Assert.Equal("matched", tuned.Config.Model.RangeInit);                                     // the default gain
+        Assert.Contains("matched to layer norm's scale", md);
         Assert.True(tuned.File.Contains("pwl_exp.knots"));
         // A second run reuses every stage: nothing is retrained (the checkpoints stay untouched).
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors"));

@@ -92,15 +92,21 @@ public static class ReportBuilder
             sb.AppendLine();
             foreach (var p in rs.Select(r => r.Log.Protocol).Where(p => p != null).Distinct()) sb.AppendLine($"- data: {p}");
             sb.AppendLine();
+            // Regression also shows RMSE (MARS reports both).
+            bool rmse = metric == "mae_cm";
             sb.AppendLine(lm
                 ? "| run | model | parameters | without embedding | test perplexity | epochs | training s |"
-                : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} | epochs | training s |");
-            sb.AppendLine(lm ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
+                : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} |{(rmse ? " test rmse_cm (cm) |" : "")} epochs | training s |");
+            sb.AppendLine(lm || rmse ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
             foreach (var r in rs)
             {
-                string emb = lm ? string.Create(CultureInfo.InvariantCulture, $" {r.NonEmbedding:N0} |") : "";
+                string extra = lm ? string.Create(CultureInfo.InvariantCulture, $" {r.NonEmbedding:N0} |")
+                    : rmse ? string.Create(CultureInfo.InvariantCulture, $" {r.Log.Test.GetValueOrDefault("rmse_cm", double.NaN):F2} |") : "";
+                string cells = lm
+                    ? string.Create(CultureInfo.InvariantCulture, $"{extra} {r.Test:F2} |")
+                    : string.Create(CultureInfo.InvariantCulture, $" {r.Test:F2} |{extra}");
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{emb} {r.Test:F2} | {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
+                    $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{cells} {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
             }
             if (!lm)
             {

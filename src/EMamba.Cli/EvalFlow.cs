@@ -35,7 +35,7 @@ public static class EvalFlow
         var model = ModelLoader.Load(ck, approx is null ? null : ApproxFile.Load(approx), only);
         if (ck.Config.Model.Head == "lm") return RunLm(ck, model, modelPath, data, split, limit, approx, quiet, lengths);
         var ds = TaskData.Split(ck.Config, data, split);
-        if (limit is int n && n < ds.Count) ds = ds.Pick(Enumerable.Range(0, n).ToArray());
+        ds = TaskData.First(ds, limit);
         var objective = TaskObjective.For(ck.Config.Model);
         var sw = Stopwatch.StartNew();
         var r = Evaluator.Run(model, ds, ck.Normalizer, objective, batchSize);
@@ -96,7 +96,7 @@ public static class EvalFlow
             table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({count:N0} predicted tokens)");
             var m = model is MambaLM lm ? lm.Config : ck.Config.Model;
             table.AddRow("architecture", Markup.Escape(RunReport.Describe(m) + (approx is null ? "" : $" (tables from {approx})")));
-            table.AddRow("parameters", $"{p:N0} ({p - m.Vocab * (long)m.EmbedWidth:N0} without the embedding table)");
+            table.AddRow("parameters", $"{p:N0} ({p - m.EmbeddingParameters:N0} without the embedding table)");
             foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
                 table.AddRow(k.StartsWith("ppl_") ? $"perplexity, sequences of {k[4..]}" : k, v.ToString("F2", CultureInfo.InvariantCulture));
             table.AddRow("time", $"{sec:F1} s");

@@ -38,7 +38,7 @@ public static class ReportBuilder
         };
         public string RelativeName { get; init; } = Dir;
         /// <summary>Parameters outside the token embedding table (language models).</summary>
-        public long NonEmbedding => Log.Parameters - (Model.Head == "lm" ? (long)Model.Vocab * (Model.Arch == "mamba" ? Model.EmbedWidth : Model.DModel) : 0);
+        public long NonEmbedding => Log.Parameters - Model.EmbeddingParameters;
     }
 
     /// <param name="relativeTo">the folder run names are given relative to (default: <paramref name="root"/>)</param>

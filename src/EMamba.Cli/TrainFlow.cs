@@ -35,9 +35,10 @@ public static class TrainFlow
 
     /// <summary>The config as trained: a language model's vocabulary size comes from its data when the config leaves it 0.</summary>
     public static RunConfig Resolve(RunConfig cfg, string? data) =>
-        cfg.Model.Head == "lm" && cfg.Model.Vocab == 0
-            ? cfg with { Model = cfg.Model with { Vocab = TaskData.Corpus(cfg, data).Vocab.Count } }
-            : cfg;
+        cfg.Model.Head == "lm" && cfg.Model.Vocab == 0 ? WithVocab(cfg, TaskData.Corpus(cfg, data)) : cfg;
+
+    private static RunConfig WithVocab(RunConfig cfg, LmCorpus corpus) =>
+        cfg.Model.Vocab == 0 ? cfg with { Model = cfg.Model with { Vocab = corpus.Vocab.Count } } : cfg;
 
     public static TrainLog Run(Request q, CancellationToken ct)
     {
@@ -51,16 +52,17 @@ public static class TrainFlow
             var corpus = TaskData.Corpus(q.Config, q.Data);
             if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
             App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
-            var cfg = Resolve(q.Config, q.Data);
+            var cfg = WithVocab(q.Config, corpus);
             log = ConsoleObserver.Run(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
+            log.Protocol = corpus.Protocol;
         }
         else
         {
             var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
             App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
             log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+            log.Protocol = TaskData.Protocol(q.Config, q.Data);
         }
-        log.Protocol = TaskData.Protocol(q.Config, q.Data);
         AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
         if (q.Test)
         {

@@ -60,6 +60,8 @@ public sealed record ModelConfig
 
     [JsonIgnore] public int DInner => Expand * DModel;
     [JsonIgnore] public int EmbedWidth => EmbedDim == 0 ? DModel : EmbedDim;
+    /// <summary>Parameters of a language model's (tied) token embedding table; 0 for other heads.</summary>
+    [JsonIgnore] public long EmbeddingParameters => Head == "lm" ? (long)Vocab * EmbedWidth : 0;
     [JsonIgnore] public int DtRankValue => DtRank == "auto" ? (DModel + 15) / 16 : int.Parse(DtRank);
     [JsonIgnore] public int Tokens => Head == "lm" ? 0 : (Height / Patch) * (Width / Patch);
     [JsonIgnore] public int PatchDim => InChannels * Patch * Patch;
@@ -94,6 +96,7 @@ public sealed record ModelConfig
         {
             if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
             if (EmbedDim < 0 || EmbedDim > DModel) p.Add($"embed_dim {EmbedDim} must be in 0..d_model (0 = d_model)");
+            else if (EmbedDim != 0 && Arch != "mamba") p.Add($"embed_dim applies to the Mamba language model only (arch '{Arch}' embeds at d_model)");
         }
         else
         {

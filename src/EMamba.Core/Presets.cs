@@ -4,44 +4,20 @@ namespace EMamba.Core;
 /// (a test keeps them in step) so users can copy and edit one.</summary>
 public static class Presets
 {
-    public static readonly IReadOnlyDictionary<string, RunConfig> All = Mamba().Concat(Baselines.All).ToDictionary();
+    public static readonly IReadOnlyDictionary<string, RunConfig> All = WithBaselines(Mamba());
 
-    private static Dictionary<string, RunConfig> Mamba() => new()
+    private static Dictionary<string, RunConfig> WithBaselines(Dictionary<string, RunConfig> mamba) =>
+        mamba.Concat(Baselines.For(mamba)).ToDictionary();
+
+    private static Dictionary<string, RunConfig> Mamba()
     {
-        // About 20 K parameters: the quick model of the demo.
-        ["fmnist-small"] = new()
-        {
-            Model = new ModelConfig { Task = "fmnist", DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
-            Train = new TrainConfig { Epochs = 6, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200 },
-        },
-        // About 130 K parameters: the accuracy reference for Fashion-MNIST.
-        ["fmnist-base"] = new()
-        {
-            Model = new ModelConfig { Task = "fmnist", DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
-            Train = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
-        },
-        // CIFAR-10 (32x32 RGB, P=4 -> 64 tokens), about 139 K parameters: the accuracy model, with
-        // random crop + flip and a long schedule.
-        ["cifar10-base"] = new()
-        {
-            Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
-            Train = new TrainConfig { Epochs = 60, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400, Augment = true },
-        },
-        // The same model on the operator-ablation budget: 12 epochs, no augmentation.
-        ["cifar10-ablation"] = new()
-        {
-            Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
-            Train = new TrainConfig { Epochs = 12, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
-        },
-        // CIFAR-10, about 20 K parameters: the quick CIFAR model, with augmentation.
-        ["cifar10-small"] = new()
-        {
-            Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
-            Train = new TrainConfig { Epochs = 30, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200, Augment = true },
-        },
+        // CIFAR-10 (32x32 RGB, P=4 -> 64 tokens), about 139 K parameters.
+        var cifar = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, Patch = 4 };
+        var cifarBase = cifar with { DModel = 64, Expand = 2, DState = 16, NLayers = 4 };
+        var cifarBudget = new TrainConfig { Epochs = 12, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 };
         // MARS radar pose as the paper sizes it: 8x8x5 frames, 2x2 patches -> 16 tokens, D=20, E=2,
         // N=8, M=2; 57 outputs (19 joints x xyz, metres) from the mean over tokens.
-        ["mars-paper"] = new()
+        var mars = new RunConfig
         {
             Model = new ModelConfig
             {
@@ -49,30 +25,48 @@ public static class Presets
                 Head = "regress", NumOutputs = 57,
             },
             Train = new TrainConfig { Epochs = 100, BatchSize = 128, Lr = 3e-3, WarmupSteps = 200 },
-        },
-        // WikiText-2 word-level LM: the vocabulary (from the training file) is set from the data; a
-        // 64-wide tied embedding keeps its share of the parameters down; 128-token BPTT segments.
-        ["wikitext2-small"] = new()
+        };
+        return new()
         {
-            Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
-            Train = new TrainConfig { Epochs = 15, BatchSize = 32, SeqLen = 128, Lr = 2e-3, WarmupSteps = 50, WeightDecay = 0.1 },
-        },
-        // The demo's quick versions: MARS at a fifth of the epochs; a two-block LM for one epoch.
-        ["mars-demo"] = new()
-        {
-            Model = new ModelConfig
+            // About 20 K parameters: the quick model of the demo.
+            ["fmnist-small"] = new()
             {
-                Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, Expand = 2, DState = 8, NLayers = 2,
-                Head = "regress", NumOutputs = 57,
+                Model = new ModelConfig { Task = "fmnist", DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
+                Train = new TrainConfig { Epochs = 6, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200 },
             },
-            Train = new TrainConfig { Epochs = 20, BatchSize = 128, Lr = 3e-3, WarmupSteps = 200 },
-        },
-        ["wikitext2-demo"] = new()
-        {
-            Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 64, Expand = 2, DState = 8, NLayers = 2, EmbedDim = 32 },
-            Train = new TrainConfig { Epochs = 1, BatchSize = 32, SeqLen = 128, Lr = 3e-3, WarmupSteps = 20, WeightDecay = 0.1 },
-        },
-    };
+            // About 130 K parameters: the accuracy reference for Fashion-MNIST.
+            ["fmnist-base"] = new()
+            {
+                Model = new ModelConfig { Task = "fmnist", DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
+                Train = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
+            },
+            // The CIFAR accuracy model: random crop + flip and a long schedule.
+            ["cifar10-base"] = new() { Model = cifarBase, Train = cifarBudget with { Epochs = 60, Augment = true } },
+            // The same model on the operator-ablation budget: 12 epochs, no augmentation.
+            ["cifar10-ablation"] = new() { Model = cifarBase, Train = cifarBudget },
+            // About 20 K parameters: the quick CIFAR model, with augmentation.
+            ["cifar10-small"] = new()
+            {
+                Model = cifar with { DModel = 32, Expand = 2, DState = 8, NLayers = 2 },
+                Train = new TrainConfig { Epochs = 30, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200, Augment = true },
+            },
+            ["mars-paper"] = mars,
+            // WikiText-2 word-level LM: the vocabulary (from the training file) is set from the data; a
+            // 64-wide tied embedding keeps its share of the parameters down; 128-token BPTT segments.
+            ["wikitext2-small"] = new()
+            {
+                Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
+                Train = new TrainConfig { Epochs = 15, BatchSize = 32, SeqLen = 128, Lr = 2e-3, WarmupSteps = 50, WeightDecay = 0.1 },
+            },
+            // The demo's quick versions: MARS at a fifth of the epochs; a two-block LM for one epoch.
+            ["mars-demo"] = mars with { Train = mars.Train with { Epochs = 20 } },
+            ["wikitext2-demo"] = new()
+            {
+                Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 64, Expand = 2, DState = 8, NLayers = 2, EmbedDim = 32 },
+                Train = new TrainConfig { Epochs = 1, BatchSize = 32, SeqLen = 128, Lr = 3e-3, WarmupSteps = 20, WeightDecay = 0.1 },
+            },
+        };
+    }
 
     /// <summary>A preset name or a path to a JSON config file.</summary>
     public static RunConfig Resolve(string nameOrPath) =>

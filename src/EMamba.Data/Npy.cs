@@ -92,23 +92,30 @@ public static class Npy
         return d;
     }
 
-    // Fortran order: the first index varies fastest. Walk the C-order index and look up its Fortran offset.
-    private static double[] FortranToC(double[] f, int[] shape)
+    // Fortran order: the first index varies fastest.
+    private static double[] FortranToC(double[] f, int[] shape) => Relayout(f, shape, toFortran: false);
+
+    private static T[] CToFortran<T>(T[] c, int[] shape) => shape.Length < 2 ? c : Relayout(c, shape, toFortran: true);
+
+    // Walks the C-order index and the Fortran offset of the same multi-index together, copying
+    // C -> Fortran or Fortran -> C.
+    private static T[] Relayout<T>(T[] src, int[] shape, bool toFortran)
     {
-        var c = new double[f.Length];
+        var dst = new T[src.Length];
         int rank = shape.Length;
         var idx = new int[rank];
         var fStride = new long[rank];
         fStride[0] = 1;
         for (int k = 1; k < rank; k++) fStride[k] = fStride[k - 1] * shape[k - 1];
-        for (long ci = 0; ci < c.Length; ci++)
+        for (long ci = 0; ci < src.Length; ci++)
         {
             long fi = 0;
             for (int k = 0; k < rank; k++) fi += idx[k] * fStride[k];
-            c[ci] = f[fi];
+            if (toFortran) dst[fi] = src[ci];
+            else dst[ci] = src[fi];
             for (int k = rank - 1; k >= 0 && ++idx[k] == shape[k]; k--) idx[k] = 0;
         }
-        return c;
+        return dst;
     }
 
     /// <summary>Writes a float64 array (version 1.0), atomically. <paramref name="data"/> is in C order
@@ -130,25 +137,6 @@ public static class Npy
             for (int i = 0; i < d.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(4 * i), d[i]);
         });
 
-    // The inverse of FortranToC: C index ci goes to the Fortran offset of the same multi-index.
-    private static T[] CToFortran<T>(T[] c, int[] shape)
-    {
-        if (shape.Length < 2) return c;
-        var f = new T[c.Length];
-        int rank = shape.Length;
-        var idx = new int[rank];
-        var fStride = new long[rank];
-        fStride[0] = 1;
-        for (int k = 1; k < rank; k++) fStride[k] = fStride[k - 1] * shape[k - 1];
-        for (long ci = 0; ci < c.Length; ci++)
-        {
-            long fi = 0;
-            for (int k = 0; k < rank; k++) fi += idx[k] * fStride[k];
-            f[fi] = c[ci];
-            for (int k = rank - 1; k >= 0 && ++idx[k] == shape[k]; k--) idx[k] = 0;
-        }
-        return f;
-    }
 
     private static void Write(string path, int[] shape, string descr, int size, int count, bool fortranOrder, Action<byte[]> fill)
     {

@@ -26,18 +26,15 @@ public static class LmEval
             using var all = Slice(seqs, r0, nb, 0, len);                       // (nb, len) int64
             if (model is MambaLM lm)
             {
-                BlockState[]? state = null;
+                using var state = new StreamState();
                 for (int t0 = 0; t0 < len - 1; t0 += chunk)
                 {
                     using var scope = NewDisposeScope();
                     int n = Math.Min(chunk, len - 1 - t0);
-                    var logits = lm.Forward(all.narrow(1, t0, n), state, out var next);   // (nb, n, V)
+                    var logits = lm.Forward(all.narrow(1, t0, n), state.Current, out var next);   // (nb, n, V)
                     nll += SumNll(logits, all.narrow(1, t0 + 1, n));
-                    foreach (var s in next) s.Detach();
-                    if (state != null) foreach (var s in state) s.Dispose();
-                    state = next;
+                    state.Advance(next);
                 }
-                if (state != null) foreach (var s in state) s.Dispose();
             }
             else
             {

@@ -19,40 +19,32 @@ public static class LmGenerator
         var rng = new Random(seed);
         model.eval();
         var history = new List<int>(prompt);
-        BlockState[]? state = null;
+        // Disposed when the enumeration ends or is abandoned.
+        using var state = new StreamState();
         int[] feed = prompt;
-        try
+        for (int i = 0; i < count; i++)
         {
-            for (int i = 0; i < count; i++)
+            float[] logits;
+            using (no_grad())
+            using (NewDisposeScope())
             {
-                float[] logits;
-                using (no_grad())
-                using (NewDisposeScope())
+                Tensor output;                                                   // (1, n, V)
+                if (model is MambaLM lm)
                 {
-                    Tensor output;                                                   // (1, n, V)
-                    if (model is MambaLM lm)
-                    {
-                        output = lm.Forward(tensor(feed.Select(t => (long)t).ToArray(), [1, feed.Length]), state, out var next);
-                        foreach (var s in next) s.Detach();
-                        if (state != null) foreach (var s in state) s.Dispose();
-                        state = next;
-                    }
-                    else
-                    {
-                        var window = history.Skip(Math.Max(0, history.Count - context)).Select(t => (long)t).ToArray();
-                        output = model.forward(tensor(window, [1, window.Length]));
-                    }
-                    logits = output[0, -1].to_type(ScalarType.Float32).data<float>().ToArray();  // (V)
+                    output = lm.Forward(tensor(feed.Select(t => (long)t).ToArray(), [1, feed.Length]), state.Current, out var next);
+                    state.Advance(next);
                 }
-                int next1 = Pick(logits, temperature, topK, rng);
-                history.Add(next1);
-                feed = [next1];
-                yield return next1;
+                else
+                {
+                    var window = history.Skip(Math.Max(0, history.Count - context)).Select(t => (long)t).ToArray();
+                    output = model.forward(tensor(window, [1, window.Length]));
+                }
+                logits = output[0, -1].to_type(ScalarType.Float32).data<float>().ToArray();  // (V)
             }
-        }
-        finally
-        {
-            if (state != null) foreach (var s in state) s.Dispose();
+            int token = Pick(logits, temperature, topK, rng);
+            history.Add(token);
+            feed = [token];
+            yield return token;
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class LmTrainer
             model.train();
             var tally = objective.NewTally();
             double lr = 0;
-            BlockState[]? state = null;
+            using var state = new StreamState();
             for (int k = 0; k < n; k++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -75,25 +75,14 @@ public sealed class LmTrainer
                 Tensor logits;                                                 // (S, L, V)
                 if (model is MambaLM lm)
                 {
-                    logits = lm.Forward(x, state, out var next);
-                    foreach (var s in next) s.Detach();
-                    if (state != null) foreach (var s in state) s.Dispose();
-                    state = next;
+                    logits = lm.Forward(x, state.Current, out var next);
+                    state.Advance(next);
                 }
                 else logits = model.forward(x);
-                var loss = objective.Loss(logits, y);
-                run.Opt.ZeroGrad();
-                loss.backward();
-                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
-                lr = schedule.At(run.Opt.Step);
-                run.Step(lr);
-                double l = loss.item<float>();
-                if (!double.IsFinite(l))
-                    throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, segment {k + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
+                (double l, lr) = run.Update(objective.Loss(logits, y), schedule, $"epoch {epoch + 1}, segment {k + 1}");
                 tally.Add(logits, y, l);
                 obs.BatchDone(k + 1, l);
             }
-            if (state != null) foreach (var s in state) s.Dispose();
             double trainSec = sw.Elapsed.TotalSeconds;
             var (vNll, vCount) = LmEval.Score(model, valSeqs, chunk: L, batch: ValStreams);
             var rec = new EpochRecord(epoch + 1, run.Opt.Step, lr, tally.MeanLoss, tally.Metric,

@@ -88,11 +88,21 @@ public sealed class RunState
         ? TrainLog.FromJson(Resumed.Metadata["log"], Resumed.Path) with { Config = cfg }
         : fresh();
 
-    /// <summary>One optimiser step at <paramref name="lr"/>, keeping PWL knots sorted.</summary>
-    public void Step(double lr)
+    /// <summary>One optimiser step on a batch's mean loss: gradients, clipping, the scheduled rate,
+    /// the update, PWL knots kept sorted. Returns the loss and the rate used; a non-finite loss is an
+    /// error naming <paramref name="where"/> (e.g. "epoch 3, batch 17").</summary>
+    public (double Loss, double Lr) Update(Tensor loss, CosineSchedule schedule, string where)
     {
+        Opt.ZeroGrad();
+        loss.backward();
+        if (cfg.Train.GradClip > 0) nn.utils.clip_grad_norm_(Model.parameters(), cfg.Train.GradClip);
+        double lr = schedule.At(Opt.Step);
         Opt.StepWith(lr);
         foreach (var u in Units) u.KeepSorted();
+        double l = loss.item<float>();
+        if (!double.IsFinite(l))
+            throw new EMambaException($"training diverged: loss is {l} at {where}; lower train.lr or raise grad clipping", ExitCodes.Failure);
+        return (l, lr);
     }
 
     /// <summary>Records an epoch: best checkpoint when it improved, last checkpoint with optimiser

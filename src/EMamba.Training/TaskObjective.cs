@@ -100,7 +100,7 @@ public abstract class TaskObjective
             public override Dictionary<string, double> All()
             {
                 var d = new Dictionary<string, double> { ["mae_cm"] = M.MeanMae, ["rmse_cm"] = M.MeanRmse, ["loss"] = MeanLoss, ["samples"] = Samples };
-                if (dims % 19 == 0 && dims / 19 == 3)
+                if (dims == 57)   // MARS: 19 joints x (x, y, z), axis-major
                 {
                     var axes = M.PerAxis();
                     string[] names = ["x", "y", "z"];

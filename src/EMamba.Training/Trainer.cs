@@ -64,15 +64,7 @@ public sealed class Trainer
                 var x = Batches.Inputs(train, bi, norm, augment);   // (n, C, H, W)
                 var y = Batches.Targets(train, bi);                  // (n) classes or (n, K) values
                 var output = model.forward(x);                       // (n, K)
-                var loss = objective.Loss(output, y);
-                run.Opt.ZeroGrad();
-                loss.backward();
-                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
-                lr = schedule.At(run.Opt.Step);
-                run.Step(lr);
-                double l = loss.item<float>();
-                if (!double.IsFinite(l))
-                    throw new EMambaException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {b + 1}; lower train.lr or raise grad clipping", ExitCodes.Failure);
+                (double l, lr) = run.Update(objective.Loss(output, y), schedule, $"epoch {epoch + 1}, batch {b + 1}");
                 tally.Add(output, y, l);
                 obs.BatchDone(b + 1, l);
             }

@@ -123,6 +123,7 @@ public sealed class ConfigTests
         Assert.Contains(new ModelConfig { Arch = "transformer" }.Problems(), p => p.StartsWith("arch 'transformer'"));
         Assert.Contains(new ModelConfig { Arch = "vit", Head = "lm" }.Problems(), p => p.StartsWith("arch 'vit'"));
         Assert.Contains(new ModelConfig { Arch = "vit", DModel = 30, Heads = 4 }.Problems(), p => p.StartsWith("heads 4 must divide"));
+        Assert.Contains(new ModelConfig { Arch = "transformer", Head = "lm", EmbedDim = 16 }.Problems(), p => p.StartsWith("embed_dim applies"));
         // A Mamba model ignores heads, so an odd width is fine.
         Assert.Empty(new ModelConfig { DModel = 30, Heads = 4 }.Problems());
     }

@@ -48,17 +48,16 @@ public static class TaskData
     {
         var full = Load(cfg.Model, path, "train");
         if (cfg.Model.Task != "mars") return TrainVal(full, cfg.Train.ValFraction, cfg.Train.Seed, limit);
-        var train = limit is int n && n < full.Count ? full.Pick(Enumerable.Range(0, n).ToArray()) : full;
-        return (train, Load(cfg.Model, path, "validate"));
+        return (First(full, limit), Load(cfg.Model, path, "validate"));
     }
 
     /// <summary>The token streams of a language-modelling task.</summary>
     public static LmCorpus Corpus(RunConfig cfg, string? path) => WikiText.Load(path ?? DefaultPath(cfg.Model.Task), cfg.Train.ValFraction);
 
-    /// <summary>How the splits were made, for reports: which files, which hold-out.</summary>
+    /// <summary>How the splits of a vision/radar task were made, for reports: which files, which
+    /// hold-out (a language model's corpus carries its own, <see cref="LmCorpus.Protocol"/>).</summary>
     public static string Protocol(RunConfig cfg, string? path) => cfg.Model.Task switch
     {
-        "wikitext2" => Corpus(cfg, path).Protocol,
         "mars" => string.Join("; ", Mars.Splits.Select(s => Mars.Files(path ?? Mars.DefaultDir, s).Protocol)) +
                   "; models selected on validate, reported on test",
         _ => $"validation: a seeded {cfg.Train.ValFraction:P0} hold-out of the training split (seed {cfg.Train.Seed}); reported on the test split",
@@ -74,10 +73,14 @@ public static class TaskData
         return split == "val" ? val : train;
     }
 
+    /// <summary>The first <paramref name="limit"/> samples (all of them when null or larger).</summary>
+    public static IDataset First(IDataset ds, int? limit) =>
+        limit is int n && n < ds.Count ? ds.Pick(Enumerable.Range(0, n).ToArray()) : ds;
+
     /// <summary>Training and validation parts of the training split (first <paramref name="limit"/> samples if given).</summary>
     public static (IDataset Train, IDataset Val) TrainVal(IDataset full, double valFraction, int seed, int? limit)
     {
-        var ds = limit is int n && n < full.Count ? full.Pick(Enumerable.Range(0, n).ToArray()) : full;
+        var ds = First(full, limit);
         int nVal = (int)Math.Round(ds.Count * valFraction);
         if (nVal == 0 || nVal >= ds.Count)
             throw new EMambaException($"cannot hold out {valFraction:P0} of {ds.Count} samples for validation", ExitCodes.BadConfig);

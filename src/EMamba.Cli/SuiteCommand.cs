@@ -25,18 +25,21 @@ public static class SuiteCommand
         var report = new Option<string>("--report") { Description = "Report over the suite's finished runs.", DefaultValueFactory = _ => Path.Combine("runs", "suite.md") };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Only the Mamba / eMamba runs." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for tensor math (default: all cores)." };
+        var rangeInit = new Option<string>("--range-init") { Description = "Initial range-norm gain of the eMamba runs: matched or one (gamma = 1; their folders end in -gamma1, as 'emamba ablation' names them).", DefaultValueFactory = _ => "matched" };
         var epochs = new Option<int?>("--epochs") { Description = "Cap every run at this many epochs (quick checks; the results use the presets' own)." };
         var limitTrain = new Option<int?>("--limit-train") { Description = "Use only the first N training samples (tokens for WikiText-2) of every task." };
         var limitTest = new Option<int?>("--limit-test") { Description = "Evaluate only the first N test samples (tokens) of every task." };
         var data = Tasks.Keys.ToDictionary(t => t, t => new Option<string?>("--" + t) { Description = $"Data location of {t} (default: its standard location)." });
         var cmd = new Command("suite", "All runs of the four-task results (Mamba, eMamba, CNN/ViT/Transformer baselines), resumable, then one report.");
-        foreach (var o in new Option[] { tasks, outDir, report, noBaselines, threads, epochs, limitTrain, limitTest }.Concat(data.Values)) cmd.Options.Add(o);
+        foreach (var o in new Option[] { tasks, outDir, report, noBaselines, threads, rangeInit, epochs, limitTrain, limitTest }.Concat(data.Values)) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             TorchSharp.torch.set_num_threads(r.GetValue(threads) ?? Environment.ProcessorCount);
             var list = r.GetValue(tasks)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var t in list)
                 if (!Tasks.ContainsKey(t)) throw new EMambaException($"--tasks: '{t}' is not one of {string.Join(", ", Tasks.Keys)}", ExitCodes.Usage);
+            string init = r.GetValue(rangeInit)!;
+            if (init is not ("matched" or "one")) throw new EMambaException($"--range-init '{init}' must be matched or one", ExitCodes.Usage);
             string root = r.GetValue(outDir)!;
             var dirs = new List<string>();
             int? cap = r.GetValue(epochs), lt = r.GetValue(limitTrain), ls = r.GetValue(limitTest);
@@ -46,11 +49,11 @@ public static class SuiteCommand
             {
                 var (mamba, baselines) = Tasks[t];
                 App.Info($"suite: {t}: {mamba} (exact and eMamba)" + (r.GetValue(noBaselines) ? "" : $", then {string.Join(", ", baselines)}"));
-                string dir = Path.Combine(root, "ablation", mamba);
+                string dir = Path.Combine(root, "ablation", mamba + (init == "one" ? "-gamma1" : ""));
                 dirs.Add(dir);
                 string? where = r.GetValue(data[t]);
                 AblationFlow.Run(new AblationFlow.Request(Capped(mamba), mamba, dir, where, lt, ls, ["exact", "range-relu"], Math.Min(2, cap ?? 2),
-                    Path.Combine(dir, "ablation.md")), ct);
+                    Path.Combine(dir, "ablation.md"), init), ct);
                 if (r.GetValue(noBaselines)) continue;
                 foreach (var b in baselines)
                 {

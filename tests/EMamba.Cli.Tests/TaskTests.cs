@@ -156,5 +156,11 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(0, Run("suite", "--tasks", "mars", "--mars", mars, "--out", runs, "--report", report, "--epochs", "1", "--threads", "1"));
         Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(runs, "baselines/mars-cnn-s/log.json")));
         Assert.Equal(ExitCodes.Usage, Run("suite", "--tasks", "imagenet"));
+        Assert.Equal(ExitCodes.Usage, Run("suite", "--tasks", "mars", "--range-init", "two"));
+        // gamma = 1 runs go where 'emamba ablation --range-init one' puts them, beside the matched ones.
+        Assert.Equal(0, Run("suite", "--tasks", "mars", "--mars", mars, "--out", runs, "--report", report, "--epochs", "1", "--threads", "1",
+            "--range-init", "one", "--no-baselines"));
+        Assert.True(File.Exists(Path.Combine(runs, "ablation/mars-paper-gamma1/finetune/log.json")));
+        Assert.Contains("gamma = 1", File.ReadAllText(Path.Combine(runs, "ablation/mars-paper-gamma1/ablation.md")));
     }
 }

@@ -24,16 +24,29 @@ public static class WikiText
         if (File.Exists(train))
         {
             var v = Vocabulary.Build(train);
-            return new LmCorpus(v, v.Encode(train), v.Encode(valid), v.Encode(test),
-                "trained on train.txt, selected on valid.txt, reported on test.txt (the official splits)");
+            int[] va = v.Encode(valid), te = v.Encode(test);
+            return new LmCorpus(v, v.Encode(train), va, te,
+                "trained on train.txt, selected on valid.txt, reported on test.txt (the official splits)" + UnknownShare(v, va, te));
         }
         if (!(valFraction > 0 && valFraction < 1))
             throw new EMambaException($"train.val_fraction {valFraction} must be in (0, 1): without train.txt the validation stream is the tail of valid.txt", ExitCodes.BadConfig);
         var vocab = Vocabulary.Build(valid);
         var all = vocab.Encode(valid);
         int cut = (int)Math.Round(all.Length * (1 - valFraction));
-        return new LmCorpus(vocab, all[..cut], all[cut..], vocab.Encode(test),
+        var testIds = vocab.Encode(test);
+        return new LmCorpus(vocab, all[..cut], all[cut..], testIds,
             $"train.txt is missing here: trained on the first {1 - valFraction:P0} of valid.txt ({cut:N0} tokens), selected on its last " +
-            $"{valFraction:P0} ({all.Length - cut:N0} tokens), reported on test.txt; vocabulary ({vocab.Count:N0} words) from valid.txt");
+            $"{valFraction:P0} ({all.Length - cut:N0} tokens), reported on test.txt; vocabulary ({vocab.Count:N0} words) from valid.txt" +
+            UnknownShare(vocab, all[cut..], testIds));
+    }
+
+    /// <summary>How many evaluation tokens are &lt;unk&gt;: words missing from a small training vocabulary
+    /// all become that one, easily predicted token, which lowers perplexity, so reports must say it.</summary>
+    private static string UnknownShare(Vocabulary v, int[] val, int[] test)
+    {
+        int unk = v[Vocabulary.Unk];
+        static double Share(int[] s, int id) => s.Length == 0 ? 0 : 100.0 * s.Count(t => t == id) / s.Length;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"; {Vocabulary.Unk} is {Share(val, unk):F1} % of validation and {Share(test, unk):F1} % of test tokens");
     }
 }

@@ -50,6 +50,23 @@ public sealed class WikiTextTests
     }
 
     [Fact]
+    public void ProtocolStatesTheUnknownShareOfEachEvaluationSplit()
+    {
+        string dir = TestFiles.TempDir();
+        // valid.txt: 10 tokens ("a b c d\n" twice, 5 each) -> train = first 8, val = last 2 ("d <eos>").
+        File.WriteAllText(Path.Combine(dir, "valid.txt"), "a b c d\na b c d\n");
+        // test.txt: "a x y <eos>" -> x and y are unknown: 2 of 4 tokens.
+        File.WriteAllText(Path.Combine(dir, "test.txt"), "a x y\n");
+        var c = WikiText.Load(dir, 0.2);
+        Assert.Equal(8, c.Train.Length);
+        Assert.Contains("<unk> is 0.0 % of validation and 50.0 % of test tokens", c.Protocol);
+        // With train.txt the validation file can have unknown words too: "q <eos>" -> 1 of 2.
+        File.WriteAllText(Path.Combine(dir, "train.txt"), "a b c d\n");
+        File.WriteAllText(Path.Combine(dir, "valid.txt"), "q\n");
+        Assert.Contains("<unk> is 50.0 % of validation and 50.0 % of test tokens", WikiText.Load(dir, 0.2).Protocol);
+    }
+
+    [Fact]
     public void BatchifyKeepsStreamsContiguousAndDropsTheRemainder()
     {
         Assert.Equal(new[,] { { 0, 1, 2 }, { 3, 4, 5 } }, TokenBatches.Batchify([0, 1, 2, 3, 4, 5, 6], 2));

@@ -27,12 +27,34 @@ public static class ReportPlot
         double lo = points.Min(p => Math.Log10(p.Params)), hi = points.Max(p => Math.Log10(p.Params));
         double ylo = points.Min(p => p.Metric), yhi = points.Max(p => p.Metric), ypad = Math.Max(0.1, (yhi - ylo) * 0.08);
         plt.Axes.SetLimits(lo - 0.15, hi + 0.35 + (hi - lo) * 0.1, ylo - ypad, yhi + ypad);
-        plt.Axes.Bottom.Label.Text = "parameters (log10)";
+        plt.Axes.Bottom.Label.Text = "parameters (log scale)";
+        plt.Axes.Bottom.TickGenerator = LogTicks(lo - 0.15, hi + 0.35 + (hi - lo) * 0.1);
         plt.Axes.Left.Label.Text = metric switch { "accuracy" => "test accuracy (%)", "mae_cm" => "test MAE (cm), lower is better", _ => metric };
         plt.Title($"{title}: test {metric} vs parameters");
         plt.ShowLegend(ScottPlot.Alignment.LowerRight);
         AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));
     }
+
+    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^lo and 10^hi, labelled in plain
+    /// numbers (5 K, 20 K), because readers think in parameter counts, not their logarithms.</summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(double lo, double hi)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int e = (int)Math.Floor(lo); e <= (int)Math.Ceiling(hi); e++)
+            foreach (int m in new[] { 1, 2, 5 })
+            {
+                double v = m * Math.Pow(10, e), x = Math.Log10(v);
+                if (x >= lo && x <= hi) ticks.AddMajor(x, Count(v));
+            }
+        return ticks;
+    }
+
+    private static string Count(double v) => v switch
+    {
+        >= 1e6 => $"{v / 1e6:0.#} M",
+        >= 1e3 => $"{v / 1e3:0.#} K",
+        _ => $"{v:0}",
+    };
 
     /// <summary>Perplexity vs sequence length (log2 axis), one line per model.</summary>
     public static void PerplexityVsLength(string path, IReadOnlyList<(string Label, List<(double Length, double Ppl)> Points)> lines)
@@ -43,10 +65,13 @@ public static class ReportPlot
             var sc = plt.Add.Scatter(pts.Select(p => Math.Log2(p.Length)).ToArray(), pts.Select(p => p.Ppl).ToArray());
             sc.LegendText = label; sc.MarkerSize = 6;
         }
-        plt.Axes.Bottom.Label.Text = "sequence length (log2)";
+        plt.Axes.Bottom.Label.Text = "sequence length (tokens, log scale)";
+        var lengths = new ScottPlot.TickGenerators.NumericManual();
+        foreach (double L in lines.SelectMany(l => l.Points).Select(p => p.Length).Distinct()) lengths.AddMajor(Math.Log2(L), $"{L:0}");
+        plt.Axes.Bottom.TickGenerator = lengths;
         plt.Axes.Left.Label.Text = "test perplexity";
         plt.Title("WikiText-2: perplexity vs sequence length");
-        plt.ShowLegend(ScottPlot.Alignment.UpperRight);
-        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 560, ScottPlot.ImageFormat.Png));
+        plt.ShowLegend(ScottPlot.Edge.Bottom);   // below the axes: lines may run anywhere inside them
+        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 620, ScottPlot.ImageFormat.Png));
     }
 }

@@ -79,10 +79,16 @@ public static class EvalFlow
         var sw = Stopwatch.StartNew();
         // Mamba reads the split as LmTrainer.ValStreams long streams with its state carried; a
         // Transformer reads consecutive windows of its training length.
-        var (nll, count) = model is MambaLM
-            ? LmEval.Score(model, EMamba.Data.TokenBatches.Batchify(stream, LmTrainer.ValStreams), seqLen, LmTrainer.ValStreams)
-            : LmEval.Score(model, LmEval.Windows(stream, seqLen), seqLen);
-        var figures = new Dictionary<string, double> { ["perplexity"] = Math.Exp(nll / count), ["loss"] = nll / count, ["samples"] = count };
+        int unk = corpus.Vocab[EMamba.Data.Vocabulary.Unk];
+        var score = model is MambaLM
+            ? LmEval.Score(model, EMamba.Data.TokenBatches.Batchify(stream, LmTrainer.ValStreams), seqLen, LmTrainer.ValStreams, unk: unk)
+            : LmEval.Score(model, LmEval.Windows(stream, seqLen), seqLen, unk: unk);
+        var (nll, count) = score;
+        var figures = new Dictionary<string, double>
+        {
+            ["perplexity"] = score.Perplexity, ["loss"] = nll / count, ["samples"] = count,
+            ["ppl_known"] = score.KnownPerplexity, ["unk_percent"] = score.UnkPercent,
+        };
         int max = model is TransformerLM t ? t.MaxContext + 1 : int.MaxValue;
         var head = stream[..Math.Min(stream.Length, LengthTokens)];
         foreach (int L in lengths ?? [])
@@ -98,7 +104,13 @@ public static class EvalFlow
             table.AddRow("architecture", Markup.Escape(RunReport.Describe(m) + (approx is null ? "" : $" (tables from {approx})")));
             table.AddRow("parameters", $"{p:N0} ({p - m.EmbeddingParameters:N0} without the embedding table)");
             foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
-                table.AddRow(k.StartsWith("ppl_") ? $"perplexity, sequences of {k[4..]}" : k, v.ToString("F2", CultureInfo.InvariantCulture));
+                table.AddRow(k switch
+                {
+                    "ppl_known" => "perplexity, <unk> targets left out",
+                    "unk_percent" => "<unk> share of targets (%)",
+                    _ when k.StartsWith("ppl_") => $"perplexity, sequences of {k[4..]}",
+                    _ => k,
+                }, v.ToString("F2", CultureInfo.InvariantCulture));
             table.AddRow("time", $"{sec:F1} s");
             AnsiConsole.Write(table);
         }

@@ -95,15 +95,15 @@ public static class ReportBuilder
             // Regression also shows RMSE (MARS reports both).
             bool rmse = metric == "mae_cm";
             sb.AppendLine(lm
-                ? "| run | model | parameters | without embedding | test perplexity | epochs | training s |"
+                ? "| run | model | parameters | without embedding | test perplexity | without `<unk>` targets | epochs | training s |"
                 : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} |{(rmse ? " test rmse_cm (cm) |" : "")} epochs | training s |");
-            sb.AppendLine(lm || rmse ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
+            sb.AppendLine(lm ? "|---|---|---:|---:|---:|---:|---:|---:|" : rmse ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
             foreach (var r in rs)
             {
                 string extra = lm ? string.Create(CultureInfo.InvariantCulture, $" {r.NonEmbedding:N0} |")
                     : rmse ? string.Create(CultureInfo.InvariantCulture, $" {r.Log.Test.GetValueOrDefault("rmse_cm", double.NaN):F2} |") : "";
                 string cells = lm
-                    ? string.Create(CultureInfo.InvariantCulture, $"{extra} {r.Test:F2} |")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{extra} {r.Test:F2} | {(r.Log.Test.TryGetValue("ppl_known", out var k) ? k.ToString("F2", CultureInfo.InvariantCulture) : "n/a")} |")
                     : string.Create(CultureInfo.InvariantCulture, $" {r.Test:F2} |{extra}");
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{cells} {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
@@ -140,7 +140,12 @@ public static class ReportBuilder
                         lengths.Where(L => r.Log.Test.ContainsKey($"ppl_{L}")).Select(L => ((double)L, r.Log.Test[$"ppl_{L}"])).ToList())).ToList());
                     sb.AppendLine();
                     sb.AppendLine($"![perplexity vs sequence length]({png})");
+                    sb.AppendLine();
+                    sb.AppendLine(CompareLengths(rs, lengths));
                 }
+                if (rs.Select(r => r.Log.Test.GetValueOrDefault("unk_percent", double.NaN)).FirstOrDefault(double.IsFinite) is var u && double.IsFinite(u))
+                    sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                        $"\n`<unk>` is {u:F1} % of the test targets; words outside the training vocabulary all read as it, which lowers plain perplexity, so the table also gives it without them."));
             }
         }
         AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), sb.ToString());
@@ -151,6 +156,23 @@ public static class ReportBuilder
             train_seconds = r.Log.TotalTrainSeconds, protocol = r.Log.Protocol,
         }), RunConfig.Json));
         return sb.ToString();
+    }
+
+    /// <summary>eMamba's perplexity relative to exact Mamba's at each length (the best of each by test
+    /// perplexity), and the largest deviation either way.</summary>
+    private static string CompareLengths(List<Entry> rs, int[] lengths)
+    {
+        var exact = rs.Where(r => r.Label == "Mamba (exact ops)").MinBy(r => r.Test);
+        var ours = rs.Where(r => r.IsEMamba).MinBy(r => r.Test);
+        if (exact is null || ours is null) return "(no eMamba-vs-exact comparison: runs of both kinds are needed)";
+        var inv = CultureInfo.InvariantCulture;
+        var ratios = lengths.Where(L => exact.Log.Test.ContainsKey($"ppl_{L}") && ours.Log.Test.ContainsKey($"ppl_{L}"))
+            .Select(L => (L, R: ours.Log.Test[$"ppl_{L}"] / exact.Log.Test[$"ppl_{L}"])).ToList();
+        if (ratios.Count == 0) return "(no length shared by the eMamba and exact runs)";
+        var worst = ratios.MaxBy(x => Math.Abs(x.R - 1));
+        string list = string.Join(", ", ratios.Select(x => x.L + ": " + x.R.ToString("F3", inv)));
+        return $"{ours.Label} (`{ours.RelativeName}`) vs exact Mamba (`{exact.RelativeName}`), perplexity ratio per length: {list}. " +
+            $"Largest deviation: **{((worst.R - 1) * 100).ToString("+0.0;-0.0", inv)} %** at {worst.L}.";
     }
 
     /// <summary>The parameter comparison the paper makes: the best eMamba (else best Mamba) run against

@@ -10,15 +10,26 @@ namespace EMamba.Training;
 public static class LmEval
 {
     /// <summary>Negative log-likelihood (nats, summed) of every token after the first of each row of
-    /// <paramref name="seqs"/>, and how many tokens that is: rows are independent sequences.</summary>
-    public static (double Nll, long Tokens) Score(nn.Module<Tensor, Tensor> model, int[,] seqs, int chunk = 128, int batch = 16,
-        Action<int, int>? progress = null)
+    /// <paramref name="seqs"/>, and how many tokens that is: rows are independent sequences. The part
+    /// whose target is <paramref name="unk"/> is also given on its own (zero when unk &lt; 0).</summary>
+    public static LmScore Score(nn.Module<Tensor, Tensor> model, int[,] seqs, int chunk = 128, int batch = 16,
+        Action<int, int>? progress = null, int unk = -1)
     {
         int rows = seqs.GetLength(0), len = seqs.GetLength(1);
         if (len < 2) throw new ArgumentException($"sequences of {len} tokens have nothing to predict");
         model.eval();
         using var _ = no_grad();
-        double nll = 0;
+        double nll = 0, unkNll = 0;
+        long unkCount = 0;
+        void Add(Tensor logits, Tensor targets)                                   // (nb, n, V), (nb, n)
+        {
+            using var each = F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.None);   // (nb*n)
+            nll += each.sum().item<float>();
+            if (unk < 0) return;
+            using var isUnk = targets.reshape(-1).eq(unk);
+            unkNll += each.masked_select(isUnk).sum().item<float>();
+            unkCount += isUnk.sum().item<long>();
+        }
         int groups = (rows + batch - 1) / batch;
         for (int g = 0; g < groups; g++)
         {
@@ -32,7 +43,7 @@ public static class LmEval
                     using var scope = NewDisposeScope();
                     int n = Math.Min(chunk, len - 1 - t0);
                     var logits = lm.Forward(all.narrow(1, t0, n), state.Current, out var next);   // (nb, n, V)
-                    nll += SumNll(logits, all.narrow(1, t0 + 1, n));
+                    Add(logits, all.narrow(1, t0 + 1, n));
                     state.Advance(next);
                 }
             }
@@ -40,11 +51,11 @@ public static class LmEval
             {
                 using var scope = NewDisposeScope();
                 var logits = model.forward(all.narrow(1, 0, len - 1));               // (nb, len-1, V)
-                nll += SumNll(logits, all.narrow(1, 1, len - 1));
+                Add(logits, all.narrow(1, 1, len - 1));
             }
             progress?.Invoke(g + 1, groups);
         }
-        return (nll, (long)rows * (len - 1));
+        return new LmScore(nll, (long)rows * (len - 1), unkNll, unkCount);
     }
 
     /// <summary>Perplexity of a token stream cut into consecutive sequences of <paramref name="length"/>
@@ -70,10 +81,6 @@ public static class LmEval
         return w;
     }
 
-    // logits (B, n, V), targets (B, n) -> summed cross-entropy
-    private static double SumNll(Tensor logits, Tensor targets) =>
-        F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.Sum).item<float>();
-
     /// <summary>Rows r0..r0+nb, columns t0..t0+n of an int grid as an int64 tensor (nb, n).</summary>
     public static Tensor Slice(int[,] grid, int r0, int nb, int t0, int n)
     {
@@ -81,4 +88,16 @@ public static class LmEval
         for (int r = 0; r < nb; r++) for (int t = 0; t < n; t++) buf[r * n + t] = grid[r0 + r, t0 + t];
         return tensor(buf, [nb, n]);
     }
+}
+
+/// <summary>A language model's summed negative log-likelihood over <see cref="Tokens"/> predicted
+/// tokens, and the part of it whose target was &lt;unk&gt;.</summary>
+public readonly record struct LmScore(double Nll, long Tokens, double UnkNll, long UnkTokens)
+{
+    public double Perplexity => Math.Exp(Nll / Tokens);
+    /// <summary>Perplexity over the targets that are real words: a small vocabulary maps many test
+    /// words to one easily predicted &lt;unk&gt;, which flatters the plain figure.</summary>
+    public double KnownPerplexity => Math.Exp((Nll - UnkNll) / (Tokens - UnkTokens));
+    public double UnkPercent => 100.0 * UnkTokens / Tokens;
+    public void Deconstruct(out double nll, out long tokens) { nll = Nll; tokens = Tokens; }
 }

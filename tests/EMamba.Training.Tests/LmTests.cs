@@ -97,6 +97,38 @@ public sealed class LmTests
     }
 
     [Fact]
+    public void UnkTargetsAreScoredApartFromTheRest()
+    {
+        manual_seed(5);
+        var model = new MambaLM(Tiny(vocab: 23));
+        var rng = new Random(3);
+        var seqs = new int[4, 40];
+        for (int r = 0; r < 4; r++) for (int t = 0; t < 40; t++) seqs[r, t] = rng.Next(23);
+        const int unk = 5;
+        int unkTargets = 0;
+        for (int r = 0; r < 4; r++) for (int t = 1; t < 40; t++) if (seqs[r, t] == unk) unkTargets++;
+        var s = LmEval.Score(model, seqs, chunk: 9, batch: 3, unk: unk);
+        Assert.Equal(unkTargets, s.UnkTokens);
+        Assert.Equal(100.0 * unkTargets / (4 * 39), s.UnkPercent, 9);
+        // Scoring each <unk> target alone: the NLL of one position is log-softmax at that target,
+        // read from the full-sequence logits (streaming equals one call).
+        double expect = 0;
+        using (no_grad())
+        {
+            model.eval();
+            using var logp = TorchSharp.torch.nn.functional.log_softmax(model.forward(LmEval.Slice(seqs, 0, 4, 0, 39)), 2);   // (4, 39, 23)
+            for (int r = 0; r < 4; r++) for (int t = 1; t < 40; t++)
+                if (seqs[r, t] == unk) expect -= logp[r, t - 1, unk].item<float>();
+        }
+        Assert.Equal(expect, s.UnkNll, 1e-4 * Math.Max(1, expect));
+        Assert.Equal(Math.Exp((s.Nll - s.UnkNll) / (s.Tokens - s.UnkTokens)), s.KnownPerplexity, 9);
+        // Without an unk id nothing is split out, and the total is the same.
+        var plain = LmEval.Score(model, seqs, chunk: 9, batch: 3);
+        Assert.Equal((0L, 0.0), (plain.UnkTokens, plain.UnkNll));
+        Assert.Equal(s.Nll, plain.Nll, 1e-9 * s.Nll);
+    }
+
+    [Fact]
     public void StreamingScoreEqualsOneCallScore()
     {
         manual_seed(4);

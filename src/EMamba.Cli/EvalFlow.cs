@@ -100,6 +100,7 @@ public static class EvalFlow
             var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
             table.AddRow("model", Markup.Escape(modelPath));
             table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({count:N0} predicted tokens)");
+            table.AddRow("data", Markup.Escape(corpus.Protocol));
             var m = model is MambaLM lm ? lm.Config : ck.Config.Model;
             table.AddRow("architecture", Markup.Escape(RunReport.Describe(m) + (approx is null ? "" : $" (tables from {approx})")));
             table.AddRow("parameters", $"{p:N0} ({p - m.EmbeddingParameters:N0} without the embedding table)");

@@ -143,17 +143,23 @@ public static class AblationFlow
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
-                      "activations (500 training samples) into that model without retraining; the test metric is on the full test split unless limited");
+                      "activations (on a sample of the training split, see the approx report) into that model without retraining; the test metric is on the full test split unless limited");
         sb.AppendLine("- training seconds are wall time on a shared 2-core machine (other jobs ran alongside); compare them loosely");
         sb.AppendLine();
         sb.AppendLine($"| model | {MetricHeader(objective.MetricName)} | parameters | training s | how |");
         sb.AppendLine("|---|---:|---:|---:|---|");
         foreach (var r in rows)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {r.Test:F2} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {(double.IsFinite(r.Test) ? r.Test.ToString("F2", CultureInfo.InvariantCulture) : "not finite (diverged)")} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));
         sb.AppendLine();
         double diff = rows.First(r => r.Label.StartsWith("all eMamba ops, fine-tuned")).Test - rows[0].Test;
-        string unit = objective.MetricName == "accuracy" ? "points" : "cm";
-        string verdict = diff == 0 ? "equal" : $"{Math.Abs(diff):F2} {unit} {(diff > 0 ? "higher" : "lower")} ({(objective.Better(diff + rows[0].Test, rows[0].Test) ? "better" : "worse")})";
+        // Accuracy and MAE differ in points / cm; perplexity is a ratio, so its difference is relative.
+        string size = objective.MetricName switch
+        {
+            "accuracy" => $"{Math.Abs(diff):F2} points",
+            "mae_cm" => $"{Math.Abs(diff):F2} cm",
+            _ => $"{Math.Abs(diff) / rows[0].Test * 100:F1} %",
+        };
+        string verdict = diff == 0 ? "equal" : $"{size} {(diff > 0 ? "higher" : "lower")} ({(objective.Better(diff + rows[0].Test, rows[0].Test) ? "better" : "worse")})";
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Full eMamba (fine-tuned) vs exact Mamba, test {objective.MetricName}: {verdict}."));
         sb.AppendLine();
         sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
@@ -162,7 +168,11 @@ public static class AblationFlow
         sb.AppendLine();
         sb.AppendLine($"Tables, plots and their own report: `{Path.Combine(q.OutDir, "approx")}/approx.md`.");
         AtomicFile.WriteAllText(q.ReportPath!, sb.ToString());
-        AtomicFile.WriteAllText(Path.ChangeExtension(q.ReportPath!, ".json"), JsonSerializer.Serialize(rows, RunConfig.Json));
+        // A swapped-in table can make a model diverge (NaN perplexity); JSON has no NaN, so it is null.
+        AtomicFile.WriteAllText(Path.ChangeExtension(q.ReportPath!, ".json"), JsonSerializer.Serialize(rows.Select(r => new
+        {
+            r.Label, Test = double.IsFinite(r.Test) ? r.Test : (double?)null, r.Parameters, r.TrainSeconds, r.How,
+        }), RunConfig.Json));
         App.Info($"wrote {q.ReportPath}");
     }
 }

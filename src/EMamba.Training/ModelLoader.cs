@@ -75,6 +75,8 @@ public static class ModelLoader
         var (cfg, tables, fromFile) = Plan(ck, approx, only);
         var model = Create(cfg, tables);
         ck.LoadInto(model, name => fromFile.Any(f => name == KnotsName(f) || name == ValuesName(f)));
+        // Checkpoints fine-tuned before exp values were kept in [0, 1] may hold values above 1.
+        foreach (var u in PwlUnits(model)) u.KeepAdmissible();
         return model;
     }
 

@@ -98,7 +98,7 @@ public sealed class RunState
         if (cfg.Train.GradClip > 0) nn.utils.clip_grad_norm_(Model.parameters(), cfg.Train.GradClip);
         double lr = schedule.At(Opt.Step);
         Opt.StepWith(lr);
-        foreach (var u in Units) u.KeepSorted();
+        foreach (var u in Units) u.KeepAdmissible();
         double l = loss.item<float>();
         if (!double.IsFinite(l))
             throw new EMambaException($"training diverged: loss is {l} at {where}; lower train.lr or raise grad clipping", ExitCodes.Failure);

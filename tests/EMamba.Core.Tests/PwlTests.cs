@@ -28,17 +28,40 @@ public sealed class PwlTests
         Assert.Equal(9.25, t.Eval(9.25));
         var e = PwlTable.Default(PwlFunction.Exp);
         Assert.Equal((11, -4.0, 1.0), (e.Segments, e.Lo, e.Hi));
-        Assert.Equal(Math.E, e.Eval(3), 12);      // saturates at the last value
+        Assert.Equal(1, e.Eval(3), 12);           // saturates at the last value, exp(1) capped at 1
+        Assert.Equal([1.0, 1.0], e.Values[^2..]);   // the knots above 0: A_bar never exceeds 1
         Assert.Equal(0, e.Eval(-4.01));
     }
 
     [Fact]
     public void Hand_computed_interpolation()
     {
-        var t = new PwlTable(PwlFunction.Exp, [-2, 0, 1], [0.5, 1, 3]);
+        var t = new PwlTable(PwlFunction.Silu, [-2, 0, 1], [0.5, 1, 3]);
         Assert.Equal(0.75, t.Eval(-1), 12);
         Assert.Equal(2, t.Eval(0.5), 12);
         Assert.Equal(1, t.Segment(0));            // an interior knot belongs to the segment starting there
+    }
+
+    [Fact]
+    public void Exp_tables_never_leave_0_to_1_however_they_are_made()
+    {
+        // Any knots and values: the table (made, or changed with 'with') evaluates inside [0, 1]
+        // everywhere, so A_bar can never make the state grow (see PwlFunction).
+        Gen.Double[-1, 3].Array[2, 12].Select(Gen.Double[-6, 2].Array[12], (v, raw) => (v, raw)).Sample(c =>
+        {
+            var k = c.raw.Take(c.v.Length).Order().Select((x, i) => x + i * 1e-3).ToArray();
+            var t = new PwlTable(PwlFunction.Exp, k, c.v);
+            var w = t with { Values = c.v.Select(x => x + 1).ToArray() };
+            for (double x = -8; x <= 4; x += 0.01)
+            {
+                Assert.InRange(t.Eval(x), 0, 1);
+                Assert.InRange(w.Eval(x), 0, 1);
+            }
+        });
+        Assert.Equal(1, PwlFunction.Exp.Exact(0.5));
+        Assert.Equal(Math.Exp(-0.5), PwlFunction.Exp.Exact(-0.5), 15);
+        Assert.True(double.IsNaN(PwlFunction.Exp.Admissible(double.NaN)));   // left for Problems() to name
+        Assert.Equal(2.5, PwlFunction.Silu.Admissible(2.5));
     }
 
     [Theory]

@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 
 namespace EMamba.Training.Tests;
 
+// Shares the torch collection: it touches torch's global RNG or thread count, which the exact-resume tests need left alone.
+[Collection("torch")]
 public sealed class ModelTests
 {
     [Fact]

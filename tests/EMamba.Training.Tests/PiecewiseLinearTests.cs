@@ -7,6 +7,8 @@ namespace EMamba.Training.Tests;
 
 /// <summary>The float32 PWL autograd function against the double-precision definition (PwlTable):
 /// values, tails, and finite-difference checks of the hand-written gradients to input, knots and values.</summary>
+// Shares the torch collection: it touches torch's global RNG or thread count, which the exact-resume tests need left alone.
+[Collection("torch")]
 public sealed class PiecewiseLinearTests
 {
     // A table with uneven knots and values off the function, so every gradient term matters.
@@ -17,6 +19,8 @@ public sealed class PiecewiseLinearTests
         var k = PwlTable.Uniform(f, n, lo, hi).Knots;
         for (int i = 1; i < n; i++) k[i] += (r.NextDouble() - 0.5) * 0.6 * (hi - lo) / n;
         var v = k.Select(x => f.Exact(x) + (r.NextDouble() - 0.5) * 0.1).ToArray();
+        // exp tables are kept in [0, 1]; values strictly inside keep finite differences two-sided.
+        if (f == PwlFunction.Exp) v = v.Select(y => Math.Clamp(y, 0.02, 0.98)).ToArray();
         return new PwlTable(f, k.Select(x => (double)(float)x).ToArray(), v.Select(x => (double)(float)x).ToArray());
     }
 
@@ -132,9 +136,24 @@ public sealed class PiecewiseLinearTests
             loss.backward();
             using (no_grad())
                 foreach (var p in op.parameters()) p.sub_(p.grad! * 50);
-            op.KeepSorted();
+            op.KeepAdmissible();
             var k = op.Table().Knots;
             for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1], $"knot {i}: {k[i]} after {k[i - 1]}");
         }, iter: 20);
+    }
+
+    [Fact]
+    public void A_training_step_keeps_exp_values_in_0_to_1()
+    {
+        // A target far above exp pushes the values up; the projection after the step brings them back.
+        var op = new PwlOp(PwlTable.Default(PwlFunction.Exp));
+        var x = randn([4000], generator: new Generator(3)) - 1;
+        var loss = (op.forward(x) - 3).square().mean();
+        loss.backward();
+        using (no_grad())
+            foreach (var p in op.parameters()) p.sub_(p.grad! * 50);
+        Assert.True(TensorMemory.Read(op.Values).Max() > 1, "the step should have pushed a value above 1");
+        op.KeepAdmissible();
+        Assert.All(TensorMemory.Read(op.Values), v => Assert.InRange(v, 0f, 1f));
     }
 }

@@ -6,6 +6,8 @@ namespace EMamba.Training.Tests;
 /// <summary>The PWL exp evaluated inside the fused scan kernel against the same function built as a
 /// tensor by the PWL autograd op and fed to the time-step loop: outputs and every gradient, including
 /// those of the knots and values (computed in closed form from segment sums in the kernel).</summary>
+// Shares the torch collection: it touches torch's global RNG or thread count, which the exact-resume tests need left alone.
+[Collection("torch")]
 public sealed class PwlScanTests
 {
     [Theory]

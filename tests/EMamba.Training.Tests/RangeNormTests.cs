@@ -7,6 +7,8 @@ namespace EMamba.Training.Tests;
 /// <summary>RangeNorm: the definition on a hand-computed token, and finite-difference checks (float64)
 /// of the gradients to its input, gamma and beta (max/min pick one element each, so the check also
 /// covers the gradient flowing through the range).</summary>
+// Shares the torch collection: it touches torch's global RNG or thread count, which the exact-resume tests need left alone.
+[Collection("torch")]
 public sealed class RangeNormTests
 {
     [Fact]

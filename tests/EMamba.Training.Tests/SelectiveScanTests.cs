@@ -6,6 +6,8 @@ namespace EMamba.Training.Tests;
 /// <summary>The fused selective scan (float32 kernel, hand-written backward) against the time-step loop of
 /// TorchSharp ops evaluated in float64 on the same input values: outputs, last state and the gradients
 /// of every input; plus states carried across calls, determinism, and argument checks.</summary>
+// Shares the torch collection: it touches torch's global RNG or thread count, which the exact-resume tests need left alone.
+[Collection("torch")]
 public sealed unsafe class SelectiveScanTests
 {
     // The kernel computes in float32 and sums in a different order than the float64 reference. Its

@@ -6,6 +6,12 @@ namespace EMamba.Core.Approx;
 /// tests; training evaluates the same definition on float32 tensors.</summary>
 public sealed record PwlTable(PwlFunction Function, double[] Knots, double[] Values)
 {
+    /// <summary>The values, brought into the function's range (exp: [0, 1], see <see cref="PwlFunction"/>)
+    /// however the table was made: fitted, loaded from a file, read back from training.</summary>
+    public double[] Values { get => values; init => values = Admit(Function, value); }
+    private readonly double[] values = Admit(Function, Values);
+    private static double[] Admit(PwlFunction f, double[] v) => v.Select(x => f.Admissible(x)).ToArray();
+
     public int Segments => Knots.Length - 1;
     public double Lo => Knots[0];
     public double Hi => Knots[^1];

@@ -38,10 +38,10 @@ public sealed class PwlOp : nn.Module<Tensor, Tensor>
         values.copy_(tensor(t.Values.Select(v => (float)v).ToArray()));
     }
 
-    /// <summary>After an optimiser step: keep the knots strictly increasing (a step can swap two
-    /// neighbours: the (knot, value) points are re-sorted together) with a minimum gap of 1e-3 of the
-    /// mean segment width.</summary>
-    public void KeepSorted()
+    /// <summary>After an optimiser step or a checkpoint load: keep the knots strictly increasing (a
+    /// step can swap two neighbours: the (knot, value) points are re-sorted together) with a minimum
+    /// gap of 1e-3 of the mean segment width, and exp's values in [0, 1] (<see cref="PwlFunction"/>).</summary>
+    public void KeepAdmissible()
     {
         var k = TensorMemory.Read(knots);
         var v = TensorMemory.Read(values);
@@ -49,8 +49,8 @@ public sealed class PwlOp : nn.Module<Tensor, Tensor>
         if (!(gap > 0)) gap = 1e-6f;
         var order = Enumerable.Range(0, k.Length).OrderBy(i => k[i]).ToArray();
         var ks = order.Select(i => k[i]).ToArray();
-        var vs = order.Select(i => v[i]).ToArray();
-        bool changed = !order.SequenceEqual(Enumerable.Range(0, k.Length));
+        var vs = order.Select(i => (float)Function.Admissible(v[i])).ToArray();
+        bool changed = !order.SequenceEqual(Enumerable.Range(0, k.Length)) || !vs.SequenceEqual(order.Select(i => v[i]));
         for (int i = 1; i < ks.Length; i++)
             if (ks[i] < ks[i - 1] + gap) { ks[i] = ks[i - 1] + gap; changed = true; }
         if (!changed) return;

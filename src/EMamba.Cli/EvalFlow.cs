@@ -77,12 +77,7 @@ public static class EvalFlow
         if (limit is int n && n < stream.Length) stream = stream[..n];
         int seqLen = ck.Config.Train.SeqLen;
         var sw = Stopwatch.StartNew();
-        // Mamba reads the split as LmTrainer.ValStreams long streams with its state carried; a
-        // Transformer reads consecutive windows of its training length.
-        int unk = corpus.Vocab[EMamba.Data.Vocabulary.Unk];
-        var score = model is MambaLM
-            ? LmEval.Score(model, EMamba.Data.TokenBatches.Batchify(stream, LmTrainer.ValStreams), seqLen, LmTrainer.ValStreams, unk: unk)
-            : LmEval.Score(model, LmEval.Windows(stream, seqLen), seqLen, unk: unk);
+        var score = LmEval.ScoreSplit(model, stream, seqLen, LmTrainer.ValStreams, corpus.Vocab[EMamba.Data.Vocabulary.Unk]);
         var (nll, count) = score;
         var figures = new Dictionary<string, double>
         {

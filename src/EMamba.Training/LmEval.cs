@@ -58,6 +58,14 @@ public static class LmEval
         return new LmScore(nll, (long)rows * (len - 1), unkNll, unkCount);
     }
 
+    /// <summary>Score a whole split: a Mamba LM reads it as <paramref name="streams"/> long streams with
+    /// its state carried; any other model reads consecutive windows of its training length, since
+    /// its context is bounded.</summary>
+    public static LmScore ScoreSplit(nn.Module<Tensor, Tensor> model, int[] tokens, int seqLen, int streams, int unk = -1) =>
+        model is MambaLM
+            ? Score(model, EMamba.Data.TokenBatches.Batchify(tokens, streams), seqLen, streams, unk: unk)
+            : Score(model, Windows(tokens, seqLen), seqLen, unk: unk);
+
     /// <summary>Perplexity of a token stream cut into consecutive sequences of <paramref name="length"/>
     /// tokens, each read from a fresh state (the remainder is dropped).</summary>
     public static double PerplexityAt(nn.Module<Tensor, Tensor> model, int[] tokens, int length, int chunk = 128, int batch = 16)

@@ -51,7 +51,6 @@ public sealed class LmTrainer
             Config = cfg, MetricName = objective.MetricName, HigherIsBetter = objective.HigherIsBetter,
             Parameters = ModelLoader.ParameterCount(model), TrainSamples = corpus.Train.Length, ValSamples = corpus.Val.Length,
         });
-        var valSeqs = TokenBatches.Batchify(corpus.Val, ValStreams);
 
         for (int epoch = log.Epochs.Count; epoch < t.Epochs; epoch++)
         {
@@ -84,7 +83,7 @@ public sealed class LmTrainer
                 obs.BatchDone(k + 1, l);
             }
             double trainSec = sw.Elapsed.TotalSeconds;
-            var (vNll, vCount) = LmEval.Score(model, valSeqs, chunk: L, batch: ValStreams);
+            var (vNll, vCount) = LmEval.ScoreSplit(model, corpus.Val, L, ValStreams);
             var rec = new EpochRecord(epoch + 1, run.Opt.Step, lr, tally.MeanLoss, tally.Metric,
                 vNll / vCount, Math.Exp(vNll / vCount), sw.Elapsed.TotalSeconds, tally.Samples / trainSec);
             bool best = run.EndEpoch(log, rec, Normalizer.None, objective.Better, meta);

@@ -214,6 +214,20 @@ public sealed class BaselineTests
     }
 
     [Fact]
+    public void A_split_longer_than_the_transformer_context_is_scored_in_windows()
+    {
+        // The validation split of a real corpus is thousands of tokens: the Transformer reads it in
+        // windows of its training length, Mamba as long streams; every token but the first per
+        // window / stream is predicted once.
+        var tokens = Enumerable.Range(0, 203).Select(i => i * 13 % 50).ToArray();
+        var t = LmEval.ScoreSplit(new TransformerLM(Lm(), maxContext: 16), tokens, seqLen: 8, streams: 4);
+        Assert.Equal(202 / 8 * 8, t.Tokens);
+        var m = LmEval.ScoreSplit(ModelLoader.Create(Lm() with { Arch = "mamba", DState = 4, Expand = 2, NLayers = 1 }), tokens, seqLen: 8, streams: 4);
+        Assert.Equal(4 * (203 / 4 - 1), m.Tokens);
+        Assert.True(double.IsFinite(t.Perplexity) && double.IsFinite(m.Perplexity));
+    }
+
+    [Fact]
     public void CreateBuildsTheModelTheArchNames()
     {
         Assert.IsType<CnnModel>(ModelLoader.Create(Mars with { Arch = "cnn", DModel = 4, NLayers = 1 }));

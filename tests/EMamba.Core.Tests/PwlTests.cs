@@ -81,6 +81,8 @@ public sealed class PwlTests
         Assert.True(ef.Rms <= PwlError.Of(PwlFit.FitValues(uniform, h), h).Rms * 1.0001);
         // Deterministic.
         Assert.Equal(fitted.Knots, PwlFit.Fit(f, n, lo, hi, h).Knots);
+        // exp keeps a knot at 0 with A_bar exactly 1 there: a zero Delta carries the state unchanged.
+        if (f == PwlFunction.Exp) Assert.Equal(1.0, fitted.Eval(0));
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public static class PwlFit
         if (!(hi > lo)) throw new ArgumentException($"range [{lo}, {hi}] is empty");
         var pts = WeightedPoints(h, lo, hi, floor);
         var knots = PwlTable.Uniform(f, segments, lo, hi).Knots;
+        // exp: with ReLU Delta many inputs are exactly 0, where A_bar = 1 carries the state
+        // unchanged; a knot held at 0 (value 1, below) keeps that exact instead of a slow decay.
+        int pinned = PinnedKnot(f, knots);
         double best = Objective(f, knots, pts, out var values);
         double minGap = (hi - lo) / segments * 1e-3;
         for (int sweep = 0; sweep < maxSweeps; sweep++)
@@ -27,6 +30,7 @@ public static class PwlFit
             double before = best;
             for (int i = 1; i < segments; i++)
             {
+                if (i == pinned) continue;
                 double a = knots[i - 1] + minGap, b = knots[i + 1] - minGap;
                 if (!(b > a)) continue;
                 double keep = knots[i];
@@ -54,8 +58,23 @@ public static class PwlFit
             if (before - best <= 1e-9 * before) break;
         }
         Objective(f, knots, pts, out values);
-        return new PwlTable(f, knots, values);
+        return new PwlTable(f, knots, ExactAtAndAboveZero(f, knots, values));
     }
+
+    /// <summary>For exp with 0 strictly inside the range: moves the interior knot nearest 0 onto 0 and
+    /// returns its index (-1 otherwise).</summary>
+    private static int PinnedKnot(PwlFunction f, double[] knots)
+    {
+        if (f != PwlFunction.Exp || !(knots[0] < 0 && knots[^1] > 0) || knots.Length < 3) return -1;
+        int i = Enumerable.Range(1, knots.Length - 2).MinBy(j => Math.Abs(knots[j]));
+        knots[i] = 0;
+        return i;
+    }
+
+    // exp(min(x, 0)) is exactly 1 from 0 up, so exp's values there are 1 rather than least-squares
+    // estimates a hair off it.
+    private static double[] ExactAtAndAboveZero(PwlFunction f, double[] knots, double[] values) =>
+        f != PwlFunction.Exp ? values : values.Select((v, i) => knots[i] >= 0 ? 1.0 : v).ToArray();
 
     /// <summary>Uniform knots with least-squares values under the same weights (isolates what knot placement adds).</summary>
     public static PwlTable FitValues(PwlTable t, Histogram h, double floor = 0.02)

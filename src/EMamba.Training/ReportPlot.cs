@@ -1,3 +1,4 @@
+using System.Globalization;
 using EMamba.Core;
 
 namespace EMamba.Training;
@@ -26,9 +27,10 @@ public static class ReportPlot
         // Room on the right for the labels of the largest models.
         double lo = points.Min(p => Math.Log10(p.Params)), hi = points.Max(p => Math.Log10(p.Params));
         double ylo = points.Min(p => p.Metric), yhi = points.Max(p => p.Metric), ypad = Math.Max(0.1, (yhi - ylo) * 0.08);
-        plt.Axes.SetLimits(lo - 0.15, hi + 0.35 + (hi - lo) * 0.1, ylo - ypad, yhi + ypad);
+        double xlo = lo - 0.15, xhi = hi + 0.35 + (hi - lo) * 0.1;
+        plt.Axes.SetLimits(xlo, xhi, ylo - ypad, yhi + ypad);
         plt.Axes.Bottom.Label.Text = "parameters (log scale)";
-        plt.Axes.Bottom.TickGenerator = LogTicks(lo - 0.15, hi + 0.35 + (hi - lo) * 0.1);
+        plt.Axes.Bottom.TickGenerator = LogTicks(xlo, xhi);
         plt.Axes.Left.Label.Text = metric switch { "accuracy" => "test accuracy (%)", "mae_cm" => "test MAE (cm), lower is better", _ => metric };
         plt.Title($"{title}: test {metric} vs parameters");
         plt.ShowLegend(ScottPlot.Alignment.LowerRight);
@@ -51,9 +53,9 @@ public static class ReportPlot
 
     private static string Count(double v) => v switch
     {
-        >= 1e6 => $"{v / 1e6:0.#} M",
-        >= 1e3 => $"{v / 1e3:0.#} K",
-        _ => $"{v:0}",
+        >= 1e6 => (v / 1e6).ToString("0.# 'M'", CultureInfo.InvariantCulture),
+        >= 1e3 => (v / 1e3).ToString("0.# 'K'", CultureInfo.InvariantCulture),
+        _ => v.ToString("0", CultureInfo.InvariantCulture),
     };
 
     /// <summary>Perplexity vs sequence length (log2 axis), one line per model.</summary>
@@ -67,7 +69,7 @@ public static class ReportPlot
         }
         plt.Axes.Bottom.Label.Text = "sequence length (tokens, log scale)";
         var lengths = new ScottPlot.TickGenerators.NumericManual();
-        foreach (double L in lines.SelectMany(l => l.Points).Select(p => p.Length).Distinct()) lengths.AddMajor(Math.Log2(L), $"{L:0}");
+        foreach (double L in lines.SelectMany(l => l.Points).Select(p => p.Length).Distinct()) lengths.AddMajor(Math.Log2(L), L.ToString("0", CultureInfo.InvariantCulture));
         plt.Axes.Bottom.TickGenerator = lengths;
         plt.Axes.Left.Label.Text = "test perplexity";
         plt.Title("WikiText-2: perplexity vs sequence length");

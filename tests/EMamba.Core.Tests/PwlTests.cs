@@ -82,7 +82,13 @@ public sealed class PwlTests
         // Deterministic.
         Assert.Equal(fitted.Knots, PwlFit.Fit(f, n, lo, hi, h).Knots);
         // exp keeps a knot at 0 with A_bar exactly 1 there: a zero Delta carries the state unchanged.
-        if (f == PwlFunction.Exp) Assert.Equal(1.0, fitted.Eval(0));
+        if (f == PwlFunction.Exp)
+        {
+            Assert.Equal(1.0, fitted.Eval(0));
+            // exp(min(x, 0)) is flat from 0 up: one segment covers it and no knot is spent there.
+            Assert.Equal([0.0, hi], fitted.Knots.Where(x => x >= 0));
+            Assert.Equal(lo, fitted.Knots[0]);
+        }
     }
 
     [Fact]

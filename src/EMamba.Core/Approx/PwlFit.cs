@@ -19,10 +19,7 @@ public static class PwlFit
         if (segments < 1 || segments > 256) throw new ArgumentOutOfRangeException(nameof(segments), "segments must be in 1..256");
         if (!(hi > lo)) throw new ArgumentException($"range [{lo}, {hi}] is empty");
         var pts = WeightedPoints(h, lo, hi, floor);
-        var knots = PwlTable.Uniform(f, segments, lo, hi).Knots;
-        // exp: with ReLU Delta many inputs are exactly 0, where A_bar = 1 carries the state
-        // unchanged; a knot held at 0 (value 1, below) keeps that exact instead of a slow decay.
-        int pinned = PinnedKnot(f, knots);
+        var knots = StartKnots(f, segments, lo, hi, out int pinned);
         double best = Objective(f, knots, pts, out var values);
         double minGap = (hi - lo) / segments * 1e-3;
         for (int sweep = 0; sweep < maxSweeps; sweep++)
@@ -58,23 +55,28 @@ public static class PwlFit
             if (before - best <= 1e-9 * before) break;
         }
         Objective(f, knots, pts, out values);
-        return new PwlTable(f, knots, ExactAtAndAboveZero(f, knots, values));
+        return new PwlTable(f, knots, values);
     }
 
-    /// <summary>For exp with 0 strictly inside the range: moves the interior knot nearest 0 onto 0 and
-    /// returns its index (-1 otherwise).</summary>
-    private static int PinnedKnot(PwlFunction f, double[] knots)
+    /// <summary>Evenly spaced knots; for exp with 0 strictly inside the range, the last interior knot
+    /// is held at 0 (index in <paramref name="pinned"/>, else -1) and the others spread over [lo, 0].
+    /// <list type="bullet">
+    /// <item>With ReLU Delta many inputs are exactly 0, where A_bar = 1 carries the state unchanged; a
+    /// knot at 0 with value 1 keeps that exact instead of a slow decay.</item>
+    /// <item>exp(min(x, 0)) is flat from 0 up, so one segment there is exact and every other segment is
+    /// spent below 0 (a knot above the pin would only split a flat line).</item>
+    /// </list></summary>
+    private static double[] StartKnots(PwlFunction f, int segments, double lo, double hi, out int pinned)
     {
-        if (f != PwlFunction.Exp || !(knots[0] < 0 && knots[^1] > 0) || knots.Length < 3) return -1;
-        int i = Enumerable.Range(1, knots.Length - 2).MinBy(j => Math.Abs(knots[j]));
-        knots[i] = 0;
-        return i;
+        pinned = -1;
+        if (f != PwlFunction.Exp || !(lo < 0 && hi > 0) || segments < 2) return PwlTable.Uniform(f, segments, lo, hi).Knots;
+        pinned = segments - 1;
+        var knots = new double[segments + 1];
+        for (int i = 0; i < segments; i++) knots[i] = lo * (pinned - i) / pinned;
+        knots[pinned] = 0;
+        knots[segments] = hi;
+        return knots;
     }
-
-    // exp(min(x, 0)) is exactly 1 from 0 up, so exp's values there are 1 rather than least-squares
-    // estimates a hair off it.
-    private static double[] ExactAtAndAboveZero(PwlFunction f, double[] knots, double[] values) =>
-        f != PwlFunction.Exp ? values : values.Select((v, i) => knots[i] >= 0 ? 1.0 : v).ToArray();
 
     /// <summary>Uniform knots with least-squares values under the same weights (isolates what knot placement adds).</summary>
     public static PwlTable FitValues(PwlTable t, Histogram h, double floor = 0.02)
@@ -94,6 +96,8 @@ public static class PwlFit
 
     // Weighted squared error of the best values for these knots (values returned). The points outside
     // the range add a constant, except above the range of exp, which saturates at the last value.
+    // exp's values at knots >= 0 are held at exactly 1 (exp(min(x, 0)) is 1 there) and the rest fitted
+    // around them, so the error measured is that of the table actually returned.
     private static double Objective(PwlFunction f, double[] knots, (double X, double W)[] pts, out double[] values)
     {
         int k = knots.Length;
@@ -123,11 +127,24 @@ public static class PwlFit
             double y = f.Exact(knots[i]);
             diag[i] += ridge; rhs[i] += ridge * y; constant += ridge * y * y;
         }
-        values = SolveTridiagonal(diag, off, rhs);
-        // SSE = c - 2 v.r + v.M v, and at the optimum M v = r, so SSE = c - v.r.
-        double vr = 0;
-        for (int i = 0; i < k; i++) vr += values[i] * rhs[i];
-        return Math.Max(0, constant - vr);
+        int free = f == PwlFunction.Exp ? Array.FindIndex(knots, x => x >= 0) : -1;
+        if (free < 0) free = k;
+        values = new double[k];
+        for (int i = free; i < k; i++) values[i] = f.Exact(knots[i]);
+        if (free > 0)
+        {
+            var r = rhs[..free];
+            if (free < k) r[free - 1] -= off[free - 1] * values[free];
+            SolveTridiagonal(diag[..free], off[..free], r).CopyTo(values, 0);
+        }
+        // SSE = c - 2 v.r + v.M v (the fixed values are not at the unconstrained optimum, so no shortcut).
+        double sse = constant;
+        for (int i = 0; i < k; i++)
+        {
+            sse += values[i] * (diag[i] * values[i] - 2 * rhs[i]);
+            if (i < k - 1) sse += 2 * off[i] * values[i] * values[i + 1];
+        }
+        return Math.Max(0, sse);
     }
 
     // Symmetric tridiagonal system (diag, off[i] couples i and i+1) by the Thomas algorithm; the

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EMamba.Core;
+using EMamba.Training;
 using Spectre.Console;
 
 namespace EMamba.Cli;
@@ -41,6 +42,9 @@ public static class App
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // Finalizers run only at the training and evaluation loops' safe points (TorchSharp's
+        // temporary Scalars are otherwise freed under running native calls).
+        using var gate = FinalizerGate.Hold();
         try { return body(cts.Token); }
         catch (OperationCanceledException) { Console.Error.WriteLine("emamba: cancelled (the last completed epoch's checkpoint is kept)"); return ExitCodes.Cancelled; }
         catch (EMambaException e) { Console.Error.WriteLine($"emamba: error: {e.Message}"); return e.ExitCode; }

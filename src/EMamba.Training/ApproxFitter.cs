@@ -46,6 +46,7 @@ public static class ApproxFitter
             int n = Math.Min(samples, ds.Count), batches = (n + batchSize - 1) / batchSize;
             for (int b = 0; b < batches; b++)
             {
+                FinalizerGate.SafePoint();
                 using var scope = NewDisposeScope();
                 int start = b * batchSize, m = Math.Min(batchSize, n - start);
                 var idx = Enumerable.Range(start, m).ToArray();

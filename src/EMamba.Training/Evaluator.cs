@@ -17,6 +17,7 @@ public static class Evaluator
         int batches = (ds.Count + batchSize - 1) / batchSize;
         for (int b = 0; b < batches; b++)
         {
+            FinalizerGate.SafePoint();
             using var scope = NewDisposeScope();
             int start = b * batchSize, n = Math.Min(batchSize, ds.Count - start);
             for (int i = 0; i < n; i++) idx[i] = start + i;

@@ -40,6 +40,7 @@ public static class LmEval
                 using var state = new StreamState();
                 for (int t0 = 0; t0 < len - 1; t0 += chunk)
                 {
+                    FinalizerGate.SafePoint();
                     using var scope = NewDisposeScope();
                     int n = Math.Min(chunk, len - 1 - t0);
                     var logits = lm.Forward(all.narrow(1, t0, n), state.Current, out var next);   // (nb, n, V)
@@ -49,6 +50,7 @@ public static class LmEval
             }
             else
             {
+                FinalizerGate.SafePoint();
                 using var scope = NewDisposeScope();
                 var logits = model.forward(all.narrow(1, 0, len - 1));               // (nb, len-1, V)
                 Add(logits, all.narrow(1, 1, len - 1));

@@ -93,6 +93,7 @@ public sealed class RunState
     /// error naming <paramref name="where"/> (e.g. "epoch 3, batch 17").</summary>
     public (double Loss, double Lr) Update(Tensor loss, CosineSchedule schedule, string where)
     {
+        FinalizerGate.SafePoint();
         Opt.ZeroGrad();
         loss.backward();
         if (cfg.Train.GradClip > 0) nn.utils.clip_grad_norm_(Model.parameters(), cfg.Train.GradClip);

@@ -42,35 +42,50 @@ public static class TrainFlow
 
     public static TrainLog Run(Request q, CancellationToken ct)
     {
-        if (q.Force && !q.Resume && Directory.Exists(q.OutDir))
+        var sw = Stopwatch.StartNew();
+        IDisposable? folderLock = null;
+        try
+        {
+            TrainLog log;
+            if (q.Config.Model.Head == "lm")
+            {
+                var corpus = TaskData.Corpus(q.Config, q.Data);
+                if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
+                App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+                var cfg = WithVocab(q.Config, corpus);
+                folderLock = Claim(q);
+                log = ConsoleObserver.Run(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
+                log.Protocol = corpus.Protocol;
+            }
+            else
+            {
+                var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
+                App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+                folderLock = Claim(q);
+                log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+                log.Protocol = TaskData.Protocol(q.Config, q.Data);
+            }
+            AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
+            if (q.Test)
+            {
+                var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500,
+                    lengths: q.Config.Model.Head == "lm" ? EvalFlow.DefaultLengths : null);
+                foreach (var (k, v) in r.Figures) log.Test[k] = v;
+                AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
+            }
+            return log;
+        }
+        finally { folderLock?.Dispose(); }
+    }
+
+    // Once the data has loaded (a missing data set leaves no folder behind): the folder is ours,
+    // then --force clears it.
+    private static IDisposable Claim(Request q)
+    {
+        var folderLock = RunFolderLock.Take(q.OutDir);
+        if (q.Force && !q.Resume)
             foreach (var f in new[] { Trainer.Last, Trainer.Best, Trainer.LogFile, Trainer.Curve })
                 File.Delete(Path.Combine(q.OutDir, f));
-        var sw = Stopwatch.StartNew();
-        TrainLog log;
-        if (q.Config.Model.Head == "lm")
-        {
-            var corpus = TaskData.Corpus(q.Config, q.Data);
-            if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
-            App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
-            var cfg = WithVocab(q.Config, corpus);
-            log = ConsoleObserver.Run(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
-            log.Protocol = corpus.Protocol;
-        }
-        else
-        {
-            var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
-            App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
-            log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
-            log.Protocol = TaskData.Protocol(q.Config, q.Data);
-        }
-        AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
-        if (q.Test)
-        {
-            var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500,
-                lengths: q.Config.Model.Head == "lm" ? EvalFlow.DefaultLengths : null);
-            foreach (var (k, v) in r.Figures) log.Test[k] = v;
-            AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
-        }
-        return log;
+        return folderLock;
     }
 }

@@ -44,6 +44,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void TrainRefusesARunFolderAnotherProcessIsTrainingIn()
+    {
+        string run = Path.Combine(dir, "run3");
+        using (RunFolderLock.Take(run))   // what a second process holds while it trains there
+        {
+            Assert.Equal(ExitCodes.BadInput, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
+            Assert.False(File.Exists(Path.Combine(run, "last.safetensors")));
+        }
+        Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
+    }
+
+    [Fact]
     public void BadConfigExitsWithConfigCode()
     {
         File.WriteAllText(Config, """{ "model": { "d_model": -3, "patch": 5 }, "train": {} }""");

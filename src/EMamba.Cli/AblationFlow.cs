@@ -109,9 +109,8 @@ public static class AblationFlow
         }
         bool resume = File.Exists(Path.Combine(dir, Trainer.Last));
         App.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
-        var result = TrainFlow.Run(new TrainFlow.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true), ct);
-        RunReport.Write(dir, result, App.CommandLine);
-        return result;
+        return TrainFlow.Run(new TrainFlow.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true), ct,
+            done => RunReport.Write(dir, done, App.CommandLine));
     }
 
     /// <summary>Column header of the test metric: "test accuracy %" or "test MAE cm".</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using EMamba.Core;
 using EMamba.Training;
 using Spectre.Console;
@@ -45,6 +46,7 @@ public static class App
         // Finalizers run only at the training and evaluation loops' safe points (TorchSharp's
         // temporary Scalars are otherwise freed under running native calls).
         using var gate = FinalizerGate.Hold();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => FinalizerGate.LetGo());
         try { return body(cts.Token); }
         catch (OperationCanceledException) { Console.Error.WriteLine("emamba: cancelled (the last completed epoch's checkpoint is kept)"); return ExitCodes.Cancelled; }
         catch (EMambaException e) { Console.Error.WriteLine($"emamba: error: {e.Message}"); return e.ExitCode; }

@@ -9,6 +9,10 @@ namespace EMamba.Cli;
 public static class RunFolderLock
 {
     public const string FileName = ".lock";
+    // What .NET reports for a held lock: errno EWOULDBLOCK from flock on Unix (advisory: only
+    // processes that also lock see it), a sharing violation on Windows.
+    private const int EWouldBlock = 11;
+    private const int SharingViolation = unchecked((int)0x80070020);
 
     public static IDisposable Take(string dir)
     {
@@ -18,9 +22,13 @@ public static class RunFolderLock
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (e.HResult is EWouldBlock or SharingViolation)
         {
             throw new EMambaException($"{dir}: another process is training in this run folder ({path} is locked); wait for it or choose another --out", ExitCodes.BadInput, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EMambaException($"{path}: cannot create the run folder's lock file: {e.Message}", ExitCodes.BadInput, e);
         }
     }
 }

@@ -57,8 +57,8 @@ public static class TrainCommand
             common.SetThreads(r);
             string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName));
             var log = TrainFlow.Run(new TrainFlow.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
-                r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct);
-            RunReport.Write(dir, log, App.CommandLine);
+                r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct,
+                done => RunReport.Write(dir, done, App.CommandLine));
             Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +
                 (log.Test.TryGetValue(log.MetricName, out var tm) ? $"test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, tm)}; " : "") +
                 $"{log.TotalTrainSeconds:F0} s training; run folder {dir}");

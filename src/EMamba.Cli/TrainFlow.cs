@@ -40,7 +40,9 @@ public static class TrainFlow
     private static RunConfig WithVocab(RunConfig cfg, LmCorpus corpus) =>
         cfg.Model.Vocab == 0 ? cfg with { Model = cfg.Model with { Vocab = corpus.Vocab.Count } } : cfg;
 
-    public static TrainLog Run(Request q, CancellationToken ct)
+    /// <summary>Trains (or resumes) and tests; <paramref name="whileLocked"/> runs last, still holding
+    /// the run folder (the run report goes there).</summary>
+    public static TrainLog Run(Request q, CancellationToken ct, Action<TrainLog>? whileLocked = null)
     {
         var sw = Stopwatch.StartNew();
         IDisposable? folderLock = null;
@@ -73,6 +75,7 @@ public static class TrainFlow
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
                 AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
             }
+            whileLocked?.Invoke(log);
             return log;
         }
         finally { folderLock?.Dispose(); }

@@ -15,20 +15,28 @@ namespace EMamba.Training;
 /// <item>Only while someone holds the gate (<see cref="Hold"/>); with several holders at once (tests
 /// in parallel) safe points do nothing, since another thread may be inside a native call. A held
 /// finalizer thread lets itself go after <see cref="MaxHold"/>, so a stretch without safe points (or
-/// code that waits for pending finalizers) costs a pause, never a hang.</item>
+/// code that waits for pending finalizers: TorchSharp's factories do when an allocation fails)
+/// costs a pause, never a hang.</item>
+/// <item>The runtime's shutdown needs the finalizer thread: <see cref="LetGo"/> (on SIGTERM) frees it
+/// for good.</item>
 /// </list>
 /// Assumes torch runs on the thread that calls <see cref="SafePoint"/>: the kernels' worker threads
 /// touch raw memory only.</summary>
 public static class FinalizerGate
 {
-    public static readonly TimeSpan MaxHold = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(30);
     private static readonly object Sync = new();
     private static int holders;
-    private static ManualResetEventSlim? release;
+    private static volatile ManualResetEventSlim? release;
     // A release and re-arm costs about 2 ms (a gen-0 collection and two thread hand-overs); fast
     // loops skip safe points closer together than this.
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(50);
     private static readonly System.Diagnostics.Stopwatch SinceArm = new();
+    // After a failed arm (finalizer thread busy elsewhere) safe points wait this long before trying
+    // again, instead of spending the arm's timeouts on every step.
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+    private static readonly System.Diagnostics.Stopwatch SinceFailure = new();
+    private static volatile bool exiting;
 
     /// <summary>Holds finalizers until the returned object is disposed (safe points drain them).</summary>
     public static IDisposable Hold()
@@ -43,13 +51,22 @@ public static class FinalizerGate
     {
         lock (Sync)
         {
-            if (holders != 1 || (release is not null && SinceArm.Elapsed < MinInterval)) return;
+            if (holders != 1 || exiting) return;
+            if (release is not null ? SinceArm.Elapsed < MinInterval : SinceFailure.IsRunning && SinceFailure.Elapsed < RetryAfterFailure) return;
             Open();
             // The queue is not first-in first-out: wait for it to empty before planting the next
             // blocker, or the blocker could be taken ahead of older garbage and starve it.
             GC.WaitForPendingFinalizers();
             Arm();
         }
+    }
+
+    /// <summary>Frees the finalizer thread for good (the process is shutting down); safe to call from a
+    /// signal handler while another thread holds the gate's lock.</summary>
+    public static void LetGo()
+    {
+        exiting = true;
+        release?.Set();
     }
 
     private static void Leave()
@@ -67,6 +84,7 @@ public static class FinalizerGate
     // inside it (after finalizing whatever was queued before it).
     private static void Arm()
     {
+        if (exiting) return;
         var entered = new ManualResetEventSlim();
         var hold = new ManualResetEventSlim();
         Plant(entered, hold);
@@ -78,7 +96,7 @@ public static class FinalizerGate
             GC.Collect(gen, GCCollectionMode.Forced, blocking: true);
             found = entered.Wait(gen < GC.MaxGeneration ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(10));
         }
-        if (!found) { hold.Set(); return; }
+        if (!found) { hold.Set(); SinceFailure.Restart(); return; }
         release = hold;
         SinceArm.Restart();
     }
@@ -91,7 +109,9 @@ public static class FinalizerGate
         ~Blocker()
         {
             entered.Set();
-            hold.Wait(MaxHold);
+            // Short waits so a shutdown that starts before this blocker is published still gets through.
+            var held = System.Diagnostics.Stopwatch.StartNew();
+            while (!exiting && held.Elapsed < MaxHold && !hold.Wait(TimeSpan.FromMilliseconds(200))) { }
         }
     }
 

@@ -24,6 +24,7 @@ public static class LmGenerator
         int[] feed = prompt;
         for (int i = 0; i < count; i++)
         {
+            FinalizerGate.SafePoint();
             float[] logits;
             using (no_grad())
             using (NewDisposeScope())

@@ -40,6 +40,7 @@ public static class ScanBench
             var times = new List<double>();
             for (int i = 0; i < repeats + 1; i++)
             {
+                FinalizerGate.SafePoint();
                 using var scope = NewDisposeScope();
                 var sw = Stopwatch.StartNew();
                 var y = Scan(naive, pwl);

@@ -23,6 +23,7 @@ public static class TrainBench
         using var y = randint(0, cfg.NumOutputs, [batchSize]);                    // (B)
         void Step()
         {
+            FinalizerGate.SafePoint();
             using var scope = NewDisposeScope();
             var loss = F.cross_entropy(model.forward(x), y);
             opt.ZeroGrad();

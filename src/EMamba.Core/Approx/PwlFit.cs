@@ -58,8 +58,9 @@ public static class PwlFit
         return new PwlTable(f, knots, values);
     }
 
-    /// <summary>Evenly spaced knots; for exp with 0 strictly inside the range, the last interior knot
-    /// is held at 0 (index in <paramref name="pinned"/>, else -1) and the others spread over [lo, 0].
+    /// <summary>Evenly spaced knots; for exp with 0 strictly inside the range and at least 2 segments,
+    /// the last interior knot is held at 0 (index in <paramref name="pinned"/>, else -1) and the others
+    /// spread over [lo, 0]. (A single exp segment has no interior knot: its chord misses 1 at 0.)
     /// <list type="bullet">
     /// <item>With ReLU Delta many inputs are exactly 0, where A_bar = 1 carries the state unchanged; a
     /// knot at 0 with value 1 keeps that exact instead of a slow decay.</item>
@@ -72,7 +73,8 @@ public static class PwlFit
         if (f != PwlFunction.Exp || !(lo < 0 && hi > 0) || segments < 2) return PwlTable.Uniform(f, segments, lo, hi).Knots;
         pinned = segments - 1;
         var knots = new double[segments + 1];
-        for (int i = 0; i < segments; i++) knots[i] = lo * (pinned - i) / pinned;
+        knots[0] = lo;   // exactly the range asked for (lo * n / n can be off in the last bit)
+        for (int i = 1; i < segments; i++) knots[i] = lo * (pinned - i) / pinned;
         knots[pinned] = 0;
         knots[segments] = hi;
         return knots;

@@ -91,6 +91,17 @@ public sealed class PwlTests
         }
     }
 
+    [Theory]
+    [InlineData(4, -3.7, 0.5)]
+    [InlineData(7, -3.3, 0.3)]
+    public void Fitted_exp_keeps_the_exact_range_asked_for(int segments, double lo, double hi)
+    {
+        var t = PwlFit.Fit(PwlFunction.Exp, segments, lo, hi, Gaussian(-0.5, 0.6));
+        Assert.Equal(lo, t.Knots[0]);   // exactly: lo * n / n is off in the last bit for these
+        Assert.Equal(hi, t.Knots[^1]);
+        Assert.Equal([0.0, hi], t.Knots.Where(x => x >= 0));
+    }
+
     [Fact]
     public void Error_of_a_table_is_zero_for_a_linear_stretch()
     {

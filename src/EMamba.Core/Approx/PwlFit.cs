@@ -72,12 +72,7 @@ public static class PwlFit
         pinned = -1;
         if (f != PwlFunction.Exp || !(lo < 0 && hi > 0) || segments < 2) return PwlTable.Uniform(f, segments, lo, hi).Knots;
         pinned = segments - 1;
-        var knots = new double[segments + 1];
-        knots[0] = lo;   // exactly the range asked for (lo * n / n can be off in the last bit)
-        for (int i = 1; i < segments; i++) knots[i] = lo * (pinned - i) / pinned;
-        knots[pinned] = 0;
-        knots[segments] = hi;
-        return knots;
+        return [.. PwlTable.Uniform(f, pinned, lo, 0).Knots, hi];
     }
 
     /// <summary>Uniform knots with least-squares values under the same weights (isolates what knot placement adds).</summary>

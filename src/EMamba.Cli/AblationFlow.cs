@@ -86,7 +86,7 @@ public static class AblationFlow
 
         var objective = TaskObjective.For(q.Base.Model);
         AnsiConsole.Write(Table(rows, objective));
-        if (q.ReportPath != null) WriteReport(q, rows, fits, objective);
+        if (q.ReportPath != null) WriteReport(q, rows, fits, objective, last.Protocol);
         return rows;
     }
 
@@ -130,7 +130,7 @@ public static class AblationFlow
         return t;
     }
 
-    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits, TaskObjective objective)
+    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits, TaskObjective objective, string? protocol)
     {
         var sb = new StringBuilder();
         var m = q.Base.Model;
@@ -141,6 +141,7 @@ public static class AblationFlow
         sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == "matched" ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
+        if (protocol != null) sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
                       "activations (on a sample of the training split, see the approx report) into that model without retraining; the test metric is on the full test split unless limited");
         sb.AppendLine("- training seconds are wall time on a shared 2-core machine (other jobs ran alongside); compare them loosely");

@@ -26,6 +26,7 @@ public static class App
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

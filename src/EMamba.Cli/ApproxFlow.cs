@@ -23,6 +23,7 @@ public static class ApproxFlow
         var ck = Checkpoint.Load(q.ModelPath);
         IReadOnlyDictionary<PwlFunction, Histogram> hists;
         int n;
+        string protocol;
         // The training part only (the same hold-out as training), so validation stays unseen.
         switch (ModelLoader.Load(ck))
         {
@@ -31,6 +32,7 @@ public static class ApproxFlow
                 n = Math.Min(q.Samples, train.Count);
                 App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
                 hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);
+                protocol = TaskData.Protocol(ck.Config, q.Data);
                 break;
             case MambaLM lm:
                 // A language model's "sample" is a token: 64 per requested sample keeps the default (500) near 32 K tokens.
@@ -38,6 +40,7 @@ public static class ApproxFlow
                 n = Math.Min(q.Samples * 64, corpus.Train.Length);
                 App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training tokens");
                 hists = ApproxFitter.Collect(lm, corpus.Train, n);
+                protocol = corpus.Protocol;
                 break;
             default:
                 throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
@@ -51,7 +54,7 @@ public static class ApproxFlow
             ApproxPlot.SaveFunction(Path.Combine(dir, $"{stem}-{r.Spec.Function.Name()}.png"), r);
             ApproxPlot.SaveHistogram(Path.Combine(dir, $"{stem}-{r.Spec.Function.Name()}-hist.png"), r);
         }
-        AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), Markdown(results, q, n, stem));
+        AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), Markdown(results, q, n, stem, protocol));
         ApproxFitter.ToFile(results, q.ModelPath, n).Save(q.OutPath);
         AnsiConsole.Write(ErrorTable(results));
         App.Info($"wrote {q.OutPath}, {stem}.md and plots in {dir}");
@@ -100,7 +103,7 @@ public static class ApproxFlow
         return sb.ToString();
     }
 
-    private static string Markdown(IReadOnlyList<ApproxFitter.FitResult> results, Request q, int samples, string stem)
+    private static string Markdown(IReadOnlyList<ApproxFitter.FitResult> results, Request q, int samples, string stem, string protocol)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Piecewise-linear SiLU and exp fitted to a model's activations");
@@ -108,6 +111,7 @@ public static class ApproxFlow
         sb.AppendLine($"- command: `{App.CommandLine}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- model: `{q.ModelPath}`; inputs collected on {samples:N0} training samples (validation hold-out excluded)");
+        sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- uniform: evenly spaced knots with the exact function's values (the paper's starting point); fitted: knots placed and " +
                       "values chosen to minimise the squared error weighted by the histogram (2 % of the weight spread evenly over the range)");
         sb.AppendLine("- tails: SiLU 0 below the range and x above; exp 0 below and the last value above");

@@ -47,6 +47,7 @@ public static class EvalFlow
             var table = new Table().AddColumn("item").AddColumn(new TableColumn("value").RightAligned());
             table.AddRow("model", Markup.Escape(modelPath));
             table.AddRow("task / split", $"{ck.Config.Model.Task} / {split} ({r.Samples:N0} samples)");
+            table.AddRow("data", Markup.Escape(TaskData.Protocol(ck.Config, data)));
             // The config after the swap, so the row says which functions are PWL.
             var m = model is MambaModel mm ? mm.Config : ck.Config.Model;
             table.AddRow("architecture", m.Arch == "mamba"

@@ -108,16 +108,14 @@ public static class ReportBuilder
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{cells} {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
             }
+            string paramsPng = $"{stem}-{task}-params.png";
+            ReportPlot.MetricVsParameters(Path.Combine(dir, paramsPng), TaskTitle(task), metric,
+                rs.Select(r => (r.ShortLabel, (double)r.Log.Parameters, r.Test, r.IsBaseline)).ToList());
+            sb.AppendLine();
+            sb.AppendLine($"![{metric} vs parameters]({paramsPng})");
+            sb.AppendLine();
             if (!lm)
-            {
-                string png = $"{stem}-{task}-params.png";
-                ReportPlot.MetricVsParameters(Path.Combine(dir, png), TaskTitle(task), metric,
-                    rs.Select(r => (r.ShortLabel, (double)r.Log.Parameters, r.Test, r.IsBaseline)).ToList());
-                sb.AppendLine();
-                sb.AppendLine($"![{metric} vs parameters]({png})");
-                sb.AppendLine();
                 sb.AppendLine(Compare(rs, metric));
-            }
             else
             {
                 var lengths = EvalFlow.DefaultLengths.Where(L => rs.Any(r => r.Log.Test.ContainsKey($"ppl_{L}"))).ToArray();

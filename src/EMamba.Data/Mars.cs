@@ -33,7 +33,8 @@ public static class Mars
         if (!Splits.Contains(split)) throw new ArgumentException($"split '{split}' must be train, validate or test");
         if (!Directory.Exists(dir))
             throw new EMambaException($"{dir}: MARS folder not found (expected featuremap_{{train,validate,test}}.npy and " +
-                "labels_{train,validate,test}.npy from SizheAn/MARS, train possibly as *_train_s234.npy; pass --data)");
+                "labels_{train,validate,test}.npy from SizheAn/MARS, train possibly as *_train_s234.npy; pass --data, or write a synthetic " +
+                "MARS-shaped folder with 'emamba data mars-synthetic --out DIR')");
         var official = Pair(dir, split, split, official: true);
         if (split != "train" || (File.Exists(official.Features) && File.Exists(official.Labels)))
         {

@@ -3,15 +3,17 @@ namespace EMamba.Data;
 /// <summary>Task metrics, accumulated in double so a whole split sums without float drift.</summary>
 public static class Metrics
 {
-    /// <summary>Percentage of predictions equal to their label (NaN for no samples).</summary>
-    public static double Accuracy(ReadOnlySpan<int> pred, ReadOnlySpan<int> label)
+    /// <summary>How many predictions equal their label.</summary>
+    public static long Correct(ReadOnlySpan<long> pred, ReadOnlySpan<long> label)
     {
         if (pred.Length != label.Length) throw new ArgumentException($"{pred.Length} predictions for {label.Length} labels");
-        if (pred.Length == 0) return double.NaN;
-        int ok = 0;
+        long ok = 0;
         for (int i = 0; i < pred.Length; i++) if (pred[i] == label[i]) ok++;
-        return 100.0 * ok / pred.Length;
+        return ok;
     }
+
+    /// <summary>Percentage of correct predictions (NaN for no samples).</summary>
+    public static double Accuracy(long correct, long samples) => samples == 0 ? double.NaN : 100.0 * correct / samples;
 
     /// <summary>MAE and RMSE of each of <paramref name="dims"/> coordinates over all rows (row-major
     /// [rows, dims]), errors multiplied by <paramref name="scale"/> (default metres to cm).</summary>

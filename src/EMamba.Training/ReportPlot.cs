@@ -17,7 +17,7 @@ public static class ReportPlot
             var sc = plt.Add.Scatter(xs, group.Select(p => p.Metric).ToArray());
             sc.LineWidth = 0; sc.MarkerSize = 9;
             sc.MarkerShape = group.Key ? ScottPlot.MarkerShape.OpenSquare : ScottPlot.MarkerShape.FilledCircle;
-            sc.LegendText = group.Key ? "baselines (CNN, ViT)" : "Mamba / eMamba";
+            sc.LegendText = group.Key ? "baselines (CNN, ViT, Transformer)" : "Mamba / eMamba";
             foreach (var p in group)
             {
                 var t = plt.Add.Text(p.Label, Math.Log10(p.Params), p.Metric);
@@ -31,7 +31,8 @@ public static class ReportPlot
         plt.Axes.SetLimits(xlo, xhi, ylo - ypad, yhi + ypad);
         plt.Axes.Bottom.Label.Text = "parameters (log scale)";
         plt.Axes.Bottom.TickGenerator = LogTicks(xlo, xhi);
-        plt.Axes.Left.Label.Text = metric switch { "accuracy" => "test accuracy (%)", "mae_cm" => "test MAE (cm), lower is better", _ => metric };
+        plt.Axes.Left.Label.Text = metric switch { "accuracy" => "test accuracy (%)", "mae_cm" => "test MAE (cm), lower is better",
+            "perplexity" => "test perplexity, lower is better", _ => metric };
         plt.Title($"{title}: test {metric} vs parameters");
         plt.ShowLegend(ScottPlot.Alignment.LowerRight);
         AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));

@@ -64,8 +64,13 @@ public abstract class TaskObjective
         private sealed class ClassTally : Tally
         {
             private long correct;
-            protected override void AddBatch(Tensor output, Tensor target) => correct += output.argmax(1).eq(target).sum().item<long>();
-            public override double Metric => 100.0 * correct / Samples;
+            protected override void AddBatch(Tensor output, Tensor target)
+            {
+                using var pred = output.argmax(1);
+                correct += Metrics.Correct(pred.data<long>().ToArray(), target.data<long>().ToArray());
+            }
+
+            public override double Metric => Metrics.Accuracy(correct, Samples);
             public override Dictionary<string, double> All() => new() { ["accuracy"] = Metric, ["loss"] = MeanLoss, ["samples"] = Samples };
         }
     }
@@ -124,7 +129,7 @@ public abstract class TaskObjective
         {
             protected override void AddBatch(Tensor output, Tensor target) { }
             protected override int Count(Tensor output, Tensor target) => (int)target.numel();
-            public override double Metric => Math.Exp(MeanLoss);
+            public override double Metric => Metrics.Perplexity(LossSum, Samples);
             public override Dictionary<string, double> All() => new() { ["perplexity"] = Metric, ["loss"] = MeanLoss, ["samples"] = Samples };
         }
     }

@@ -141,16 +141,18 @@ public sealed class CliTests : IDisposable
         Assert.Contains("all eMamba ops, fine-tuned", md);
         foreach (var run in new[] { "fmnist-cnn-s", "fmnist-vit-s", "mars", "wikitext2" }) Assert.Contains($"`{run}`", md);
         Assert.Contains("synthetic MARS-shaped data", md);
+        Assert.Contains("compares nothing on an equal budget", md);
         Assert.Contains("Perplexity vs sequence length", md);
         Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
-        Assert.True(File.Exists(Path.Combine(outDir, "report-mars-params.png")));
+        foreach (var png in new[] { "report-mars-params.png", "report-wikitext2-params.png", "report-wikitext2-lengths.png" })
+            Assert.True(File.Exists(Path.Combine(outDir, png)), png);
     }
 
     [Fact]
     public void HelpWorksOnEveryCommand()
     {
         foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"],
-            ["generate", "--help"], ["report", "--help"], ["config", "list"], ["config", "show", "mars-paper"] })
+            ["generate", "--help"], ["report", "--help"], ["config", "list"], ["config", "show", "mars-paper"], ["data", "mars-synthetic", "--help"] })
             Assert.Equal(0, Run(c));
     }
 }

@@ -5,7 +5,8 @@ using EMamba.Training;
 namespace EMamba.Cli.Tests;
 
 /// <summary>Each task and each baseline through the command line on tiny generated data in the real
-/// file formats: MARS (.npy, synthetic poses), WikiText (token files), CNN and ViT on IDX images.</summary>
+/// file formats: CIFAR-10 (canonical binaries), MARS (.npy, synthetic poses), WikiText (token files),
+/// CNN and ViT on IDX images.</summary>
 [Collection("cli")]
 public sealed class TaskTests : IDisposable
 {
@@ -28,7 +29,10 @@ public sealed class TaskTests : IDisposable
     public void MarsTrainsOnSyntheticPosesAndReportsCentimetres()
     {
         string data = Path.Combine(dir, "mars");
-        MarsSynthetic.WriteFolder(data, train: 600, validate: 150, test: 150, seed: 4);
+        Assert.Equal(0, Run("data", "mars-synthetic", "--out", data, "--train", "600", "--validate", "150", "--test", "150", "--seed", "4"));
+        Assert.Equal(ExitCodes.Usage, Run("data", "mars-synthetic", "--out", data));          // never over an existing folder
+        Assert.Equal(ExitCodes.Usage, Run("data", "mars-synthetic", "--out", Path.Combine(dir, "m0"), "--test", "0"));
+        Assert.False(Directory.Exists(Path.Combine(dir, "m0")));
         string cfg = Write("mars.json", """
         {
           "model": { "task": "mars", "in_channels": 5, "height": 8, "width": 8, "patch": 2, "d_model": 8, "d_state": 4,
@@ -47,6 +51,29 @@ public sealed class TaskTests : IDisposable
         Assert.Contains("official MARS train split", log.Protocol);       // the synthetic folder has the full training files
         Assert.Contains("test mae_cm", File.ReadAllText(Path.Combine(run, "report.md")));
         Assert.Equal(0, Run("eval", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--split", "val", "--threads", "1"));
+    }
+
+    [Fact]
+    public void Cifar10TrainsWithAugmentationOnCanonicalBinaries()
+    {
+        string data = TinyData.Cifar10Binaries(Path.Combine(dir, "c10"));
+        string cfg = Write("c10.json", """
+        {
+          "model": { "task": "cifar10", "in_channels": 3, "height": 32, "width": 32, "patch": 8, "d_model": 8, "d_state": 4, "n_layers": 1 },
+          "train": { "epochs": 3, "batch_size": 16, "lr": 0.01, "warmup_steps": 5, "seed": 3, "val_fraction": 0.2 }
+        }
+        """);
+        string run = Path.Combine(dir, "c10-run");
+        Assert.Equal(0, Run("train", "--config", cfg, "--data", data, "--out", run, "--augment", "true", "--threads", "1"));
+        var log = Log(run);
+        Assert.True(log.Config.Train.Augment, "--augment true reaches the run's config");
+        Assert.Equal((240, 60), (log.TrainSamples, log.ValSamples));          // 5 batches of 60, 20 % held out
+        Assert.True(log.Test["accuracy"] > 30, $"test accuracy {log.Test["accuracy"]} should beat chance (10 %)");
+        Assert.Contains("training images augmented (random crop, flip)", File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.Equal(0, Run("eval", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--split", "test", "--threads", "1"));
+        // A truncated test batch is named, and nothing is trained.
+        File.WriteAllBytes(Path.Combine(data, "cifar-10-batches-bin", "test_batch.bin"), new byte[5000]);
+        Assert.Equal(ExitCodes.BadInput, Run("eval", "--model", Path.Combine(run, "best.safetensors"), "--data", data, "--threads", "1"));
     }
 
     [Fact]
@@ -151,6 +178,9 @@ public sealed class TaskTests : IDisposable
         string md = File.ReadAllText(report);
         Assert.Contains("eMamba (fine-tuned)", md);
         Assert.Contains("eMamba (fine-tuned) (`ablation/mars-paper/finetune`)", md);   // the eMamba-vs-baseline comparison line
+        // Every report of the MARS runs states the protocol (which split trained, selected, scored).
+        foreach (var rep in new[] { "ablation/mars-paper/ablation.md", "ablation/mars-paper/approx/approx.md", "baselines/mars-vit-s/report.md" })
+            Assert.Contains("models selected on validate, reported on test", File.ReadAllText(Path.Combine(runs, rep)));
         // A rerun reuses everything (no training: the logs stay as they are).
         var before = File.GetLastWriteTimeUtc(Path.Combine(runs, "baselines/mars-cnn-s/log.json"));
         Assert.Equal(0, Run("suite", "--tasks", "mars", "--mars", mars, "--out", runs, "--report", report, "--epochs", "1", "--threads", "1"));

@@ -2,10 +2,10 @@ using System.IO.Compression;
 
 namespace EMamba.Cli.Tests;
 
-/// <summary>Writes a small Fashion-MNIST-shaped data set in the real IDX gzip format: each class is
-/// a bright square at its own position, so a tiny model can learn it in one epoch.</summary>
+/// <summary>Small data sets in the real file formats that a tiny model learns in a few epochs.</summary>
 public static class TinyData
 {
+    /// <summary>Fashion-MNIST-shaped, IDX gzip: each class is a bright square at its own position.</summary>
     public static string FashionMnist(string dir, int train = 300, int test = 100, int seed = 7)
     {
         Directory.CreateDirectory(dir);
@@ -30,6 +30,35 @@ public static class TinyData
         }
         Gz(Path.Combine(dir, $"{prefix}-images-idx3-ubyte.gz"), Header(0x0803, n, 28, 28), images);
         Gz(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte.gz"), Header(0x0801, n), labels);
+    }
+
+    /// <summary>A CIFAR-10-shaped set in the canonical binary format (<c>cifar-10-batches-bin</c>:
+    /// records of a label byte and 3072 planar RGB bytes). Class c sets the image's colour (R rises
+    /// and G falls with c) under per-pixel noise, a signal that survives random crops and flips.</summary>
+    public static string Cifar10Binaries(string root, int perBatch = 60, int test = 100, int seed = 9)
+    {
+        string dir = Path.Combine(root, "cifar-10-batches-bin");
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        byte[] Records(int n)
+        {
+            var rec = new byte[n * 3073];
+            for (int r = 0; r < n; r++)
+            {
+                int c = rng.Next(10), o = r * 3073;
+                rec[o] = (byte)c;
+                for (int i = 0; i < 1024; i++)
+                {
+                    rec[o + 1 + i] = (byte)(20 * c + rng.Next(40));
+                    rec[o + 1 + 1024 + i] = (byte)(215 - 20 * c + rng.Next(40));
+                    rec[o + 1 + 2048 + i] = (byte)rng.Next(256);
+                }
+            }
+            return rec;
+        }
+        for (int b = 1; b <= 5; b++) File.WriteAllBytes(Path.Combine(dir, $"data_batch_{b}.bin"), Records(perBatch));
+        File.WriteAllBytes(Path.Combine(dir, "test_batch.bin"), Records(test));
+        return root;
     }
 
     private static byte[] Header(int magic, params int[] dims)

@@ -5,10 +5,11 @@ public sealed class MetricsTests
     [Fact]
     public void AccuracyIsAPercentage()
     {
-        Assert.Equal(50.0, Metrics.Accuracy([1, 2, 3, 4], [1, 0, 3, 0]));
-        Assert.Equal(100.0, Metrics.Accuracy([7], [7]));
-        Assert.True(double.IsNaN(Metrics.Accuracy([], [])));
-        Assert.Throws<ArgumentException>(() => Metrics.Accuracy([1], [1, 2]));
+        Assert.Equal(2, Metrics.Correct([1, 2, 3, 4], [1, 0, 3, 0]));
+        Assert.Equal(50.0, Metrics.Accuracy(2, 4));
+        Assert.Equal(100.0, Metrics.Accuracy(Metrics.Correct([7], [7]), 1));
+        Assert.True(double.IsNaN(Metrics.Accuracy(0, 0)));
+        Assert.Throws<ArgumentException>(() => Metrics.Correct([1], [1, 2]));
     }
 
     [Fact]

@@ -14,15 +14,20 @@ public sealed class LmTests
         Task = "wikitext2", Head = "lm", Vocab = vocab, DModel = 16, DState = 4, NLayers = 2, EmbedDim = embed,
     };
 
+    // All eMamba operators: range norm, ReLU Delta, PWL SiLU and exp (the paper's default tables).
+    private static ModelConfig TinyEMamba() => Tiny() with { Norm = "range", DeltaAct = "relu", Silu = "pwl", Exp = "pwl" };
+
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(2, 0)]
-    [InlineData(5, 8)]
-    [InlineData(17, 0)]
-    public void FeedingInPiecesGivesTheLogitsOfOneCall(int piece, int embed)
+    [InlineData(1, 0, false)]
+    [InlineData(2, 0, false)]
+    [InlineData(5, 8, false)]
+    [InlineData(17, 0, false)]
+    [InlineData(1, 0, true)]
+    [InlineData(5, 0, true)]
+    public void FeedingInPiecesGivesTheLogitsOfOneCall(int piece, int embed, bool eMambaOps)
     {
         manual_seed(7);
-        var model = new MambaLM(Tiny(embed: embed));
+        var model = new MambaLM(eMambaOps ? TinyEMamba() : Tiny(embed: embed));
         model.eval();
         using var _ = no_grad();
         var tokens = randint(0, 23, [3, 37], dtype: int64);
@@ -128,11 +133,13 @@ public sealed class LmTests
         Assert.Equal(s.Nll, plain.Nll, 1e-9 * s.Nll);
     }
 
-    [Fact]
-    public void StreamingScoreEqualsOneCallScore()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StreamingScoreEqualsOneCallScore(bool eMambaOps)
     {
         manual_seed(4);
-        var model = new MambaLM(Tiny());
+        var model = new MambaLM(eMambaOps ? TinyEMamba() : Tiny());
         var rng = new Random(2);
         var seqs = new int[3, 50];
         for (int r = 0; r < 3; r++) for (int t = 0; t < 50; t++) seqs[r, t] = rng.Next(23);

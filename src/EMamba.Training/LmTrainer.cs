@@ -56,7 +56,7 @@ public sealed class LmTrainer
         {
             ct.ThrowIfCancellationRequested();
             // Segment boundaries move each epoch (seeded), so no token is always first in its segment.
-            int offset = new Random(HashCode.Combine(t.Seed, epoch, 0x1a)).Next(L);
+            int offset = new Random(SeedMix.Of(t.Seed, epoch, 0x1a)).Next(L);
             int n = (len - 1 - offset) / L;
             obs.EpochStarted(epoch + 1, t.Epochs, n);
             var sw = Stopwatch.StartNew();

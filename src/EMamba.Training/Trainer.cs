@@ -47,14 +47,14 @@ public sealed class Trainer
             ct.ThrowIfCancellationRequested();
             // The shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
             Array.Sort(idx);
-            new Random(HashCode.Combine(t.Seed, epoch, 0x5eed)).Shuffle(idx);
+            new Random(SeedMix.Of(t.Seed, epoch, 0x5eed)).Shuffle(idx);
             obs.EpochStarted(epoch + 1, t.Epochs, batches);
             var sw = Stopwatch.StartNew();
             model.train();
             var tally = objective.NewTally();
             double lr = 0;
             // Augmentation draws depend only on (seed, epoch), so a resumed run sees the same crops.
-            var augment = t.Augment ? new Random(HashCode.Combine(t.Seed, epoch, 0xa06)) : null;
+            var augment = t.Augment ? new Random(SeedMix.Of(t.Seed, epoch, 0xa06)) : null;
             for (int b = 0; b < batches; b++)
             {
                 ct.ThrowIfCancellationRequested();

@@ -60,7 +60,7 @@ public sealed class TaskTests : IDisposable
         string cfg = Write("c10.json", """
         {
           "model": { "task": "cifar10", "in_channels": 3, "height": 32, "width": 32, "patch": 8, "d_model": 8, "d_state": 4, "n_layers": 1 },
-          "train": { "epochs": 3, "batch_size": 16, "lr": 0.01, "warmup_steps": 5, "seed": 3, "val_fraction": 0.2 }
+          "train": { "epochs": 4, "batch_size": 16, "lr": 0.01, "warmup_steps": 5, "seed": 3, "val_fraction": 0.2 }
         }
         """);
         string run = Path.Combine(dir, "c10-run");

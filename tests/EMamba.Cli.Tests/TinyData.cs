@@ -34,7 +34,8 @@ public static class TinyData
 
     /// <summary>A CIFAR-10-shaped set in the canonical binary format (<c>cifar-10-batches-bin</c>:
     /// records of a label byte and 3072 planar RGB bytes). Class c sets the image's colour (R rises
-    /// and G falls with c) under per-pixel noise, a signal that survives random crops and flips.</summary>
+    /// and G falls with c, 25 levels a class) under 10 levels of per-pixel noise, a signal that
+    /// survives random crops and flips.</summary>
     public static string Cifar10Binaries(string root, int perBatch = 60, int test = 100, int seed = 9)
     {
         string dir = Path.Combine(root, "cifar-10-batches-bin");
@@ -49,9 +50,9 @@ public static class TinyData
                 rec[o] = (byte)c;
                 for (int i = 0; i < 1024; i++)
                 {
-                    rec[o + 1 + i] = (byte)(20 * c + rng.Next(40));
-                    rec[o + 1 + 1024 + i] = (byte)(215 - 20 * c + rng.Next(40));
-                    rec[o + 1 + 2048 + i] = (byte)rng.Next(256);
+                    rec[o + 1 + i] = (byte)(25 * c + rng.Next(10));
+                    rec[o + 1 + 1024 + i] = (byte)(245 - 25 * c - rng.Next(10));
+                    rec[o + 1 + 2048 + i] = (byte)(100 + rng.Next(20));
                 }
             }
             return rec;

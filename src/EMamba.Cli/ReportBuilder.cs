@@ -65,6 +65,12 @@ public static class ReportBuilder
         "fmnist" => "Fashion-MNIST", "cifar10" => "CIFAR-10", "mars" => "MARS (mmWave radar pose)", "wikitext2" => "WikiText-2 (word-level LM)", _ => t,
     };
 
+    // "6.71 / 3.73 / 6.63", or n/a when the run has no per-axis figures (outputs other than MARS's 57).
+    private static string Axes(IReadOnlyDictionary<string, double> test) =>
+        new[] { "x", "y", "z" }.All(a => test.ContainsKey($"mae_{a}_cm"))
+            ? string.Join(" / ", new[] { "x", "y", "z" }.Select(a => test[$"mae_{a}_cm"].ToString("F2", CultureInfo.InvariantCulture)))
+            : "n/a";
+
     private static string Unit(string metric) => metric switch { "accuracy" => "%", "mae_cm" => "cm", _ => "" };
 
     /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder.</summary>
@@ -96,12 +102,12 @@ public static class ReportBuilder
             bool rmse = metric == "mae_cm";
             sb.AppendLine(lm
                 ? "| run | model | parameters | without embedding | test perplexity | without `<unk>` targets | epochs | training s |"
-                : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} |{(rmse ? " test rmse_cm (cm) |" : "")} epochs | training s |");
-            sb.AppendLine(lm ? "|---|---|---:|---:|---:|---:|---:|---:|" : rmse ? "|---|---|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
+                : $"| run | model | parameters | test {metric}{(unit == "" ? "" : $" ({unit})")} |{(rmse ? " test rmse_cm (cm) | MAE x / y / z (cm) |" : "")} epochs | training s |");
+            sb.AppendLine(lm ? "|---|---|---:|---:|---:|---:|---:|---:|" : rmse ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|");
             foreach (var r in rs)
             {
                 string extra = lm ? string.Create(CultureInfo.InvariantCulture, $" {r.NonEmbedding:N0} |")
-                    : rmse ? string.Create(CultureInfo.InvariantCulture, $" {r.Log.Test.GetValueOrDefault("rmse_cm", double.NaN):F2} |") : "";
+                    : rmse ? string.Create(CultureInfo.InvariantCulture, $" {r.Log.Test.GetValueOrDefault("rmse_cm", double.NaN):F2} | {Axes(r.Log.Test)} |") : "";
                 string cells = lm
                     ? string.Create(CultureInfo.InvariantCulture, $"{extra} {r.Test:F2} | {(r.Log.Test.TryGetValue("ppl_known", out var k) ? k.ToString("F2", CultureInfo.InvariantCulture) : "n/a")} |")
                     : string.Create(CultureInfo.InvariantCulture, $" {r.Test:F2} |{extra}");

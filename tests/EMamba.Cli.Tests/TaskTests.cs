@@ -178,6 +178,7 @@ public sealed class TaskTests : IDisposable
         string md = File.ReadAllText(report);
         Assert.Contains("eMamba (fine-tuned)", md);
         Assert.Contains("eMamba (fine-tuned) (`ablation/mars-paper/finetune`)", md);   // the eMamba-vs-baseline comparison line
+        Assert.Contains("| MAE x / y / z (cm) |", md);
         // Every report of the MARS runs states the protocol (which split trained, selected, scored).
         foreach (var rep in new[] { "ablation/mars-paper/ablation.md", "ablation/mars-paper/approx/approx.md", "baselines/mars-vit-s/report.md" })
             Assert.Contains("models selected on validate, reported on test", File.ReadAllText(Path.Combine(runs, rep)));

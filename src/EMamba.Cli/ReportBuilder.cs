@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EMamba.Core;
+using EMamba.Data;
 using EMamba.Training;
 
 namespace EMamba.Cli;
@@ -67,8 +68,8 @@ public static class ReportBuilder
 
     // "6.71 / 3.73 / 6.63", or n/a when the run has no per-axis figures (outputs other than MARS's 57).
     private static string Axes(IReadOnlyDictionary<string, double> test) =>
-        new[] { "x", "y", "z" }.All(a => test.ContainsKey($"mae_{a}_cm"))
-            ? string.Join(" / ", new[] { "x", "y", "z" }.Select(a => test[$"mae_{a}_cm"].ToString("F2", CultureInfo.InvariantCulture)))
+        RegressionMetrics.AxisNames.All(a => test.ContainsKey($"mae_{a}_cm"))
+            ? string.Join(" / ", RegressionMetrics.AxisNames.Select(a => test[$"mae_{a}_cm"].ToString("F2", CultureInfo.InvariantCulture)))
             : "n/a";
 
     private static string Unit(string metric) => metric switch { "accuracy" => "%", "mae_cm" => "cm", _ => "" };

@@ -3,6 +3,9 @@ namespace EMamba.Data;
 /// <summary>Per-coordinate MAE and RMSE over a whole split (already scaled, e.g. to cm), and their means.</summary>
 public sealed record RegressionMetrics(double[] Mae, double[] Rmse)
 {
+    /// <summary>Names of the MARS axes, in label order; logs key per-axis figures as mae_{name}_cm.</summary>
+    public static readonly string[] AxisNames = ["x", "y", "z"];
+
     public double MeanMae => Mae.Average();
     public double MeanRmse => Rmse.Average();
 

@@ -108,8 +108,8 @@ public abstract class TaskObjective
                 if (dims == 57)   // MARS: 19 joints x (x, y, z), axis-major
                 {
                     var axes = M.PerAxis();
-                    string[] names = ["x", "y", "z"];
-                    for (int a = 0; a < 3; a++) { d[$"mae_{names[a]}_cm"] = axes[a].Mae; d[$"rmse_{names[a]}_cm"] = axes[a].Rmse; }
+                    var names = RegressionMetrics.AxisNames;
+                    for (int a = 0; a < names.Length; a++) { d[$"mae_{names[a]}_cm"] = axes[a].Mae; d[$"rmse_{names[a]}_cm"] = axes[a].Rmse; }
                 }
                 return d;
             }

@@ -6,6 +6,8 @@ namespace EMamba.Training;
 /// <summary>The plots of the cross-run report.</summary>
 public static class ReportPlot
 {
+    private const int Width = 1000, Height = 600;
+
     /// <summary>Test metric vs parameter count (log axis), every model a labelled point; baselines and
     /// Mamba models in different markers.</summary>
     public static void MetricVsParameters(string path, string title, string metric, IReadOnlyList<(string Label, double Params, double Metric, bool Baseline)> points)
@@ -18,11 +20,6 @@ public static class ReportPlot
             sc.LineWidth = 0; sc.MarkerSize = 9;
             sc.MarkerShape = group.Key ? ScottPlot.MarkerShape.OpenSquare : ScottPlot.MarkerShape.FilledCircle;
             sc.LegendText = group.Key ? "baselines (CNN, ViT, Transformer)" : "Mamba / eMamba";
-            foreach (var p in group)
-            {
-                var t = plt.Add.Text(p.Label, Math.Log10(p.Params), p.Metric);
-                t.LabelFontSize = 10; t.OffsetX = 6;
-            }
         }
         // Room on the right for the labels of the largest models.
         double lo = points.Min(p => Math.Log10(p.Params)), hi = points.Max(p => Math.Log10(p.Params));
@@ -35,7 +32,27 @@ public static class ReportPlot
             "perplexity" => "test perplexity, lower is better", _ => metric };
         plt.Title($"{title}: test {metric} vs parameters");
         plt.ShowLegend(ScottPlot.Alignment.LowerRight);
-        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));
+        AddLabels(plt, points);
+        AtomicFile.WriteAllBytes(path, plt.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png));
+    }
+
+    /// <summary>Names each point to its right; a render fixes the axes' pixel layout first so that
+    /// labels of close points (Mamba and its eMamba variants) can be stacked instead of overprinted.</summary>
+    private static void AddLabels(ScottPlot.Plot plt, IReadOnlyList<(string Label, double Params, double Metric, bool Baseline)> points)
+    {
+        const int FontSize = 10, OffsetX = 6;
+        plt.RenderInMemory(Width, Height);
+        var boxes = points.Select(p =>
+        {
+            var px = plt.GetPixel(new ScottPlot.Coordinates(Math.Log10(p.Params), p.Metric));
+            return ((double)px.X + OffsetX, (double)px.Y, p.Label.Length * FontSize * 0.6);
+        }).ToList();
+        double[] dy = LabelLayout.Offsets(boxes, FontSize * 1.4);
+        for (int i = 0; i < points.Count; i++)
+        {
+            var t = plt.Add.Text(points[i].Label, Math.Log10(points[i].Params), points[i].Metric);
+            t.LabelFontSize = FontSize; t.OffsetX = OffsetX; t.OffsetY = (float)dy[i];
+        }
     }
 
     /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^lo and 10^hi, labelled in plain

@@ -144,7 +144,7 @@ public static class AblationFlow
         if (protocol != null) sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
                       "activations (on a sample of the training split, see the approx report) into that model without retraining; the test metric is on the full test split unless limited");
-        sb.AppendLine("- training seconds are wall time on a machine that may have been shared with other jobs; compare them loosely");
+        sb.AppendLine(ReportBuilder.WallTimeCaveat);
         sb.AppendLine();
         sb.AppendLine($"| model | {MetricHeader(objective.MetricName)} | parameters | training s | how |");
         sb.AppendLine("|---|---:|---:|---:|---|");

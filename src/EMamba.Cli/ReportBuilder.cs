@@ -74,6 +74,9 @@ public static class ReportBuilder
 
     private static string Unit(string metric) => metric switch { "accuracy" => "%", "mae_cm" => "cm", _ => "" };
 
+    /// <summary>The one caveat on training times, for every report that prints them.</summary>
+    public const string WallTimeCaveat = "- training time is wall time on the machine the run used, which may have been shared with other jobs; compare it loosely";
+
     /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder.</summary>
     /// <param name="preamble">Markdown placed after the header (the demo puts its ablation table there).</param>
     public static string Build(string root, string outPath, IReadOnlyList<Entry> runs, string title = "eMamba.NET results", string? preamble = null)
@@ -86,7 +89,7 @@ public static class ReportBuilder
         sb.AppendLine($"- command: `{App.CommandLine}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- {runs.Count} finished runs under `{root}`; every figure is the run's own log.json (test split, model selected on validation)");
-        sb.AppendLine("- training time is wall time on the machine the run used, which may have been shared with other jobs");
+        sb.AppendLine(WallTimeCaveat);
         if (preamble != null) { sb.AppendLine(); sb.Append(preamble); sb.AppendLine(); sb.AppendLine("## Runs by task"); }
         foreach (var task in TaskOrder.Concat(runs.Select(r => r.Model.Task)).Distinct())
         {

@@ -42,15 +42,12 @@ public static class ReportPlot
     {
         const int FontSize = 10, OffsetX = 6;
         plt.RenderInMemory(Width, Height);
-        var boxes = points.Select(p =>
-        {
-            var px = plt.GetPixel(new ScottPlot.Coordinates(Math.Log10(p.Params), p.Metric));
-            return ((double)px.X + OffsetX, (double)px.Y, p.Label.Length * FontSize * 0.6);
-        }).ToList();
+        var at = points.Select(p => new ScottPlot.Coordinates(Math.Log10(p.Params), p.Metric)).ToList();
+        var boxes = at.Select((c, i) => { var px = plt.GetPixel(c); return ((double)px.X + OffsetX, (double)px.Y, points[i].Label.Length * FontSize * 0.6); }).ToList();
         double[] dy = LabelLayout.Offsets(boxes, FontSize * 1.4);
         for (int i = 0; i < points.Count; i++)
         {
-            var t = plt.Add.Text(points[i].Label, Math.Log10(points[i].Params), points[i].Metric);
+            var t = plt.Add.Text(points[i].Label, at[i].X, at[i].Y);
             t.LabelFontSize = FontSize; t.OffsetX = OffsetX; t.OffsetY = (float)dy[i];
         }
     }

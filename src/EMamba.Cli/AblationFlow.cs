@@ -6,6 +6,7 @@ using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
 using Spectre.Console;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -55,13 +56,13 @@ public static class AblationFlow
             last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
             rows.Add(new Row(label, last.Test[last.MetricName], last.Parameters, last.TotalTrainSeconds, "trained"));
         }
-        string best = Path.Combine(q.OutDir, "range-relu", Trainer.Best);
+        string best = Path.Combine(q.OutDir, "range-relu", RunFolder.BestFile);
         string approxDir = Path.Combine(q.OutDir, "approx"), fitted = Path.Combine(approxDir, "approx.json"), uniform = Path.Combine(approxDir, "approx-uniform.json");
         var sw = Stopwatch.StartNew();
-        List<ApproxFitter.FitResult>? fits = null;
+        List<PwlFitResult>? fits = null;
         if (!File.Exists(fitted) || !File.Exists(uniform))
         {
-            var specs = PwlFunctions.All.Select(f => { var (n, lo, hi) = f.Default(); return new ApproxFitter.Spec(f, n, lo, hi); }).ToList();
+            var specs = PwlFunctions.All.Select(f => { var (n, lo, hi) = f.Default(); return new PwlFitSpec(f, n, lo, hi); }).ToList();
             fits = [.. ApproxFlow.Run(new ApproxFlow.Request(best, fitted, q.Data, 500, specs))];
             new ApproxFile(fits.ToDictionary(r => r.Spec.Function, r => r.Uniform)).Save(uniform);
         }
@@ -97,17 +98,13 @@ public static class AblationFlow
     public static TrainLog TrainOrReuse(RunConfig cfg, string dir, string? data, int? limitTrain, int? limitTest, CancellationToken ct)
     {
         cfg = TrainFlow.Resolve(cfg, data);
-        string logPath = Path.Combine(dir, Trainer.LogFile);
-        if (File.Exists(logPath))
+        var folder = new RunFolder(dir);
+        if (folder.CompleteLog(cfg) is TrainLog log)
         {
-            var log = TrainLog.FromJson(File.ReadAllText(logPath), logPath);
-            if (log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey(log.MetricName))
-            {
-                App.Info($"{dir}: complete, reused (test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, log.Test[log.MetricName])})");
-                return log;
-            }
+            App.Info($"{dir}: complete, reused (test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, log.Test[log.MetricName])})");
+            return log;
         }
-        bool resume = File.Exists(Path.Combine(dir, Trainer.Last));
+        bool resume = folder.CanResume;
         App.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
         return TrainFlow.Run(new TrainFlow.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true), ct,
             done => RunReport.Write(dir, done, App.CommandLine));
@@ -130,7 +127,7 @@ public static class AblationFlow
         return t;
     }
 
-    private static void WriteReport(Request q, List<Row> rows, List<ApproxFitter.FitResult>? fits, TaskObjective objective, string? protocol)
+    private static void WriteReport(Request q, List<Row> rows, List<PwlFitResult>? fits, TaskObjective objective, string? protocol)
     {
         var sb = new StringBuilder();
         var m = q.Base.Model;

@@ -40,13 +40,13 @@ public static class ApproxCommand
         return cmd;
     }
 
-    private static ApproxFitter.Spec Spec(PwlFunction f, int segments, string range)
+    private static PwlFitSpec Spec(PwlFunction f, int segments, string range)
     {
         var parts = range.Split(':');
         if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out var lo)
             || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out var hi) || !(hi > lo) || !double.IsFinite(lo) || !double.IsFinite(hi))
             throw new EMambaException($"--{f.Name()}-range '{range}' must be LO:HI with LO < HI, e.g. -7:7", ExitCodes.Usage);
         if (segments < 1 || segments > 256) throw new EMambaException($"--{f.Name()}-segments must be in 1..256", ExitCodes.Usage);
-        return new ApproxFitter.Spec(f, segments, lo, hi);
+        return new PwlFitSpec(f, segments, lo, hi);
     }
 }

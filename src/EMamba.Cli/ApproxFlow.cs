@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
-using EMamba.Training.Data;
 using EMamba.Training.Modules;
 using Spectre.Console;
+using EMamba.Reports;
+using EMamba.Data;
 
 namespace EMamba.Cli;
 
@@ -14,9 +15,9 @@ namespace EMamba.Cli;
 /// uniform vs fitted knots for each, approx.json plus plots and a Markdown error table beside it.</summary>
 public static class ApproxFlow
 {
-    public sealed record Request(string ModelPath, string OutPath, string? Data, int Samples, IReadOnlyList<ApproxFitter.Spec> Specs);
+    public sealed record Request(string ModelPath, string OutPath, string? Data, int Samples, IReadOnlyList<PwlFitSpec> Specs);
 
-    public static IReadOnlyList<ApproxFitter.FitResult> Run(Request q)
+    public static IReadOnlyList<PwlFitResult> Run(Request q)
     {
         if (!q.OutPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             throw new EMambaException($"--out '{q.OutPath}' must name a .json file", ExitCodes.Usage);
@@ -61,7 +62,7 @@ public static class ApproxFlow
         return results;
     }
 
-    public static Table ErrorTable(IEnumerable<ApproxFitter.FitResult> results)
+    public static Table ErrorTable(IEnumerable<PwlFitResult> results)
     {
         var t = new Table().AddColumns("function", "segments", "range", "knots", "max |err| on range", "mean |err| (hist.)", "RMS err (hist.)");
         foreach (var r in results)
@@ -71,7 +72,7 @@ public static class ApproxFlow
         return t;
     }
 
-    public static string ErrorMarkdown(IEnumerable<ApproxFitter.FitResult> results) =>
+    public static string ErrorMarkdown(IEnumerable<PwlFitResult> results) =>
         ErrorMarkdown(results.Select(r => (r.Spec.Function.Name(), r.Spec.Segments, r.Spec.Lo, r.Spec.Hi, r.UniformError, r.FittedError)));
 
     /// <summary>The same table from the errors an approx.json records in its info block.</summary>
@@ -103,7 +104,7 @@ public static class ApproxFlow
         return sb.ToString();
     }
 
-    private static string Markdown(IReadOnlyList<ApproxFitter.FitResult> results, Request q, int samples, string stem, string protocol)
+    private static string Markdown(IReadOnlyList<PwlFitResult> results, Request q, int samples, string stem, string protocol)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Piecewise-linear SiLU and exp fitted to a model's activations");

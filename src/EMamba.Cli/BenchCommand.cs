@@ -5,6 +5,7 @@ using System.Text.Json;
 using EMamba.Core;
 using EMamba.Training;
 using Spectre.Console;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 

@@ -1,5 +1,6 @@
 using EMamba.Training;
 using Spectre.Console;
+using EMamba.Core;
 
 namespace EMamba.Cli;
 

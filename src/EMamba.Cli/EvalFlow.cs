@@ -3,12 +3,12 @@ using System.Globalization;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
-using EMamba.Training.Data;
 using EMamba.Training.Modules;
 using EMamba.Training.Modules.Baselines;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Data;
 
 namespace EMamba.Cli;
 

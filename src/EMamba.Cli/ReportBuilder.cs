@@ -4,6 +4,7 @@ using System.Text.Json;
 using EMamba.Core;
 using EMamba.Data;
 using EMamba.Training;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -47,7 +48,7 @@ public static class ReportBuilder
     {
         if (!Directory.Exists(root)) throw new EMambaException($"{root}: runs folder not found", ExitCodes.BadInput);
         var list = new List<Entry>();
-        foreach (var path in Directory.EnumerateFiles(root, RunState.LogFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var path in Directory.EnumerateFiles(root, RunFolder.LogFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             TrainLog log;
             try { log = TrainLog.FromJson(File.ReadAllText(path), path); }

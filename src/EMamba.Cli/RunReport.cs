@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using EMamba.Core;
 using EMamba.Training;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -42,7 +43,7 @@ public static class RunReport
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {e.Epoch} | {e.Lr:E2} | {e.TrainLoss:F4} | {e.TrainMetric:F2} | {e.ValLoss:F4} | {e.ValMetric:F2} | {e.EpochSeconds:F0} | {e.SamplesPerSecond:F0} |"));
         sb.AppendLine();
-        sb.AppendLine($"Files: `{Trainer.Best}` (selected model), `{Trainer.Last}` (resumable), `{Trainer.LogFile}` (every figure above), `{Trainer.Curve}`.");
+        sb.AppendLine($"Files: `{RunFolder.BestFile}` (selected model), `{RunFolder.LastFile}` (resumable), `{RunFolder.LogFile}` (every figure above), `{RunFolder.CurveFile}`.");
         return sb.ToString();
     }
 

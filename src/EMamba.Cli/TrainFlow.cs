@@ -3,7 +3,6 @@ using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Data;
 using EMamba.Training;
-using EMamba.Training.Data;
 using EMamba.Training.Modules;
 using Spectre.Console;
 
@@ -67,13 +66,13 @@ public static class TrainFlow
                 log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
                 log.Protocol = TaskData.Protocol(q.Config, q.Data);
             }
-            AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             if (q.Test)
             {
-                var r = EvalFlow.Run(Path.Combine(q.OutDir, Trainer.Best), q.Data, "test", q.LimitTest, 500,
+                var r = EvalFlow.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
                     lengths: q.Config.Model.Head == "lm" ? EvalFlow.DefaultLengths : null);
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
-                AtomicFile.WriteAllText(Path.Combine(q.OutDir, Trainer.LogFile), log.ToJson());
+                AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             }
             whileLocked?.Invoke(log);
             return log;
@@ -85,10 +84,9 @@ public static class TrainFlow
     // then --force clears it.
     private static IDisposable Claim(Request q)
     {
-        var folderLock = RunFolderLock.Take(q.OutDir);
-        if (q.Force && !q.Resume)
-            foreach (var f in new[] { Trainer.Last, Trainer.Best, Trainer.LogFile, Trainer.Curve })
-                File.Delete(Path.Combine(q.OutDir, f));
+        var folder = new RunFolder(q.OutDir);
+        var folderLock = folder.Lock();
+        if (q.Force && !q.Resume) folder.Clear();
         return folderLock;
     }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using EMamba.Core.Approx;
 using EMamba.Data;
-using EMamba.Training.Data;
 using static TorchSharp.torch;
+using EMamba.Training.Batching;
 
 namespace EMamba.Training;
 
@@ -11,11 +11,7 @@ namespace EMamba.Training;
 /// (<see cref="PwlFit"/>) and measures uniform-grid and fitted tables alike.</summary>
 public static class ApproxFitter
 {
-    public sealed record Spec(PwlFunction Function, int Segments, double Lo, double Hi);
 
-    /// <summary>One function's outcome: the activation histogram, the uniform-grid table (paper default:
-    /// exact values at evenly spaced knots) and the fitted one, with their errors under the histogram.</summary>
-    public sealed record FitResult(Spec Spec, Histogram Histogram, PwlTable Uniform, PwlError UniformError, PwlTable Fitted, PwlError FittedError);
 
     /// <summary>Histograms of a language model's SiLU and exp inputs over the first
     /// <paramref name="tokens"/> training tokens, read in pieces of <paramref name="chunk"/>.</summary>
@@ -58,15 +54,15 @@ public static class ApproxFitter
         return probe.Histograms;
     }
 
-    public static FitResult Fit(Spec s, Histogram h)
+    public static PwlFitResult Fit(PwlFitSpec s, Histogram h)
     {
         var uniform = PwlTable.Uniform(s.Function, s.Segments, s.Lo, s.Hi);
         var fitted = PwlFit.Fit(s.Function, s.Segments, s.Lo, s.Hi, h);
-        return new FitResult(s, h, uniform, PwlError.Of(uniform, h), fitted, PwlError.Of(fitted, h));
+        return new PwlFitResult(s, h, uniform, PwlError.Of(uniform, h), fitted, PwlError.Of(fitted, h));
     }
 
     /// <summary>The approx.json for fitted tables, its info block recording source and errors.</summary>
-    public static ApproxFile ToFile(IEnumerable<FitResult> results, string source, int samples)
+    public static ApproxFile ToFile(IEnumerable<PwlFitResult> results, string source, int samples)
     {
         var info = new JsonObject { ["source"] = source, ["samples"] = samples, ["errors"] = new JsonObject() };
         var tables = new Dictionary<PwlFunction, PwlTable>();

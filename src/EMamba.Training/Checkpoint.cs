@@ -1,7 +1,7 @@
 using EMamba.Core;
-using EMamba.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Data;
 
 namespace EMamba.Training;
 

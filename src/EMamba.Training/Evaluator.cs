@@ -1,6 +1,6 @@
 using EMamba.Data;
-using EMamba.Training.Data;
 using static TorchSharp.torch;
+using EMamba.Training.Batching;
 
 namespace EMamba.Training;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Data;
-using EMamba.Training.Data;
 using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using TorchSharp;

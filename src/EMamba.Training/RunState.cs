@@ -1,10 +1,11 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
-using EMamba.Training.Data;
 using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Reports;
+using EMamba.Data;
 
 namespace EMamba.Training;
 
@@ -14,7 +15,6 @@ namespace EMamba.Training;
 /// (best and last checkpoints, log.json, curve.png) that makes every run resumable.</summary>
 public sealed class RunState
 {
-    public const string Last = "last.safetensors", Best = "best.safetensors", LogFile = "log.json", Curve = "curve.png";
 
     private readonly RunConfig cfg;
     private readonly string outDir;
@@ -38,7 +38,7 @@ public sealed class RunState
     {
         var t = cfg.Train;
         Directory.CreateDirectory(outDir);
-        string lastPath = Path.Combine(outDir, Last);
+        string lastPath = Path.Combine(outDir, RunFolder.LastFile);
         if (!resume && File.Exists(lastPath))
             throw new EMambaException($"{outDir}: already holds a run; pass --resume to continue it or choose another --out", ExitCodes.Usage);
 
@@ -122,13 +122,13 @@ public sealed class RunState
         if (best)
         {
             log.BestEpoch = rec.Epoch; log.BestValMetric = rec.ValMetric;
-            Checkpoint.Save(Path.Combine(outDir, Best), Model, cfg, norm,
+            Checkpoint.Save(Path.Combine(outDir, RunFolder.BestFile), Model, cfg, norm,
                 With(new() { ["epoch"] = rec.Epoch.ToString(), ["val_" + log.MetricName] = rec.ValMetric.ToString("R") }));
         }
-        Checkpoint.Save(Path.Combine(outDir, Last), Model, cfg, norm,
+        Checkpoint.Save(Path.Combine(outDir, RunFolder.LastFile), Model, cfg, norm,
             With(new() { ["opt_step"] = Opt.Step.ToString(), ["log"] = log.ToJson() }), Opt.State());
-        AtomicFile.WriteAllText(Path.Combine(outDir, LogFile), log.ToJson());
-        CurvePlot.Save(Path.Combine(outDir, Curve), log);
+        AtomicFile.WriteAllText(Path.Combine(outDir, RunFolder.LogFile), log.ToJson());
+        CurvePlot.Save(Path.Combine(outDir, RunFolder.CurveFile), log);
         return best;
     }
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Data;
-using EMamba.Training.Data;
 using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Training.Batching;
 
 namespace EMamba.Training;
 
@@ -13,7 +13,6 @@ namespace EMamba.Training;
 /// best-on-validation selection (best.safetensors).</summary>
 public sealed class Trainer
 {
-    public const string Last = RunState.Last, Best = RunState.Best, LogFile = RunState.LogFile, Curve = RunState.Curve;
 
     private readonly RunConfig cfg;
     private readonly IDataset train, val;

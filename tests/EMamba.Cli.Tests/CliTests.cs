@@ -27,7 +27,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--threads", "1"));
         foreach (var f in new[] { "best.safetensors", "last.safetensors", "log.json", "curve.png", "config.json", "report.md" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
-        var log = EMamba.Training.TrainLog.FromJson(File.ReadAllText(Path.Combine(run, "log.json")), "log");
+        var log = EMamba.Core.TrainLog.FromJson(File.ReadAllText(Path.Combine(run, "log.json")), "log");
         Assert.Equal(3, log.Epochs.Count);
         Assert.True(log.Test["accuracy"] > 30, $"tiny model should beat chance clearly, got {log.Test["accuracy"]}");
         Assert.Equal(0, Run("eval", "--model", Path.Combine(run, "best.safetensors"), "--data", Data, "--split", "test", "--threads", "1"));
@@ -47,7 +47,7 @@ public sealed class CliTests : IDisposable
     public void TrainRefusesARunFolderAnotherProcessIsTrainingIn()
     {
         string run = Path.Combine(dir, "run3");
-        using (RunFolderLock.Take(run))   // what a second process holds while it trains there
+        using (new RunFolder(run).Lock())   // what a second process holds while it trains there
         {
             Assert.Equal(ExitCodes.BadInput, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
             Assert.False(File.Exists(Path.Combine(run, "last.safetensors")));

@@ -1,5 +1,5 @@
 using EMamba.Data;
-using EMamba.Training.Data;
+using EMamba.Training.Batching;
 
 namespace EMamba.Training.Tests;
 

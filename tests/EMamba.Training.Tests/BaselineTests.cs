@@ -3,6 +3,7 @@ using EMamba.Training.Modules;
 using EMamba.Training.Modules.Baselines;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Data;
 
 namespace EMamba.Training.Tests;
 

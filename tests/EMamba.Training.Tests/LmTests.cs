@@ -85,7 +85,7 @@ public sealed class LmTests
         Assert.True(straight.Epochs[^1].ValMetric < 0.5 * c.Vocab.Count, $"validation perplexity {straight.Epochs[^1].ValMetric} of {c.Vocab.Count} words");
         Assert.True(straight.Epochs[^1].TrainMetric < straight.Epochs[0].TrainMetric);
         // The checkpoint carries its vocabulary, so eval and generate need nothing else.
-        var ck = Checkpoint.Load(Path.Combine(a, Trainer.Best));
+        var ck = Checkpoint.Load(Path.Combine(a, RunFolder.BestFile));
         Assert.Equal(c.Vocab.ToText(), ck.Vocabulary.ToText());
     }
 

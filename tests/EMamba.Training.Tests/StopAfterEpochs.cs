@@ -1,3 +1,4 @@
+using EMamba.Core;
 namespace EMamba.Training.Tests;
 
 /// <summary>Interrupts a run after a number of epochs, as a kill between epochs would: the epoch's

@@ -44,11 +44,11 @@ public sealed class TrainerTests
         StopAfterEpochs.Run(1, (obs, ct) => new Trainer(Tiny(3, augment), train, val, split, obs).Run(resume: false, ct));
         var log = new Trainer(Tiny(3, augment), train, val, split).Run(resume: true);
         Assert.Equal(3, log.Epochs.Count);
-        var a = Params(Path.Combine(straight, Trainer.Last));
-        var b = Params(Path.Combine(split, Trainer.Last));
+        var a = Params(Path.Combine(straight, RunFolder.LastFile));
+        var b = Params(Path.Combine(split, RunFolder.LastFile));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var k in a.Keys) Assert.Equal(a[k], b[k]);
-        var la = TrainLog.FromJson(File.ReadAllText(Path.Combine(straight, Trainer.LogFile)), "a");
+        var la = TrainLog.FromJson(File.ReadAllText(Path.Combine(straight, RunFolder.LogFile)), "a");
         Assert.Equal(la.Epochs.Select(e => e.TrainLoss), log.Epochs.Select(e => e.TrainLoss));
     }
 

@@ -7,7 +7,7 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace EMamba.Training.Modules;
 
-/// <summary>One Mamba-1 block with a residual (METHOD.md "Mamba block"). The variant switches of
+/// <summary>One Mamba-1 block with a residual (docs/design.md, "The eMamba block"). The variant switches of
 /// <see cref="ModelConfig"/> choose norm, Delta activation and SiLU after the conv.</summary>
 public sealed class MambaBlock : nn.Module<Tensor, Tensor>
 {

@@ -1,4 +1,4 @@
-namespace EMamba.Training;
+namespace EMamba.Core;
 
 /// <summary>What a trainer reports while it runs; the CLI draws progress bars from it.</summary>
 public interface ITrainObserver

@@ -1,6 +1,7 @@
 using CsCheck;
+using EMamba.Reports;
 
-namespace EMamba.Training.Tests;
+namespace EMamba.Reports.Tests;
 
 /// <summary>Plot labels of close points are stacked, never overprinted; lone labels stay put.</summary>
 public sealed class LabelLayoutTests

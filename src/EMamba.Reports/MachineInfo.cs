@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EMamba.Cli;
+namespace EMamba.Reports;
 
 /// <summary>One line that says where a figure was measured, for every report.</summary>
 public static class MachineInfo

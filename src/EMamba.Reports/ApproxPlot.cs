@@ -1,13 +1,13 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
 
-namespace EMamba.Training;
+namespace EMamba.Reports;
 
 /// <summary>PNGs of a fit: per function the exact curve, the uniform and fitted tables (knots
 /// marked) with their absolute errors on the right axis; and the activation histograms.</summary>
 public static class ApproxPlot
 {
-    public static void SaveFunction(string path, ApproxFitter.FitResult r)
+    public static void SaveFunction(string path, PwlFitResult r)
     {
         var plt = new ScottPlot.Plot();
         var s = r.Spec;
@@ -35,7 +35,7 @@ public static class ApproxPlot
         AtomicFile.WriteAllBytes(path, plt.GetImageBytes(1000, 560, ScottPlot.ImageFormat.Png));
     }
 
-    public static void SaveHistogram(string path, ApproxFitter.FitResult r)
+    public static void SaveHistogram(string path, PwlFitResult r)
     {
         var plt = new ScottPlot.Plot();
         var h = r.Histogram;

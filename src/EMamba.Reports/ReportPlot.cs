@@ -1,7 +1,7 @@
 using System.Globalization;
 using EMamba.Core;
 
-namespace EMamba.Training;
+namespace EMamba.Reports;
 
 /// <summary>The plots of the cross-run report.</summary>
 public static class ReportPlot

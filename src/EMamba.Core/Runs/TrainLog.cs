@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EMamba.Core;
 
-namespace EMamba.Training;
+namespace EMamba.Core;
 
 /// <summary>One epoch of training as logged to <c>log.json</c>.</summary>
 public sealed record EpochRecord(int Epoch, long Step, double Lr, double TrainLoss, double TrainMetric,

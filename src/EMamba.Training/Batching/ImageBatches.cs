@@ -1,7 +1,7 @@
 using EMamba.Data;
 using static TorchSharp.torch;
 
-namespace EMamba.Training.Data;
+namespace EMamba.Training.Batching;
 
 /// <summary>Turns samples of an <see cref="ImageDataset"/> into normalized float tensors.</summary>
 public static class ImageBatches

@@ -1,7 +1,7 @@
 using EMamba.Core;
 using EMamba.Data;
 
-namespace EMamba.Training.Data;
+namespace EMamba.Data;
 
 /// <summary>Loads the splits of a task. Data sets without a validation split (Fashion-MNIST,
 /// CIFAR-10) hold out a seeded fraction of the training split, so model selection never sees test;

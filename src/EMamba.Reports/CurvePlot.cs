@@ -1,6 +1,6 @@
 using EMamba.Core;
 
-namespace EMamba.Training;
+namespace EMamba.Reports;
 
 /// <summary>Training curve PNG: train/val loss on the left axis, the task metric on the right.</summary>
 public static class CurvePlot

@@ -1,4 +1,4 @@
-namespace EMamba.Training;
+namespace EMamba.Reports;
 
 /// <summary>Keeps point labels of a scatter plot from printing over each other: models with nearly
 /// the same size and score (exact Mamba and its eMamba variants) would otherwise stack their names.</summary>

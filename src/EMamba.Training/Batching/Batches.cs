@@ -1,7 +1,7 @@
 using EMamba.Data;
 using static TorchSharp.torch;
 
-namespace EMamba.Training.Data;
+namespace EMamba.Training.Batching;
 
 /// <summary>Model inputs and targets for samples of any supported data set.</summary>
 public static class Batches

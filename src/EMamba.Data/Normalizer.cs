@@ -1,7 +1,7 @@
 using System.Globalization;
 using EMamba.Data;
 
-namespace EMamba.Training.Data;
+namespace EMamba.Data;
 
 /// <summary>Per-channel mean/std of the training inputs (image pixels in [0,1]; float data in its own units); stored in checkpoints so that
 /// evaluation and later stages (quantization) see exactly the inputs the model was trained on.</summary>

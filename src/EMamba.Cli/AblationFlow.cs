@@ -101,7 +101,7 @@ public static class AblationFlow
         var folder = new RunFolder(dir);
         if (folder.CompleteLog(cfg) is TrainLog log)
         {
-            App.Info($"{dir}: complete, reused (test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, log.Test[log.MetricName])})");
+            App.Info($"{dir}: complete, reused (test {log.MetricName} {Figures.Format(log.MetricName, log.Test[log.MetricName])})");
             return log;
         }
         bool resume = folder.CanResume;
@@ -110,17 +110,9 @@ public static class AblationFlow
             done => RunReport.Write(dir, done, App.CommandLine));
     }
 
-    /// <summary>Column header of the test metric: "test accuracy %" or "test MAE cm".</summary>
-    public static string MetricHeader(string metric) => metric switch
-    {
-        "accuracy" => "test accuracy %",
-        "mae_cm" => "test MAE cm",
-        _ => "test " + metric,
-    };
-
     private static Table Table(IEnumerable<Row> rows, TaskObjective objective)
     {
-        var t = new Table().AddColumns("model", MetricHeader(objective.MetricName), "parameters", "training s", "how");
+        var t = new Table().AddColumns("model", Figures.MetricHeader(objective.MetricName), "parameters", "training s", "how");
         foreach (var r in rows)
             t.AddRow(Markup.Escape(r.Label), r.Test.ToString("F2", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture), Markup.Escape(r.How));
@@ -141,9 +133,9 @@ public static class AblationFlow
         if (protocol != null) sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +
                       "activations (on a sample of the training split, see the approx report) into that model without retraining; the test metric is on the full test split unless limited");
-        sb.AppendLine(ReportBuilder.WallTimeCaveat);
+        sb.AppendLine(CrossRunReport.WallTimeCaveat);
         sb.AppendLine();
-        sb.AppendLine($"| model | {MetricHeader(objective.MetricName)} | parameters | training s | how |");
+        sb.AppendLine($"| model | {Figures.MetricHeader(objective.MetricName)} | parameters | training s | how |");
         sb.AppendLine("|---|---:|---:|---:|---|");
         foreach (var r in rows)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Label} | {(double.IsFinite(r.Test) ? r.Test.ToString("F2", CultureInfo.InvariantCulture) : "not finite (diverged)")} | {r.Parameters:N0} | {r.TrainSeconds:F0} | {r.How} |"));

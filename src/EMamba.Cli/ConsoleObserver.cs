@@ -1,6 +1,7 @@
 using EMamba.Training;
 using Spectre.Console;
 using EMamba.Core;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -58,5 +59,5 @@ public sealed class ConsoleObserver : ITrainObserver
         else Console.WriteLine(line);
     }
 
-    private string Fmt(double v) => EvalFlow.FormatFigure(metric, v).Replace(" %", "%");
+    private string Fmt(double v) => Figures.Format(metric, v).Replace(" %", "%");
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Data;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -81,7 +82,7 @@ public static class DemoCommand
                 // perplexity-vs-length table reads) to keep the demo short.
                 // The sample limits given for the ablation apply to runs of its task only.
                 bool sameTask = tcfg.Model.Task == cfg.Model.Task;
-                int? tlimit = sameTask ? limitTest : tcfg.Model.Task == "wikitext2" ? EvalFlow.LengthTokens : null;
+                int? tlimit = sameTask ? limitTest : tcfg.Model.Task == "wikitext2" ? LengthEval.Tokens : null;
                 AblationFlow.TrainOrReuse(tcfg, Path.Combine(dir, sub), tdata, sameTask ? limitTrain : null, tlimit, ct);
             }
 
@@ -90,7 +91,7 @@ public static class DemoCommand
                            string.Concat(notes.Select(n => $"\n- {n}")) +
                            $"\n\nDemo wall time: {sw.Elapsed.TotalMinutes:F1} min (stage 1 {stage1:F1} min, stage 2 {sw.Elapsed.TotalMinutes - stage1:F1} min; " +
                            "stages reused from an earlier run take no time).\n";
-            ReportBuilder.Build(dir, report, ReportBuilder.Collect(dir), "eMamba.NET demo", preamble);
+            CrossRunReport.Build(dir, report, CrossRunReport.Collect(dir, skipped: App.Info), App.CommandLine, "eMamba.NET demo", preamble);
             var exact = rows[0];
             var tuned = rows.First(x => x.Label.StartsWith("all eMamba ops, fine-tuned"));
             Console.WriteLine($"demo done in {sw.Elapsed.TotalMinutes:F1} min (stage 1 {stage1:F1}): exact Mamba {exact.Test:F2} %, all eMamba operators (fine-tuned) {tuned.Test:F2} % " +

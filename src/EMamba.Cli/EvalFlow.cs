@@ -10,6 +10,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Data;
 
+using EMamba.Reports;
+
 namespace EMamba.Cli;
 
 /// <summary>Evaluates a float checkpoint on one split and prints size and metrics.</summary>
@@ -18,13 +20,6 @@ public static class EvalFlow
     /// <param name="Metric">the task's primary metric (<paramref name="MetricName"/>: accuracy in %, or mae_cm)</param>
     /// <param name="Figures">every figure of the split: the metric, loss, samples, and per-axis errors for MARS</param>
     public sealed record Outcome(string MetricName, double Metric, Dictionary<string, double> Figures, double Loss, int Samples, long Parameters, double Seconds);
-
-    /// <summary>Sequence lengths of the perplexity-vs-length evaluation.</summary>
-    public static readonly int[] DefaultLengths = [64, 128, 256, 512, 1024, 2048, 4096];
-
-    /// <summary>The perplexity-vs-length evaluation reads the first this-many tokens of the split at
-    /// every length (16 sequences of 4096), so each length scores the same text.</summary>
-    public const int LengthTokens = 16 * 4096;
 
     /// <param name="approx">tables to swap in for SiLU and/or exp (all the file holds, or <paramref name="only"/>).</param>
     /// <param name="lengths">language models: also the perplexity of test sequences of these lengths, each from a fresh state</param>
@@ -56,7 +51,7 @@ public static class EvalFlow
             table.AddRow("parameters", $"{p:N0}");
             table.AddRow("size (FP32)", $"{p * 4 / 1000.0:F1} KB");
             foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
-                table.AddRow(k, FormatFigure(k, v));
+                table.AddRow(k, Figures.Format(k, v));
             table.AddRow("time", $"{sec:F1} s ({r.Samples / sec:F0} samples/s)");
             AnsiConsole.Write(table);
         }
@@ -86,7 +81,7 @@ public static class EvalFlow
             ["ppl_known"] = score.KnownPerplexity, ["unk_percent"] = score.UnkPercent,
         };
         int max = model is TransformerLM t ? t.MaxContext + 1 : int.MaxValue;
-        var head = stream[..Math.Min(stream.Length, LengthTokens)];
+        var head = stream[..Math.Min(stream.Length, LengthEval.Tokens)];
         foreach (int L in lengths ?? [])
             if (L <= max && L <= head.Length) figures[$"ppl_{L}"] = LmEval.PerplexityAt(model, head, L, chunk: seqLen);
         double sec = sw.Elapsed.TotalSeconds;
@@ -113,13 +108,4 @@ public static class EvalFlow
         }
         return new Outcome("perplexity", figures["perplexity"], figures, nll / count, (int)count, p, sec);
     }
-
-    /// <summary>A figure with its unit: accuracy in %, errors in cm, losses plain.</summary>
-    public static string FormatFigure(string name, double v) => name switch
-    {
-        "accuracy" => v.ToString("F2", CultureInfo.InvariantCulture) + " %",
-        "perplexity" or "samples" => v.ToString(name == "samples" ? "N0" : "F2", CultureInfo.InvariantCulture),
-        _ when name.EndsWith("_cm") => v.ToString("F2", CultureInfo.InvariantCulture) + " cm",
-        _ => v.ToString("F4", CultureInfo.InvariantCulture),
-    };
 }

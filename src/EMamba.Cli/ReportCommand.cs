@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EMamba.Core;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -16,9 +17,9 @@ public static class ReportCommand
         {
             string root = r.GetValue(runs)!, outPath = r.GetValue(output)!;
             if (!outPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) throw new EMambaException($"--out '{outPath}' must name a .md file", ExitCodes.Usage);
-            var entries = ReportBuilder.Collect(root);
+            var entries = CrossRunReport.Collect(root, skipped: App.Info);
             if (entries.Count == 0) throw new EMambaException($"{root}: no finished runs (log.json with a test figure) found", ExitCodes.BadInput);
-            ReportBuilder.Build(root, outPath, entries);
+            CrossRunReport.Build(root, outPath, entries, App.CommandLine);
             Console.WriteLine($"report of {entries.Count} runs: {outPath}");
             return ExitCodes.Ok;
         }));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EMamba.Core;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -62,7 +63,7 @@ public static class SuiteCommand
                 }
             }
             string path = r.GetValue(report)!;
-            ReportBuilder.Build(root, path, dirs.SelectMany(d => ReportBuilder.Collect(d, root)).ToList(), "eMamba.NET: four tasks, eMamba vs baselines");
+            CrossRunReport.Build(root, path, dirs.SelectMany(d => CrossRunReport.Collect(d, root, App.Info)).ToList(), App.CommandLine, "eMamba.NET: four tasks, eMamba vs baselines");
             Console.WriteLine($"suite done; report: {path}");
             return ExitCodes.Ok;
         }));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Reports;
 
 namespace EMamba.Cli;
 
@@ -60,7 +61,7 @@ public static class TrainCommand
                 r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct,
                 done => RunReport.Write(dir, done, App.CommandLine));
             Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +
-                (log.Test.TryGetValue(log.MetricName, out var tm) ? $"test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, tm)}; " : "") +
+                (log.Test.TryGetValue(log.MetricName, out var tm) ? $"test {log.MetricName} {Figures.Format(log.MetricName, tm)}; " : "") +
                 $"{log.TotalTrainSeconds:F0} s training; run folder {dir}");
             return ExitCodes.Ok;
         }));

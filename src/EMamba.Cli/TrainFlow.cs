@@ -70,7 +70,7 @@ public static class TrainFlow
             if (q.Test)
             {
                 var r = EvalFlow.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
-                    lengths: q.Config.Model.Head == "lm" ? EvalFlow.DefaultLengths : null);
+                    lengths: q.Config.Model.Head == "lm" ? LengthEval.DefaultLengths : null);
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
                 AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             }

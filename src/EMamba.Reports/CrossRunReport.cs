@@ -3,15 +3,13 @@ using System.Text;
 using System.Text.Json;
 using EMamba.Core;
 using EMamba.Data;
-using EMamba.Training;
-using EMamba.Reports;
 
-namespace EMamba.Cli;
+namespace EMamba.Reports;
 
 /// <summary>One Markdown report over many run folders: a table per task (model, parameters, test
 /// metric, epochs, training time), accuracy-vs-parameters plots with every model as a point, and
 /// perplexity vs sequence length for language models. Everything comes from the runs' log.json files.</summary>
-public static class ReportBuilder
+public static class CrossRunReport
 {
     /// <summary>A finished run: its folder and log (runs without a test figure are skipped).</summary>
     public sealed record Entry(string Dir, TrainLog Log)
@@ -44,7 +42,8 @@ public static class ReportBuilder
     }
 
     /// <param name="relativeTo">the folder run names are given relative to (default: <paramref name="root"/>)</param>
-    public static List<Entry> Collect(string root, string? relativeTo = null)
+    /// <param name="skipped">told each log that is skipped and why</param>
+    public static List<Entry> Collect(string root, string? relativeTo = null, Action<string>? skipped = null)
     {
         if (!Directory.Exists(root)) throw new EMambaException($"{root}: runs folder not found", ExitCodes.BadInput);
         var list = new List<Entry>();
@@ -52,8 +51,8 @@ public static class ReportBuilder
         {
             TrainLog log;
             try { log = TrainLog.FromJson(File.ReadAllText(path), path); }
-            catch (EMambaException e) { App.Info($"skipping {path}: {e.Message}"); continue; }
-            if (!log.Test.ContainsKey(log.MetricName)) { App.Info($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
+            catch (EMambaException e) { skipped?.Invoke($"skipping {path}: {e.Message}"); continue; }
+            if (!log.Test.ContainsKey(log.MetricName)) { skipped?.Invoke($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
             string dir = Path.GetDirectoryName(path)!;
             list.Add(new Entry(dir, log) { RelativeName = Path.GetRelativePath(relativeTo ?? root, dir) });
         }
@@ -80,14 +79,15 @@ public static class ReportBuilder
 
     /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder.</summary>
     /// <param name="preamble">Markdown placed after the header (the demo puts its ablation table there).</param>
-    public static string Build(string root, string outPath, IReadOnlyList<Entry> runs, string title = "eMamba.NET results", string? preamble = null)
+    /// <param name="command">the command line that made the report, quoted in it</param>
+    public static string Build(string root, string outPath, IReadOnlyList<Entry> runs, string command, string title = "eMamba.NET results", string? preamble = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!, stem = Path.GetFileNameWithoutExtension(outPath);
         Directory.CreateDirectory(dir);
         var sb = new StringBuilder();
         sb.AppendLine($"# {title}");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- command: `{command}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- {runs.Count} finished runs under `{root}`; every figure is the run's own log.json (test split, model selected on validation)");
         sb.AppendLine(WallTimeCaveat);
@@ -129,11 +129,11 @@ public static class ReportBuilder
                 sb.AppendLine(Compare(rs, metric));
             else
             {
-                var lengths = EvalFlow.DefaultLengths.Where(L => rs.Any(r => r.Log.Test.ContainsKey($"ppl_{L}"))).ToArray();
+                var lengths = LengthEval.DefaultLengths.Where(L => rs.Any(r => r.Log.Test.ContainsKey($"ppl_{L}"))).ToArray();
                 if (lengths.Length > 0)
                 {
                     sb.AppendLine();
-                    sb.AppendLine($"Perplexity vs sequence length (the first {EvalFlow.LengthTokens:N0} test tokens cut into sequences of each length, each read from a fresh state; Mamba streams them in constant memory):");
+                    sb.AppendLine($"Perplexity vs sequence length (the first {LengthEval.Tokens:N0} test tokens cut into sequences of each length, each read from a fresh state; Mamba streams them in constant memory):");
                     sb.AppendLine();
                     sb.AppendLine("| run | " + string.Join(" | ", lengths) + " | 4096 vs 512 |");
                     sb.AppendLine("|---|" + string.Concat(lengths.Select(_ => "---:|")) + "---:|");

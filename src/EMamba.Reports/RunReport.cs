@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using EMamba.Core;
-using EMamba.Training;
-using EMamba.Reports;
 
-namespace EMamba.Cli;
+namespace EMamba.Reports;
 
 /// <summary>The Markdown report of one run folder: what was trained, how long it took, how well it scores.</summary>
 public static class RunReport
@@ -28,8 +26,8 @@ public static class RunReport
         sb.AppendLine($"| selected epoch (best validation {log.MetricName}) | {log.BestEpoch} ({log.BestValMetric:F2}) |");
         foreach (var (k, v) in log.Test.Where(kv => kv.Key != "samples"))
             sb.AppendLine(k == log.MetricName
-                ? $"| **test {k}** ({log.Test.GetValueOrDefault("samples"):N0} samples) | **{EvalFlow.FormatFigure(k, v)}** |"
-                : $"| test {k} | {EvalFlow.FormatFigure(k, v)} |");
+                ? $"| **test {k}** ({log.Test.GetValueOrDefault("samples"):N0} samples) | **{Figures.Format(k, v)}** |"
+                : $"| test {k} | {Figures.Format(k, v)} |");
         sb.AppendLine($"| training wall time | {log.TotalTrainSeconds:F0} s ({log.Epochs.Count} epochs) |");
         double sps = log.Epochs.Count > 0 ? log.Epochs.Average(e => e.SamplesPerSecond) : 0;
         sb.AppendLine($"| training throughput | {sps:F0} samples/s |");

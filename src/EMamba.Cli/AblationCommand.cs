@@ -1,5 +1,8 @@
 using System.CommandLine;
 using EMamba.Core;
+using EMamba.Training.Stages;
+using Spectre.Console;
+using EMamba.Training;
 
 namespace EMamba.Cli;
 
@@ -27,9 +30,10 @@ public static class AblationCommand
             string stem = Path.GetFileNameWithoutExtension(name), init = r.GetValue(rangeInit)!;
             if (init is not ("matched" or "one")) throw new EMambaException($"--range-init '{init}' must be matched or one", ExitCodes.Usage);
             string dir = r.GetValue(outDir) ?? Path.Combine("runs", "ablation", stem + (init == "one" ? "-gamma1" : ""));
-            AblationFlow.Run(new AblationFlow.Request(cfg, stem, dir, r.GetValue(common.Data),
+            var rows = AblationStage.Run(new AblationStage.Request(cfg, stem, dir, r.GetValue(common.Data),
                 r.GetValue(common.LimitTrain), r.GetValue(common.LimitTest), r.GetValue(variants)!.Split(',', StringSplitOptions.TrimEntries),
-                r.GetValue(ft), r.GetValue(report) ?? Path.Combine(dir, "ablation.md"), init), ct);
+                r.GetValue(ft), r.GetValue(report) ?? Path.Combine(dir, "ablation.md"), App.CommandLine, init, ConsoleStageObserver.Instance), ct);
+            AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(cfg.Model).MetricName));
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -3,6 +3,8 @@ using System.Globalization;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
+using EMamba.Training.Stages;
+using Spectre.Console;
 
 namespace EMamba.Cli;
 
@@ -32,7 +34,8 @@ public static class ApproxCommand
             int n = r.GetValue(samples);
             if (n < 1) throw new EMambaException("--samples must be >= 1", ExitCodes.Usage);
             var list = specs.Select(s => Spec(s.f, r.GetValue(s.Segments), r.GetValue(s.Range)!)).ToList();
-            ApproxFlow.Run(new ApproxFlow.Request(r.GetValue(model)!, r.GetValue(outPath)!, r.GetValue(common.Data), n, list));
+            var results = ApproxStage.Run(new ApproxStage.Request(r.GetValue(model)!, r.GetValue(outPath)!, r.GetValue(common.Data), n, list, App.CommandLine, Observer: ConsoleStageObserver.Instance));
+            AnsiConsole.Write(ResultTables.ApproxErrors(results));
             return ExitCodes.Ok;
         }));
         var cmd = new Command("approx", "Hardware-friendly approximations: piecewise-linear SiLU and exp.");

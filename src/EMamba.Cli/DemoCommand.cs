@@ -3,6 +3,9 @@ using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Data;
 using EMamba.Reports;
+using EMamba.Training.Stages;
+using Spectre.Console;
+using EMamba.Training;
 
 namespace EMamba.Cli;
 
@@ -48,8 +51,9 @@ public static class DemoCommand
 
             App.Info($"demo stage 1: operator ablation, {cfgName}, {cfg.Train.Epochs} epochs per model, into {dir}");
             string ablation = Path.Combine(dir, "ablation.md");
-            var rows = AblationFlow.Run(new AblationFlow.Request(cfg, Path.GetFileNameWithoutExtension(cfgName), dir, data,
-                limitTrain, limitTest, [.. AblationFlow.Trained.Keys], 1, ablation), ct);
+            var rows = AblationStage.Run(new AblationStage.Request(cfg, Path.GetFileNameWithoutExtension(cfgName), dir, data,
+                limitTrain, limitTest, [.. AblationStage.Trained.Keys], 1, ablation, App.CommandLine, Observer: ConsoleStageObserver.Instance), ct);
+            AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(cfg.Model).MetricName));
 
             double stage1 = sw.Elapsed.TotalMinutes;
             App.Info("demo stage 2: CNN and ViT baselines, MARS, WikiText-2 (short schedules)");
@@ -83,7 +87,7 @@ public static class DemoCommand
                 // The sample limits given for the ablation apply to runs of its task only.
                 bool sameTask = tcfg.Model.Task == cfg.Model.Task;
                 int? tlimit = sameTask ? limitTest : tcfg.Model.Task == "wikitext2" ? LengthEval.Tokens : null;
-                AblationFlow.TrainOrReuse(tcfg, Path.Combine(dir, sub), tdata, sameTask ? limitTrain : null, tlimit, ct);
+                AblationStage.TrainOrReuse(tcfg, Path.Combine(dir, sub), tdata, sameTask ? limitTrain : null, tlimit, App.CommandLine, ConsoleStageObserver.Instance, ct);
             }
 
             string report = Path.Combine(dir, "report.md");

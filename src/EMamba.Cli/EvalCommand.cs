@@ -1,6 +1,8 @@
 using System.CommandLine;
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Training.Stages;
+using Spectre.Console;
 
 namespace EMamba.Cli;
 
@@ -26,7 +28,7 @@ public static class EvalCommand
             string? opsText = r.GetValue(ops);
             if (opsText != null && r.GetValue(approx) is null) throw new EMambaException("--approx-ops needs --approx", ExitCodes.Usage);
             var only = opsText?.Split(',', StringSplitOptions.TrimEntries).Select(n => PwlFunctions.Parse(n, "--approx-ops")).ToHashSet();
-            EvalFlow.Run(r.GetValue(model)!, r.GetValue(common.Data), r.GetValue(split)!, limit, bs, r.GetValue(approx), only);
+            AnsiConsole.Write(ResultTables.Eval(EvalStage.Run(r.GetValue(model)!, r.GetValue(common.Data), r.GetValue(split)!, limit, bs, r.GetValue(approx), only)));
             return ExitCodes.Ok;
         }));
         return cmd;

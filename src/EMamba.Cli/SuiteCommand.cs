@@ -1,6 +1,9 @@
 using System.CommandLine;
 using EMamba.Core;
 using EMamba.Reports;
+using EMamba.Training.Stages;
+using Spectre.Console;
+using EMamba.Training;
 
 namespace EMamba.Cli;
 
@@ -53,13 +56,14 @@ public static class SuiteCommand
                 string dir = Path.Combine(root, "ablation", mamba + (init == "one" ? "-gamma1" : ""));
                 dirs.Add(dir);
                 string? where = r.GetValue(data[t]);
-                AblationFlow.Run(new AblationFlow.Request(Capped(mamba), mamba, dir, where, lt, ls, ["exact", "range-relu"], Math.Min(2, cap ?? 2),
-                    Path.Combine(dir, "ablation.md"), init), ct);
+                var rows = AblationStage.Run(new AblationStage.Request(Capped(mamba), mamba, dir, where, lt, ls, ["exact", "range-relu"], Math.Min(2, cap ?? 2),
+                    Path.Combine(dir, "ablation.md"), App.CommandLine, init, ConsoleStageObserver.Instance), ct);
+                AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(Capped(mamba).Model).MetricName));
                 if (r.GetValue(noBaselines)) continue;
                 foreach (var b in baselines)
                 {
                     dirs.Add(Path.Combine(root, "baselines", b));
-                    AblationFlow.TrainOrReuse(Capped(b), dirs[^1], where, lt, ls, ct);
+                    AblationStage.TrainOrReuse(Capped(b), dirs[^1], where, lt, ls, App.CommandLine, ConsoleStageObserver.Instance, ct);
                 }
             }
             string path = r.GetValue(report)!;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Reports;
+using EMamba.Training.Stages;
 
 namespace EMamba.Cli;
 
@@ -33,7 +34,7 @@ public static class TrainCommand
             string cfgName = init != null ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(init)))! + "-finetune"
                 : r.GetValue(config) ?? Presets.DefaultFor(taskName ?? "fmnist");
             RunConfig baseCfg;
-            if (init != null) baseCfg = TrainFlow.FineTuneConfig(init, approxPath, r.GetValue(onlyApprox));
+            if (init != null) baseCfg = TrainStage.FineTuneConfig(init, approxPath, r.GetValue(onlyApprox));
             else
             {
                 baseCfg = Presets.Resolve(cfgName);
@@ -57,9 +58,8 @@ public static class TrainCommand
                 throw new EMambaException($"--task {taskName} but config '{cfgName}' is for task '{cfg.Model.Task}'", ExitCodes.Usage);
             common.SetThreads(r);
             string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName));
-            var log = TrainFlow.Run(new TrainFlow.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
-                r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest)), ct,
-                done => RunReport.Write(dir, done, App.CommandLine));
+            var log = TrainStage.Run(new TrainStage.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
+                r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest), App.CommandLine, ConsoleStageObserver.Instance), ct);
             Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +
                 (log.Test.TryGetValue(log.MetricName, out var tm) ? $"test {log.MetricName} {Figures.Format(log.MetricName, tm)}; " : "") +
                 $"{log.TotalTrainSeconds:F0} s training; run folder {dir}");

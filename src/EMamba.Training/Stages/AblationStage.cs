@@ -4,23 +4,21 @@ using System.Text;
 using System.Text.Json;
 using EMamba.Core;
 using EMamba.Core.Approx;
-using EMamba.Training;
-using Spectre.Console;
 using EMamba.Reports;
 
-namespace EMamba.Cli;
+namespace EMamba.Training.Stages;
 
 /// <summary>The eMamba operator ablation on one config: train exact Mamba, + range norm, + ReLU Delta;
 /// fit PWL SiLU/exp to the last model's activations; swap them in after training (SiLU, then exp too);
 /// fine-tune with them in the loop; one table with test accuracy, parameters and training time.
 /// Every stage lives in its own run folder and is reused when complete, resumed when not, so an
 /// interrupted ablation picks up where it stopped.</summary>
-public static class AblationFlow
+public static class AblationStage
 {
     /// <param name="RangeInit">initial range-norm gain of the range-norm variants: "matched" (layer norm's
     /// scale) or "one" (gamma = 1, the first ablations' setting)</param>
     public sealed record Request(RunConfig Base, string Name, string OutDir, string? Data, int? LimitTrain, int? LimitTest,
-        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath, string RangeInit = "matched");
+        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath, string Command, string RangeInit = "matched", IStageObserver? Observer = null);
 
     /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
     public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
@@ -35,6 +33,7 @@ public static class AblationFlow
 
     public static IReadOnlyList<Row> Run(Request q, CancellationToken ct)
     {
+        var obs = q.Observer ?? SilentStageObserver.Instance;
         foreach (var v in q.Variants)
             if (!Trained.ContainsKey(v)) throw new EMambaException($"variant '{v}' is not one of {string.Join(", ", Trained.Keys)}", ExitCodes.Usage);
         if (!q.Variants.Contains("range-relu")) throw new EMambaException("the ablation needs the 'range-relu' variant (the approximations are applied to it)", ExitCodes.Usage);
@@ -63,21 +62,21 @@ public static class AblationFlow
         if (!File.Exists(fitted) || !File.Exists(uniform))
         {
             var specs = PwlFunctions.All.Select(f => { var (n, lo, hi) = f.Default(); return new PwlFitSpec(f, n, lo, hi); }).ToList();
-            fits = [.. ApproxFlow.Run(new ApproxFlow.Request(best, fitted, q.Data, 500, specs))];
+            fits = [.. ApproxStage.Run(new ApproxStage.Request(best, fitted, q.Data, 500, specs, q.Command, obs))];
             new ApproxFile(fits.ToDictionary(r => r.Spec.Function, r => r.Uniform)).Save(uniform);
         }
         double fitSeconds = sw.Elapsed.TotalSeconds;
 
         double Eval(string model, string? approx, params PwlFunction[] only)
         {
-            App.Info($"evaluating {model}" + (approx is null ? "" : $" with {string.Join("+", only.Select(f => f.Name()))} from {approx}"));
-            return EvalFlow.Run(model, q.Data, "test", q.LimitTest, 500, approx, only.Length > 0 ? only : null, quiet: true).Metric;
+            obs.Info($"evaluating {model}" + (approx is null ? "" : $" with {string.Join("+", only.Select(f => f.Name()))} from {approx}"));
+            return EvalStage.Run(model, q.Data, "test", q.LimitTest, 500, approx, only.Length > 0 ? only : null).Metric;
         }
         long p = last!.Parameters;
         int silu = PwlFunction.Silu.Default().Segments, exp = PwlFunction.Exp.Default().Segments;
         rows.Add(new Row($"+ PWL SiLU ({silu} segments, fitted knots)", Eval(best, fitted, PwlFunction.Silu), p, last.TotalTrainSeconds, "swapped after training"));
         rows.Add(new Row($"+ PWL exp ({exp} segments, fitted) = all eMamba ops", Eval(best, fitted, PwlFunction.Silu, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
-        var tuneCfg = TrainFlow.FineTuneConfig(best, fitted, onlyApprox: false);
+        var tuneCfg = TrainStage.FineTuneConfig(best, fitted, onlyApprox: false);
         tuneCfg = tuneCfg with { Train = tuneCfg.Train with { Epochs = q.FineTuneEpochs } };
         var tuned = TrainOrReuse(tuneCfg, Path.Combine(q.OutDir, "finetune"), q, ct);
         rows.Add(new Row("all eMamba ops, fine-tuned", tuned.Test[tuned.MetricName], tuned.Parameters, last.TotalTrainSeconds + tuned.TotalTrainSeconds,
@@ -86,46 +85,37 @@ public static class AblationFlow
         rows.Add(new Row("(extra) all eMamba ops, uniform knots (paper grid)", Eval(best, uniform, PwlFunction.Silu, PwlFunction.Exp), p, last.TotalTrainSeconds, "swapped after training"));
 
         var objective = TaskObjective.For(q.Base.Model);
-        AnsiConsole.Write(Table(rows, objective));
-        if (q.ReportPath != null) WriteReport(q, rows, fits, objective, last.Protocol);
+        if (q.ReportPath != null) WriteReport(obs, q, rows, fits, objective, last.Protocol);
         return rows;
     }
 
     private static TrainLog TrainOrReuse(RunConfig cfg, string dir, Request q, CancellationToken ct) =>
-        TrainOrReuse(cfg, dir, q.Data, q.LimitTrain, q.LimitTest, ct);
+        TrainOrReuse(cfg, dir, q.Data, q.LimitTrain, q.LimitTest, q.Command, q.Observer, ct);
 
     /// <summary>Trains a run folder, or reuses it when it holds a finished run of exactly this config (resumes an unfinished one).</summary>
-    public static TrainLog TrainOrReuse(RunConfig cfg, string dir, string? data, int? limitTrain, int? limitTest, CancellationToken ct)
+    public static TrainLog TrainOrReuse(RunConfig cfg, string dir, string? data, int? limitTrain, int? limitTest, string command,
+        IStageObserver? observer, CancellationToken ct)
     {
-        cfg = TrainFlow.Resolve(cfg, data);
+        var obs = observer ?? SilentStageObserver.Instance;
+        cfg = TrainStage.Resolve(cfg, data);
         var folder = new RunFolder(dir);
         if (folder.CompleteLog(cfg) is TrainLog log)
         {
-            App.Info($"{dir}: complete, reused (test {log.MetricName} {Figures.Format(log.MetricName, log.Test[log.MetricName])})");
+            obs.Info($"{dir}: complete, reused (test {log.MetricName} {Figures.Format(log.MetricName, log.Test[log.MetricName])})");
             return log;
         }
         bool resume = folder.CanResume;
-        App.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
-        return TrainFlow.Run(new TrainFlow.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true), ct,
-            done => RunReport.Write(dir, done, App.CommandLine));
+        obs.Info($"{dir}: {(resume ? "resuming" : "training")} ({cfg.Train.Epochs} epochs)");
+        return TrainStage.Run(new TrainStage.Request(cfg, data, limitTrain, limitTest, dir, resume, Force: false, Test: true, command, obs), ct);
     }
 
-    private static Table Table(IEnumerable<Row> rows, TaskObjective objective)
-    {
-        var t = new Table().AddColumns("model", Figures.MetricHeader(objective.MetricName), "parameters", "training s", "how");
-        foreach (var r in rows)
-            t.AddRow(Markup.Escape(r.Label), r.Test.ToString("F2", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
-                r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture), Markup.Escape(r.How));
-        return t;
-    }
-
-    private static void WriteReport(Request q, List<Row> rows, List<PwlFitResult>? fits, TaskObjective objective, string? protocol)
+    private static void WriteReport(IStageObserver obs, Request q, List<Row> rows, List<PwlFitResult>? fits, TaskObjective objective, string? protocol)
     {
         var sb = new StringBuilder();
         var m = q.Base.Model;
         sb.AppendLine($"# eMamba operator ablation: {q.Name}");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- command: `{q.Command}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == "matched" ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
@@ -153,7 +143,7 @@ public static class AblationFlow
         sb.AppendLine();
         sb.AppendLine("PWL error (uniform vs fitted knots; histogram of the ReLU-Delta model's activations):");
         sb.AppendLine();
-        sb.Append(fits != null ? ApproxFlow.ErrorMarkdown(fits) : ApproxFlow.ErrorMarkdown(ApproxFile.Load(Path.Combine(q.OutDir, "approx", "approx.json"))));
+        sb.Append(fits != null ? ApproxStage.ErrorMarkdown(fits) : ApproxStage.ErrorMarkdown(ApproxFile.Load(Path.Combine(q.OutDir, "approx", "approx.json"))));
         sb.AppendLine();
         sb.AppendLine($"Tables, plots and their own report: `{Path.Combine(q.OutDir, "approx")}/approx.md`.");
         AtomicFile.WriteAllText(q.ReportPath!, sb.ToString());
@@ -162,6 +152,6 @@ public static class AblationFlow
         {
             r.Label, Test = double.IsFinite(r.Test) ? r.Test : (double?)null, r.Parameters, r.TrainSeconds, r.How,
         }), RunConfig.Json));
-        App.Info($"wrote {q.ReportPath}");
+        obs.Info($"wrote {q.ReportPath}");
     }
 }

@@ -2,17 +2,18 @@ using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Data;
-using EMamba.Training;
 using EMamba.Training.Modules;
-using Spectre.Console;
+using EMamba.Reports;
 
-namespace EMamba.Cli;
+namespace EMamba.Training.Stages;
 
 /// <summary>Load data, train with progress, then score the selected (best-on-validation) checkpoint on
-/// the test split once. Shared by <c>train</c> and <c>demo</c>.</summary>
-public static class TrainFlow
+/// the test split once, and write the run report. Used by <c>train</c>, the ablation, the suite and the demo.</summary>
+public static class TrainStage
 {
-    public sealed record Request(RunConfig Config, string? Data, int? LimitTrain, int? LimitTest, string OutDir, bool Resume, bool Force, bool Test);
+    /// <param name="Command">the command line quoted in the run report</param>
+    public sealed record Request(RunConfig Config, string? Data, int? LimitTrain, int? LimitTest, string OutDir, bool Resume, bool Force, bool Test,
+        string Command, IStageObserver? Observer = null);
 
     /// <summary>The config of a fine-tuning run: the checkpoint's own, with the approx.json tables
     /// swapped in, a tenth of its learning rate, 2 epochs, no warm-up (flags still override these).</summary>
@@ -39,10 +40,10 @@ public static class TrainFlow
     private static RunConfig WithVocab(RunConfig cfg, LmCorpus corpus) =>
         cfg.Model.Vocab == 0 ? cfg with { Model = cfg.Model with { Vocab = corpus.Vocab.Count } } : cfg;
 
-    /// <summary>Trains (or resumes) and tests; <paramref name="whileLocked"/> runs last, still holding
-    /// the run folder (the run report goes there).</summary>
-    public static TrainLog Run(Request q, CancellationToken ct, Action<TrainLog>? whileLocked = null)
+    /// <summary>Trains (or resumes), tests, and writes the run report while still holding the run folder.</summary>
+    public static TrainLog Run(Request q, CancellationToken ct)
     {
+        var obs = q.Observer ?? SilentStageObserver.Instance;
         var sw = Stopwatch.StartNew();
         IDisposable? folderLock = null;
         try
@@ -52,29 +53,29 @@ public static class TrainFlow
             {
                 var corpus = TaskData.Corpus(q.Config, q.Data);
                 if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
-                App.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+                obs.Info($"data: {corpus.Protocol}: {corpus.Train.Length:N0} train / {corpus.Val.Length:N0} validation tokens (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
                 var cfg = WithVocab(q.Config, corpus);
                 folderLock = Claim(q);
-                log = ConsoleObserver.Run(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
+                log = obs.Training(TaskObjective.For(cfg.Model).MetricName, obs => new LmTrainer(cfg, corpus, q.OutDir, obs).Run(q.Resume, ct));
                 log.Protocol = corpus.Protocol;
             }
             else
             {
                 var (train, val) = TaskData.TrainVal(q.Config, q.Data, q.LimitTrain);
-                App.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
+                obs.Info($"data: {train.Source}: {train.Count:N0} train / {val.Count:N0} validation samples (loaded in {sw.Elapsed.TotalSeconds:F1}s)");
                 folderLock = Claim(q);
-                log = ConsoleObserver.Run(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
+                log = obs.Training(TaskObjective.For(q.Config.Model).MetricName, obs => new Trainer(q.Config, train, val, q.OutDir, obs).Run(q.Resume, ct));
                 log.Protocol = TaskData.Protocol(q.Config, q.Data);
             }
             AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             if (q.Test)
             {
-                var r = EvalFlow.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
+                var r = EvalStage.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
                     lengths: q.Config.Model.Head == "lm" ? LengthEval.DefaultLengths : null);
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
                 AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             }
-            whileLocked?.Invoke(log);
+            RunReport.Write(q.OutDir, log, q.Command);
             return log;
         }
         finally { folderLock?.Dispose(); }

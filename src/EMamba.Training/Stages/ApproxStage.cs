@@ -3,22 +3,23 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EMamba.Core;
 using EMamba.Core.Approx;
-using EMamba.Training;
 using EMamba.Training.Modules;
-using Spectre.Console;
 using EMamba.Reports;
 using EMamba.Data;
 
-namespace EMamba.Cli;
+namespace EMamba.Training.Stages;
 
 /// <summary>`approx fit`: histograms of a trained model's SiLU and exp inputs on training samples,
 /// uniform vs fitted knots for each, approx.json plus plots and a Markdown error table beside it.</summary>
-public static class ApproxFlow
+public static class ApproxStage
 {
-    public sealed record Request(string ModelPath, string OutPath, string? Data, int Samples, IReadOnlyList<PwlFitSpec> Specs);
+    /// <param name="Command">the command line quoted in the report</param>
+    public sealed record Request(string ModelPath, string OutPath, string? Data, int Samples, IReadOnlyList<PwlFitSpec> Specs,
+        string Command, IStageObserver? Observer = null);
 
     public static IReadOnlyList<PwlFitResult> Run(Request q)
     {
+        var obs = q.Observer ?? SilentStageObserver.Instance;
         if (!q.OutPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             throw new EMambaException($"--out '{q.OutPath}' must name a .json file", ExitCodes.Usage);
         var ck = Checkpoint.Load(q.ModelPath);
@@ -31,7 +32,7 @@ public static class ApproxFlow
             case MambaModel model:
                 var (train, _) = TaskData.TrainVal(ck.Config, q.Data, null);
                 n = Math.Min(q.Samples, train.Count);
-                App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
+                obs.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training samples");
                 hists = ApproxFitter.Collect(model, train, ck.Normalizer, n);
                 protocol = TaskData.Protocol(ck.Config, q.Data);
                 break;
@@ -39,7 +40,7 @@ public static class ApproxFlow
                 // A language model's "sample" is a token: 64 per requested sample keeps the default (500) near 32 K tokens.
                 var corpus = TaskData.Corpus(ck.Config, q.Data);
                 n = Math.Min(q.Samples * 64, corpus.Train.Length);
-                App.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training tokens");
+                obs.Info($"collecting SiLU and exp inputs of {q.ModelPath} on {n:N0} training tokens");
                 hists = ApproxFitter.Collect(lm, corpus.Train, n);
                 protocol = corpus.Protocol;
                 break;
@@ -57,19 +58,8 @@ public static class ApproxFlow
         }
         AtomicFile.WriteAllText(Path.Combine(dir, stem + ".md"), Markdown(results, q, n, stem, protocol));
         ApproxFitter.ToFile(results, q.ModelPath, n).Save(q.OutPath);
-        AnsiConsole.Write(ErrorTable(results));
-        App.Info($"wrote {q.OutPath}, {stem}.md and plots in {dir}");
+        obs.Info($"wrote {q.OutPath}, {stem}.md and plots in {dir}");
         return results;
-    }
-
-    public static Table ErrorTable(IEnumerable<PwlFitResult> results)
-    {
-        var t = new Table().AddColumns("function", "segments", "range", "knots", "max |err| on range", "mean |err| (hist.)", "RMS err (hist.)");
-        foreach (var r in results)
-            foreach (var (label, e) in new[] { ("uniform", r.UniformError), ("fitted", r.FittedError) })
-                t.AddRow(r.Spec.Function.Name(), r.Spec.Segments.ToString(), $"[[{r.Spec.Lo}, {r.Spec.Hi}]]", label,
-                    e.Max.ToString("G3", CultureInfo.InvariantCulture), e.MeanAbs.ToString("G3", CultureInfo.InvariantCulture), e.Rms.ToString("G3", CultureInfo.InvariantCulture));
-        return t;
     }
 
     public static string ErrorMarkdown(IEnumerable<PwlFitResult> results) =>
@@ -109,7 +99,7 @@ public static class ApproxFlow
         var sb = new StringBuilder();
         sb.AppendLine("# Piecewise-linear SiLU and exp fitted to a model's activations");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{App.CommandLine}`");
+        sb.AppendLine($"- command: `{q.Command}`");
         sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
         sb.AppendLine($"- model: `{q.ModelPath}`; inputs collected on {samples:N0} training samples (validation hold-out excluded)");
         sb.AppendLine($"- data: {protocol}");

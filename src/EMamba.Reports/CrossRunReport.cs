@@ -87,8 +87,7 @@ public static class CrossRunReport
         var sb = new StringBuilder();
         sb.AppendLine($"# {title}");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{command}`");
-        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.Append(MachineInfo.ProvenanceLines(command));
         sb.AppendLine($"- {runs.Count} finished runs under `{root}`; every figure is the run's own log.json (test split, model selected on validation)");
         sb.AppendLine(WallTimeCaveat);
         if (preamble != null) { sb.AppendLine(); sb.Append(preamble); sb.AppendLine(); sb.AppendLine("## Runs by task"); }

@@ -17,4 +17,9 @@ public static class MachineInfo
         catch (UnauthorizedAccessException) { }
         return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
+
+    /// <summary>The two provenance lines every Markdown report opens with: the command that made it,
+    /// and when and where.</summary>
+    public static string ProvenanceLines(string command) =>
+        $"- command: `{command}`\n- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Describe()}\n";
 }

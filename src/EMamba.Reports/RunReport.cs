@@ -14,8 +14,7 @@ public static class RunReport
         var sb = new StringBuilder();
         sb.AppendLine($"# eMamba.NET run: {m.Task}");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{command}`");
-        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.Append(MachineInfo.ProvenanceLines(command));
         sb.AppendLine($"- model: {Describe(m)}");
         sb.AppendLine($"- parameters: {log.Parameters:N0} ({log.Parameters * 4 / 1000.0:F1} KB FP32)");
         sb.AppendLine($"- data: {log.TrainSamples:N0} training / {log.ValSamples:N0} validation samples" +

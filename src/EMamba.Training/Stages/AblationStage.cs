@@ -115,8 +115,7 @@ public static class AblationStage
         var m = q.Base.Model;
         sb.AppendLine($"# eMamba operator ablation: {q.Name}");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{q.Command}`");
-        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.Append(MachineInfo.ProvenanceLines(q.Command));
         sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == "matched" ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
         sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");

@@ -99,8 +99,7 @@ public static class ApproxStage
         var sb = new StringBuilder();
         sb.AppendLine("# Piecewise-linear SiLU and exp fitted to a model's activations");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{q.Command}`");
-        sb.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {MachineInfo.Describe()}");
+        sb.Append(MachineInfo.ProvenanceLines(q.Command));
         sb.AppendLine($"- model: `{q.ModelPath}`; inputs collected on {samples:N0} training samples (validation hold-out excluded)");
         sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- uniform: evenly spaced knots with the exact function's values (the paper's starting point); fitted: knots placed and " +

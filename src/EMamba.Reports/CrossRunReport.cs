@@ -17,25 +17,9 @@ public static class CrossRunReport
         public ModelConfig Model => Log.Config.Model;
         public double Test => Log.Test[Log.MetricName];
         public bool IsBaseline => Model.Arch != "mamba";
-        /// <summary>All four eMamba operators (range norm, ReLU Delta, PWL SiLU and exp).</summary>
-        public bool IsEMamba => Model.Arch == "mamba" && Model.Norm == "range" && Model.DeltaAct == "relu" && Model.Silu == "pwl" && Model.Exp == "pwl";
-        /// <summary>A few words for plot points: Mamba, Mamba+range+relu, eMamba, CNN, ViT.</summary>
-        public string ShortLabel => Model.Arch switch
-        {
-            "mamba" when IsEMamba => "eMamba",
-            "mamba" => "Mamba" + (Model.Norm != "rms" ? "+" + Model.Norm : "") + (Model.DeltaAct != "softplus" ? "+" + Model.DeltaAct : "") +
-                       (Model.Silu == "pwl" ? "+pwlSiLU" : "") + (Model.Exp == "pwl" ? "+pwlExp" : ""),
-            _ => BaseLabel,
-        } + (Log.Config.Train.InitFrom != null ? " (ft)" : "");
-
-        public string Label => BaseLabel + (Log.Config.Train.InitFrom != null ? " (fine-tuned)" : "");
-        private string BaseLabel => Model.Arch switch
-        {
-            "mamba" when IsEMamba => "eMamba",
-            "mamba" when Model.Norm == "rms" && Model.DeltaAct == "softplus" && Model.Silu == "exact" && Model.Exp == "exact" => "Mamba (exact ops)",
-            "mamba" => $"Mamba ({Model.Norm} norm, {Model.DeltaAct} Delta, SiLU {Model.Silu}, exp {Model.Exp})",
-            "cnn" => "CNN", "vit" => "ViT", _ => "Transformer",
-        };
+        public bool IsEMamba => Variants.IsEMamba(Model);
+        public string ShortLabel => Variants.ShortLabel(Model) + (Log.Config.Train.InitFrom != null ? " (ft)" : "");
+        public string Label => Variants.Label(Model) + (Log.Config.Train.InitFrom != null ? " (fine-tuned)" : "");
         public string RelativeName { get; init; } = Dir;
         /// <summary>Parameters outside the token embedding table (language models).</summary>
         public long NonEmbedding => Log.Parameters - Model.EmbeddingParameters;

@@ -23,13 +23,8 @@ public static class AblationStage
     /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
     public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
 
-    /// <summary>Trained variants, each adding one operator to the previous.</summary>
-    public static readonly IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained = new Dictionary<string, (string, string, string)>
-    {
-        ["exact"] = ("rms", "softplus", "exact Mamba (RMSNorm, softplus Delta, exact SiLU/exp)"),
-        ["range"] = ("range", "softplus", "+ range norm"),
-        ["range-relu"] = ("range", "relu", "+ ReLU Delta"),
-    };
+    /// <summary>The trained variants (<see cref="Variants.Trained"/>).</summary>
+    public static IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained => Variants.Trained;
 
     public static IReadOnlyList<Row> Run(Request q, CancellationToken ct)
     {

@@ -1,5 +1,7 @@
 using CsCheck;
+using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Data;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 
@@ -182,6 +184,33 @@ public sealed class PiecewiseLinearTests
         Assert.Equal(0f, k[2]); Assert.Equal(1f, v[2]);
         Assert.Equal(0.3f, k[3]);
         for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1]);
+    }
+
+    [Fact]
+    public void Checkpoint_tables_are_validated_as_float32_naming_file_function_and_index()
+    {
+        string dir = Directory.CreateTempSubdirectory().FullName, p = Path.Combine(dir, "m.safetensors");
+        var cfg = new RunConfig
+        {
+            Model = new ModelConfig { Task = "fmnist", Height = 8, Width = 8, Patch = 2, DModel = 8, DState = 4, NLayers = 1, NumOutputs = 3, Silu = "pwl", Exp = "pwl" },
+            Train = new TrainConfig { Epochs = 1, BatchSize = 4 },
+        };
+        Checkpoint.Save(p, new MambaModel(cfg.Model), cfg, new Data.Normalizer([0f], [1f]));
+        Assert.Empty(ModelLoader.TableIn(Checkpoint.Load(p), PwlFunction.Exp).Problems());
+        var f = SafetensorsFile.Read(p);
+        foreach (var (name, edit, expect) in new (string, Func<float[], float[]>, string)[]
+        {
+            ("pwl_silu.values", v => { v[3] = 1e30f; return v; }, "silu: value 3 = 1.0000000150474662E+30 is not a finite float32 within ±1e6"),
+            ("pwl_exp.knots", k => { k[2] = k[1]; return k; }, "exp: knots must increase strictly as float32 (knot 2"),
+            ("pwl_exp.knots", k => { k[0] = float.NegativeInfinity; return k; }, "exp: knot 0 = "),
+        })
+        {
+            var edited = f.Tensors.Select(t => t.Name == name ? TensorData.FromFloat(t.Name, edit(t.AsFloat()), t.AsFloat().Length) : t).ToList();
+            SafetensorsFile.Write(p, edited, f.Metadata);
+            var e = Assert.Throws<EMambaException>(() => ModelLoader.Load(Checkpoint.Load(p)));
+            Assert.True(e.Message.Contains(p) && e.Message.Contains(expect), e.Message);
+            Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        }
     }
 
     [Fact]

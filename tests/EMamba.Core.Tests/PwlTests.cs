@@ -24,13 +24,78 @@ public sealed class PwlTests
         var t = PwlTable.Default(PwlFunction.Silu);
         Assert.Equal(17, t.Segments);
         foreach (var k in t.Knots) Assert.Equal(PwlFunction.Silu.Exact(k), t.Eval(k), 12);
-        Assert.Equal(0, t.Eval(-7.5));
-        Assert.Equal(9.25, t.Eval(9.25));
+        // Tails (PwlRule): v_0 held below, slope 1 through the last knot above (x - hi + v_K).
+        Assert.Equal(t.Values[0], t.Eval(-7.5));
+        Assert.Equal(9.25 - 7 + t.Values[^1], t.Eval(9.25), 12);
         var e = PwlTable.Default(PwlFunction.Exp);
         Assert.Equal((11, -4.0, 1.0), (e.Segments, e.Lo, e.Hi));
         Assert.Equal(1, e.Eval(3), 12);           // saturates at the last value, exp(1) capped at 1
         Assert.Equal([1.0, 1.0], e.Values[^2..]);   // the knots above 0: A_bar never exceeds 1
-        Assert.Equal(0, e.Eval(-4.01));
+        Assert.Equal(e.Values[0], e.Eval(-4.01));   // held, not 0: no jump at the first knot
+        Assert.Equal(Math.Exp(-4), e.Eval(double.NegativeInfinity), 12);
+    }
+
+    // Random strictly increasing knots (as float32) and values, for any function.
+    private static Gen<PwlTable> Tables(PwlFunction f) =>
+        Gen.Int[2, 20].SelectMany(n => Gen.Double[-10, 10].Array[n].Select(Gen.Double[-3, 3].Array[n], Gen.Double[0.01, 3].Array[n], (start, v, w) =>
+        {
+            var k = new double[n];
+            k[0] = (float)start[0];
+            for (int i = 1; i < n; i++) k[i] = (float)(k[i - 1] + w[i]);
+            return new PwlTable(f, k, v);
+        }));
+
+    [Theory]
+    [InlineData(PwlFunction.Silu)]
+    [InlineData(PwlFunction.Exp)]
+    public void Eval_is_continuous_at_both_ends_of_any_table(PwlFunction f)
+    {
+        // The defect this guards: exp was 0 just below its first knot and v_0 at it, so float rounding
+        // of an input (-4.0000005 vs -4) decided between 0 and 0.0165.
+        Tables(f).Sample(t =>
+        {
+            foreach (double eps in new[] { 1e-9, 1e-6, 1e-3 })
+            {
+                Assert.True(Math.Abs(t.Eval(t.Lo - eps) - t.Eval(t.Lo)) <= 4 * eps, $"at lo {t.Lo} eps {eps}");
+                Assert.True(Math.Abs(t.Eval(t.Hi + eps) - t.Eval(t.Hi)) <= 4 * eps, $"at hi {t.Hi} eps {eps}");
+                Assert.True(Math.Abs(t.Eval(t.Lo + eps) - t.Eval(t.Lo)) <= Math.Abs(t.Values[1] - t.Values[0]) / (t.Knots[1] - t.Knots[0]) * eps + 1e-12);
+            }
+            Assert.Equal(t.Values[0], t.Eval(t.Lo));
+            Assert.Equal(t.Values[^1], t.Eval(t.Hi));
+        });
+    }
+
+    [Fact]
+    public void Exp_knot_at_0_with_value_1_is_a_pin()
+    {
+        var t = new PwlTable(PwlFunction.Exp, [-4, -1, 0, 1], [0.02, 0.4, 1, 1]);
+        Assert.Equal([2], t.Pinned());
+        Assert.Empty((t with { Values = [0.02, 0.4, 0.999, 1] }).Pinned());
+        Assert.Empty(new PwlTable(PwlFunction.Silu, [-1, 0, 1], [0, 1, 1]).Pinned());
+        var fitted = PwlFit.Fit(PwlFunction.Exp, 11, -4, 1, Gaussian(-0.5, 0.6));
+        Assert.Equal([10], fitted.Pinned());   // the fitter's knot at 0 is one
+    }
+
+    [Fact]
+    public void Tables_are_validated_as_the_float32_numbers_training_uses()
+    {
+        string File(string fn, string k, string v) =>
+            $$"""{ "format": "emamba-approx/1", "tables": { "{{fn}}": { "knots": [{{k}}], "values": [{{v}}] } } }""";
+        foreach (var (json, expect) in new[]
+        {
+            (File("silu", "0, 1, 2", "0, 1e300, 2"), "silu: value 1 = 1E+300 is not a finite float32"),
+            (File("exp", "0, 1, 2", "0, 1e300, 1"), "exp: value 1 = 1E+300"),         // checked before exp's clip to [0, 1]
+            (File("silu", "0, 1e39, 2e39", "0, 1, 2"), "silu: knot 1 = 1E+39 is not a finite float32"),
+            (File("silu", "0, 1, 2e6", "0, 1, 2"), "silu: knot 2 = 2000000 is not a finite float32 within ±1e6"),
+            (File("silu", "0, 1, 1.000000000001", "0, 1, 2"), "silu: knots must increase strictly as float32 (knot 2 = 1.000000000001 after 1)"),
+        })
+        {
+            var e = Assert.Throws<ConfigException>(() => ApproxFile.Parse(json, "approx.json"));
+            Assert.Contains("approx.json", e.Message);
+            Assert.True(e.Message.Contains("tables." + expect), e.Message);
+        }
+        Assert.Empty(PwlTable.Check(PwlFunction.Silu, [-1e6, 0, 1e6], [1e6, 0, -1e6]));   // the bound itself is allowed
+        Assert.Single(PwlTable.Check(PwlFunction.Exp, [0, 1], [0, double.NaN]));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using CsCheck;
+using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Data;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 
@@ -61,8 +63,9 @@ public sealed class PiecewiseLinearTests
             {
                 var t = PwlTable.Default(f);
                 float y = PiecewiseLinear.Apply(tensor(new[] { x }), T(t.Knots), T(t.Values), f).data<float>()[0];
-                if (x < t.Lo) Assert.Equal(0f, y);
-                if (x > t.Hi) Assert.Equal(f == PwlFunction.Silu ? x : (float)t.Values[^1], y);
+                // The tails of PwlRule: v_0 held below; SiLU x - hi + v_K above, exp v_K held.
+                if (x < t.Lo) Assert.Equal((float)t.Values[0], y);
+                if (x > t.Hi) Assert.Equal(f == PwlFunction.Silu ? x - (float)t.Hi + (float)t.Values[^1] : (float)t.Values[^1], y);
             }
         });
     }
@@ -86,6 +89,10 @@ public sealed class PiecewiseLinearTests
 
         double Loss(PwlTable tt, Func<int, double> xAt) => Enumerable.Range(0, x.Length).Sum(j => w[j] * tt.Eval(xAt(j)));
         const double h = 1e-5;
+        // Both tails are in the checked inputs (the tails give gradients to x, to v_0 / v_K and,
+        // for SiLU's slope-1 tail, to k_K), and so is the sum over all of them for knots and values.
+        Assert.Contains(x.Take(200), v => v < t.Lo);
+        Assert.Contains(x.Take(200), v => v > t.Hi);
         for (int j = 0; j < 200; j++)
         {
             double fd = w[j] * (t.Eval(x[j] + h) - t.Eval(x[j] - h)) / (2 * h);
@@ -140,6 +147,70 @@ public sealed class PiecewiseLinearTests
             var k = op.Table().Knots;
             for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1], $"knot {i}: {k[i]} after {k[i - 1]}");
         }, iter: 20);
+    }
+
+    [Fact]
+    public void Optimiser_steps_leave_the_pinned_exp_knot_and_value_unchanged_bit_for_bit()
+    {
+        // The defect: fine-tuning moved the fitter's knot at 0 (value 1), so A_bar(0) became 0.999.
+        var table = PwlFit.Fit(PwlFunction.Exp, 11, -4, 1, Histogram.Empty(-6, 2, 80) with { Below = 1 });
+        var op = new PwlOp(table);
+        Assert.Equal([10], op.Pinned);
+        var opt = new Optim.AdamW([("k", op.Knots), ("v", op.Values)], (_, _) => false, 0);
+        var x = randn([4000], generator: new Generator(5)) * 0.5 - 0.3;
+        for (int step = 0; step < 20; step++)
+        {
+            opt.ZeroGrad();
+            (op.forward(x) - (x * 0.7).exp() * 0.9).square().mean().backward();   // a target that pulls the pin
+            opt.StepWith(0.05);
+            op.KeepAdmissible();
+        }
+        var k = TensorMemory.Read(op.Knots); var v = TensorMemory.Read(op.Values);
+        Assert.NotEqual((float)table.Knots[5], k[5]);                // the other knots did move
+        Assert.Equal(BitConverter.SingleToInt32Bits(0f), BitConverter.SingleToInt32Bits(k[10]));
+        Assert.Equal(BitConverter.SingleToInt32Bits(1f), BitConverter.SingleToInt32Bits(v[10]));
+        for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1]);
+        Assert.Equal(1f, PiecewiseLinear.Apply(zeros(3), op.Knots, op.Values, PwlFunction.Exp).data<float>()[0]);
+    }
+
+    [Fact]
+    public void A_knot_pushed_across_the_pin_is_sorted_past_it_and_the_pin_stays()
+    {
+        var op = new PwlOp(new PwlTable(PwlFunction.Exp, [-4, -2, -1, 0, 1], [0.02, 0.1, 0.4, 1, 1]));
+        using (no_grad()) op.Knots.copy_(tensor(new[] { -4f, -2f, 0.3f, 0.0001f, 1f }));   // knot 2 jumped past 0; the pin drifted
+        op.KeepAdmissible();
+        var k = TensorMemory.Read(op.Knots); var v = TensorMemory.Read(op.Values);
+        Assert.Equal([2], op.Pinned);
+        Assert.Equal(0f, k[2]); Assert.Equal(1f, v[2]);
+        Assert.Equal(0.3f, k[3]);
+        for (int i = 1; i < k.Length; i++) Assert.True(k[i] > k[i - 1]);
+    }
+
+    [Fact]
+    public void Checkpoint_tables_are_validated_as_float32_naming_file_function_and_index()
+    {
+        string dir = Directory.CreateTempSubdirectory().FullName, p = Path.Combine(dir, "m.safetensors");
+        var cfg = new RunConfig
+        {
+            Model = new ModelConfig { Task = "fmnist", Height = 8, Width = 8, Patch = 2, DModel = 8, DState = 4, NLayers = 1, NumOutputs = 3, Silu = "pwl", Exp = "pwl" },
+            Train = new TrainConfig { Epochs = 1, BatchSize = 4 },
+        };
+        Checkpoint.Save(p, new MambaModel(cfg.Model), cfg, new Data.Normalizer([0f], [1f]));
+        Assert.Empty(ModelLoader.TableIn(Checkpoint.Load(p), PwlFunction.Exp).Problems());
+        var f = SafetensorsFile.Read(p);
+        foreach (var (name, edit, expect) in new (string, Func<float[], float[]>, string)[]
+        {
+            ("pwl_silu.values", v => { v[3] = 1e30f; return v; }, "silu: value 3 = 1.0000000150474662E+30 is not a finite float32 within ±1e6"),
+            ("pwl_exp.knots", k => { k[2] = k[1]; return k; }, "exp: knots must increase strictly as float32 (knot 2"),
+            ("pwl_exp.knots", k => { k[0] = float.NegativeInfinity; return k; }, "exp: knot 0 = "),
+        })
+        {
+            var edited = f.Tensors.Select(t => t.Name == name ? TensorData.FromFloat(t.Name, edit(t.AsFloat()), t.AsFloat().Length) : t).ToList();
+            SafetensorsFile.Write(p, edited, f.Metadata);
+            var e = Assert.Throws<EMambaException>(() => ModelLoader.Load(Checkpoint.Load(p)));
+            Assert.True(e.Message.Contains(p) && e.Message.Contains(expect), e.Message);
+            Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        }
     }
 
     [Fact]

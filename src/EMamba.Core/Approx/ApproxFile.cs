@@ -9,8 +9,8 @@ namespace EMamba.Core.Approx;
 ///   "tables": { "silu": { "knots": [...], "values": [...] }, "exp": { ... } },
 ///   "info": { free-form: where the tables came from, their errors } }
 /// </code>
-/// Loading validates every table (finite, strictly increasing knots, matching lengths) and names the
-/// file and the problem.</summary>
+/// Loading validates every table as float32 numbers (<see cref="PwlTable.Check"/>: finite and within
+/// ±1e6, knots strictly increasing, matching lengths) and names the file, the function and the index.</summary>
 public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Tables, JsonObject? Info = null)
 {
     public const string FormatTag = "emamba-approx/1";
@@ -42,10 +42,10 @@ public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Table
                 if (node is not JsonObject t || ReadArray(t["knots"]) is not { } k || ReadArray(t["values"]) is not { } v
                     || t.Any(kv => kv.Key is not ("knots" or "values")))
                 { problems.Add($"tables.{name}: must be {{ \"knots\": [numbers], \"values\": [numbers] }}"); continue; }
-                var table = new PwlTable(fn, k, v);
-                var p = table.Problems();
+                // Checked raw (before exp's clip into [0, 1]) and in float32 terms, as training uses them.
+                var p = PwlTable.Check(fn, k, v);
                 if (p.Count > 0) problems.AddRange(p.Select(s => "tables." + s));
-                else tables[fn] = table;
+                else tables[fn] = new PwlTable(fn, k, v);
             }
         if (problems.Count > 0) throw new ConfigException(source, problems);
         return new ApproxFile(tables, root["info"] as JsonObject);

@@ -92,7 +92,7 @@ public static class PwlFit
     }
 
     // Weighted squared error of the best values for these knots (values returned). The points outside
-    // the range add a constant, except above the range of exp, which saturates at the last value.
+    // the range weigh on the end values (the rule holds v_0 below, and v_K or v_K + (x - k_K) above).
     // exp's values at knots >= 0 are held at exactly 1 (exp(min(x, 0)) is 1 there) and the rest fitted
     // around them, so the error measured is that of the table actually returned.
     private static double Objective(PwlFunction f, double[] knots, (double X, double W)[] pts, out double[] values)
@@ -101,14 +101,17 @@ public static class PwlFit
         var diag = new double[k]; var off = new double[k]; var rhs = new double[k];
         double constant = 0;
         var probe = new PwlTable(f, knots, diag);
+        var rule = f.Rule();
         foreach (var (x, w) in pts)
         {
             double y = f.Exact(x);
-            if (x < knots[0]) { constant += w * y * y; continue; }
-            if (x > knots[^1])
+            // Beyond an end knot the table is the end value plus the rule's tail: the point pulls that
+            // value towards y minus the tail's own contribution.
+            if (x < knots[0] || x > knots[^1])
             {
-                if (f == PwlFunction.Silu) constant += w * (y - x) * (y - x);
-                else { diag[k - 1] += w; rhs[k - 1] += w * y; constant += w * y * y; }
+                int e = x < knots[0] ? 0 : k - 1;
+                double yt = y - (e == 0 ? rule.BelowSlope : rule.AboveSlope) * (x - knots[e]);
+                diag[e] += w; rhs[e] += w * yt; constant += w * yt * yt;
                 continue;
             }
             int i = probe.Segment(x);

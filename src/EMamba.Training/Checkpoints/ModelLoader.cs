@@ -86,9 +86,9 @@ public static class ModelLoader
         string kn = KnotsName(f), vn = ValuesName(f);
         if (!ck.File.Contains(kn) || !ck.File.Contains(vn))
             throw new EMambaException($"{ck.Path}: config uses a PWL {f.Name()} but the tensors '{kn}' / '{vn}' are missing");
-        var t = new PwlTable(f, ck.File[kn].AsFloat().Select(v => (double)v).ToArray(), ck.File[vn].AsFloat().Select(v => (double)v).ToArray());
-        var p = t.Problems();
-        if (p.Count > 0) throw new EMambaException($"{ck.Path}: {string.Join("; ", p)}");
-        return t;
+        double[] k = [.. ck.File[kn].AsFloat().Select(v => (double)v)], v = [.. ck.File[vn].AsFloat().Select(v => (double)v)];
+        var p = PwlTable.Check(f, k, v);
+        if (p.Count > 0) throw new EMambaException($"{ck.Path}: {string.Join("; ", p)}", ExitCodes.BadInput);
+        return new PwlTable(f, k, v);
     }
 }

@@ -8,7 +8,9 @@ namespace EMamba.Training;
 ///   inside segment i (k_i &lt;= x &lt;= k_i+1):  w = k_i+1 - k_i,  t = (x - k_i) / w,  s = (v_i+1 - v_i) / w
 ///     y = v_i + t (v_i+1 - v_i)
 ///     dy/dx = s    dy/dv_i = 1 - t    dy/dv_i+1 = t    dy/dk_i = s (t - 1)    dy/dk_i+1 = -s t
-///   below k_0: y = 0.   above k_K: SiLU y = x (dy/dx = 1); exp y = v_K (dy/dv_K = 1)
+///   below k_0 or at/above k_K, end knot e (the tails of <see cref="PwlRule"/>, slope b below, a above):
+///     y = v_e + slope (x - k_e)    dy/dx = slope    dy/dv_e = 1    dy/dk_e = -slope
+///     (SiLU: b = 0, a = 1, so y = x - k_K + v_K above; exp: b = a = 0, the end values held)
 /// </code>
 /// Work is cut into fixed chunks of the flat input; the knot and value gradients are summed per chunk
 /// in double and then over chunks in order, so results do not depend on the thread count.</summary>
@@ -23,11 +25,12 @@ internal static unsafe class PiecewiseLinearKernel
         {
             long end = Math.Min(n, (c + 1) * Chunk);
             int last = knots.Length - 1;
+            var (below, above) = Slopes(fn);
             for (long j = c * Chunk; j < end; j++)
             {
                 float xv = x[j];
-                if (xv < knots[0]) { y[j] = 0; continue; }
-                if (xv > knots[last]) { y[j] = fn == PwlFunction.Silu ? xv : values[last]; continue; }
+                if (xv < knots[0]) { y[j] = PwlRule.Tail(values[0], below, xv - knots[0]); continue; }
+                if (xv >= knots[last]) { y[j] = PwlRule.Tail(values[last], above, xv - knots[last]); continue; }
                 int i = Segment(knots, xv);
                 float w = knots[i + 1] - knots[i];
                 float t = w > 0 ? (xv - knots[i]) / w : 0;
@@ -42,6 +45,7 @@ internal static unsafe class PiecewiseLinearKernel
     {
         int k = knots.Length, last = k - 1;
         long chunks = (n + Chunk - 1) / Chunk;
+        var (below, above) = Slopes(fn);
         var partK = new double[chunks, k];
         var partV = new double[chunks, k];
         Parallel.For(0L, chunks, Options(threads), c =>
@@ -51,11 +55,11 @@ internal static unsafe class PiecewiseLinearKernel
             for (long j = c * Chunk; j < end; j++)
             {
                 float xv = x[j], g = gy[j];
-                if (xv < knots[0]) { gx[j] = 0; continue; }
-                if (xv > knots[last])
+                if (xv < knots[0] || xv >= knots[last])
                 {
-                    if (fn == PwlFunction.Silu) gx[j] = g;
-                    else { gx[j] = 0; pv[last] += g; }
+                    int e = xv < knots[0] ? 0 : last;
+                    float slope = e == 0 ? below : above;
+                    gx[j] = g * slope; pv[e] += g; pk[e] -= g * slope;
                     continue;
                 }
                 int i = Segment(knots, xv);
@@ -83,6 +87,12 @@ internal static unsafe class PiecewiseLinearKernel
             if (knots[mid] <= x) lo = mid; else hi = mid - 1;
         }
         return lo;
+    }
+
+    private static (float Below, float Above) Slopes(PwlFunction fn)
+    {
+        var r = fn.Rule();
+        return ((float)r.BelowSlope, (float)r.AboveSlope);
     }
 
     private static ParallelOptions Options(int threads) => new() { MaxDegreeOfParallelism = Math.Max(1, threads) };

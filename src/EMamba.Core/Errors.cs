@@ -31,6 +31,7 @@ public static class ExitCodes
     public const int Failure = 1;      // unexpected internal error
     public const int Usage = 2;        // bad command line
     public const int BadInput = 3;     // malformed or missing input file / data set
+    public const int Io = 3;           // an output could not be written (disk full, read-only); same code as BadInput
     public const int BadConfig = 4;    // config fails validation
     public const int Cancelled = 130;  // Ctrl+C
 }

@@ -100,7 +100,7 @@ public static class AblationFlow
         string logPath = Path.Combine(dir, Trainer.LogFile);
         if (File.Exists(logPath))
         {
-            var log = TrainLog.FromJson(File.ReadAllText(logPath), logPath);
+            var log = TrainLog.FromJson(UserFile.ReadAllText(logPath), logPath);
             if (log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey(log.MetricName))
             {
                 App.Info($"{dir}: complete, reused (test {log.MetricName} {EvalFlow.FormatFigure(log.MetricName, log.Test[log.MetricName])})");

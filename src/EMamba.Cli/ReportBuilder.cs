@@ -50,7 +50,7 @@ public static class ReportBuilder
         foreach (var path in Directory.EnumerateFiles(root, RunState.LogFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             TrainLog log;
-            try { log = TrainLog.FromJson(File.ReadAllText(path), path); }
+            try { log = TrainLog.FromJson(UserFile.ReadAllText(path), path); }
             catch (EMambaException e) { App.Info($"skipping {path}: {e.Message}"); continue; }
             if (!log.Test.ContainsKey(log.MetricName)) { App.Info($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
             string dir = Path.GetDirectoryName(path)!;

@@ -23,8 +23,8 @@ public sealed record RunConfig
 
     public static RunConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: config file not found", ExitCodes.BadConfig);
-        return Parse(File.ReadAllText(path), path);
+        // A FIFO or /dev/zero must not hang or exhaust memory: regular files of at most 16 MiB only.
+        return Parse(UserFile.ReadAllText(path, UserFile.MaxTextBytes, "config file not found", ExitCodes.BadConfig), path);
     }
 
     public static RunConfig Parse(string json, string source)

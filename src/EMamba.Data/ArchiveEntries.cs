@@ -14,7 +14,7 @@ internal static class ArchiveEntries
     /// <summary>Entries whose name passes <paramref name="keep"/>, in archive order.</summary>
     public static List<(string Name, byte[] Bytes)> Read(string path, Func<string, bool> keep)
     {
-        using var fs = File.OpenRead(path);
+        using var fs = UserFile.OpenRead(path, "image archive not found");
         Span<byte> head = stackalloc byte[262];
         int n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         fs.Position = 0;

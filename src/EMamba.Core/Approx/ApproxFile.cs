@@ -17,8 +17,7 @@ public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Table
 
     public static ApproxFile Load(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: approximation file not found", ExitCodes.BadInput);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(UserFile.ReadAllText(path, UserFile.MaxTextBytes, "approximation file not found"), path);
     }
 
     public static ApproxFile Parse(string json, string source)

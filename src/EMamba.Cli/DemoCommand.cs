@@ -91,7 +91,7 @@ public static class DemoCommand
             }
 
             string report = Path.Combine(dir, "report.md");
-            var preamble = "## eMamba operators (stage 1)\n\n" + File.ReadAllText(ablation).Split('\n', 2)[1] +
+            var preamble = "## eMamba operators (stage 1)\n\n" + UserFile.ReadAllText(ablation).Split('\n', 2)[1] +
                            string.Concat(notes.Select(n => $"\n- {n}")) +
                            $"\n\nDemo wall time: {sw.Elapsed.TotalMinutes:F1} min (stage 1 {stage1:F1} min, stage 2 {sw.Elapsed.TotalMinutes - stage1:F1} min; " +
                            "stages reused from an earlier run take no time).\n";

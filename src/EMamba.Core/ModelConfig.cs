@@ -72,31 +72,31 @@ public sealed record ModelConfig
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        if (!Tasks.Contains(Task)) p.Add($"task '{Task}' is not one of {string.Join(", ", Tasks)}");
+        if (!Tasks.Contains(Task)) p.Add($"task '{Shown.Value(Task)}' is not one of {string.Join(", ", Tasks)}");
         if (DModel < 1 || DModel > 4096) p.Add($"d_model {DModel} must be in 1..4096");
         if (Expand < 1 || Expand > 8) p.Add($"expand {Expand} must be in 1..8");
         if (DState < 1 || DState > 256) p.Add($"d_state {DState} must be in 1..256");
         if (NLayers < 1 || NLayers > 64) p.Add($"n_layers {NLayers} must be in 1..64");
         if (DConv < 1 || DConv > 16) p.Add($"d_conv {DConv} must be in 1..16");
         if (DtRank != "auto" && (!int.TryParse(DtRank, System.Globalization.NumberStyles.None, null, out int r) || r < 1 || r > 4096))
-            p.Add($"dt_rank '{DtRank}' must be \"auto\" or a positive integer");
-        if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Head}' must be classify, regress or lm");
-        if (!Archs.Contains(Arch)) p.Add($"arch '{Arch}' is not one of {string.Join(", ", Archs)}");
+            p.Add($"dt_rank '{Shown.Value(DtRank)}' must be \"auto\" or a positive integer");
+        if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Shown.Value(Head)}' must be classify, regress or lm");
+        if (!Archs.Contains(Arch)) p.Add($"arch '{Shown.Value(Arch)}' is not one of {string.Join(", ", Archs)}");
         else if (Arch == "transformer" && Head != "lm") p.Add($"arch 'transformer' is the language baseline and needs head 'lm' (use 'vit' for images)");
-        else if (Arch is ("cnn" or "vit") && Head == "lm") p.Add($"arch '{Arch}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
+        else if (Arch is ("cnn" or "vit") && Head == "lm") p.Add($"arch '{Shown.Value(Arch)}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
         if (Heads < 1 || Heads > 64) p.Add($"heads {Heads} must be in 1..64");
         else if (Arch is ("vit" or "transformer") && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
         if (MlpRatio < 1 || MlpRatio > 16) p.Add($"mlp_ratio {MlpRatio} must be in 1..16");
-        if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Norm}' must be rms, layer or range");
-        if (RangeInit is not (null or "one" or "matched")) p.Add($"range_init '{RangeInit}' must be one or matched");
-        if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{DeltaAct}' must be softplus or relu");
-        if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Silu}' must be exact or pwl");
-        if (Exp is not ("exact" or "pwl")) p.Add($"exp '{Exp}' must be exact or pwl");
+        if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Shown.Value(Norm)}' must be rms, layer or range");
+        if (RangeInit is not (null or "one" or "matched")) p.Add($"range_init '{Shown.Value(RangeInit)}' must be one or matched");
+        if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{Shown.Value(DeltaAct)}' must be softplus or relu");
+        if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Shown.Value(Silu)}' must be exact or pwl");
+        if (Exp is not ("exact" or "pwl")) p.Add($"exp '{Shown.Value(Exp)}' must be exact or pwl");
         if (Head == "lm")
         {
             if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
             if (EmbedDim < 0 || EmbedDim > DModel) p.Add($"embed_dim {EmbedDim} must be in 0..d_model (0 = d_model)");
-            else if (EmbedDim != 0 && Arch != "mamba") p.Add($"embed_dim applies to the Mamba language model only (arch '{Arch}' embeds at d_model)");
+            else if (EmbedDim != 0 && Arch != "mamba") p.Add($"embed_dim applies to the Mamba language model only (arch '{Shown.Value(Arch)}' embeds at d_model)");
         }
         else
         {

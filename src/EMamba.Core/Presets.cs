@@ -81,6 +81,6 @@ public static class Presets
         "cifar10" => "cifar10-base",
         "mars" => "mars-paper",
         "wikitext2" => "wikitext2-small",
-        _ => throw new EMambaException($"task '{task}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
+        _ => throw new EMambaException($"task '{Shown.Value(task)}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
     };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 
 namespace EMamba.Core;
@@ -23,8 +24,8 @@ public sealed record RunConfig
 
     public static RunConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: config file not found", ExitCodes.BadConfig);
-        return Parse(File.ReadAllText(path), path);
+        // A FIFO or /dev/zero must not hang or exhaust memory: regular files of at most 16 MiB only.
+        return Parse(UserFile.ReadAllText(path, UserFile.MaxTextBytes, "config file not found", ExitCodes.BadConfig), path);
     }
 
     public static RunConfig Parse(string json, string source)
@@ -34,8 +35,10 @@ public sealed record RunConfig
         catch (JsonException e)
         {
             string where = e.LineNumber is long l ? $" (line {l + 1}, position {e.BytePositionInLine + 1})" : "";
-            string key = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $"{e.Path.TrimStart('$', '.')}: ";
-            throw new ConfigException(source, [$"{key}{e.Message.Split(" Path:")[0]}{where}"]);
+            string key = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $"{Shown.Value(e.Path.TrimStart('$', '.'))}: ";
+            // The parser's message quotes the offending key; clip it like any other user value.
+            string msg = Regex.Replace(e.Message.Split(" Path:")[0], "'([^']*)'", m => $"'{Shown.Value(m.Groups[1].Value)}'");
+            throw new ConfigException(source, [$"{key}{msg}{where}"]);
         }
         if (cfg is null) throw new ConfigException(source, ["the file holds null"]);
         cfg.Validate(source);

@@ -68,6 +68,8 @@ public sealed class SafetensorsFile
     public static SafetensorsFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // Opening a FIFO blocks until a writer appears, so its type is checked before the open.
+        if (File.Exists(path)) UserFile.RequireRegular(path);
         FileStream fs;
         try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

@@ -14,7 +14,7 @@ internal static class ArchiveEntries
     /// <summary>Entries whose name passes <paramref name="keep"/>, in archive order.</summary>
     public static List<(string Name, byte[] Bytes)> Read(string path, Func<string, bool> keep)
     {
-        using var fs = File.OpenRead(path);
+        using var fs = UserFile.OpenRead(path, "image archive not found");
         Span<byte> head = stackalloc byte[262];
         int n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         fs.Position = 0;
@@ -37,7 +37,7 @@ internal static class ArchiveEntries
             {
                 using var zip = new ZipArchive(fs, ZipArchiveMode.Read, leaveOpen: true);
                 foreach (var e in zip.Entries)
-                    if (!e.FullName.EndsWith('/') && keep(e.FullName))
+                    if (!e.FullName.EndsWith('/') && keep(CheckName(path, e.FullName)))
                     {
                         using var s = e.Open();
                         Add(e.FullName, e.Length, s);
@@ -49,9 +49,10 @@ internal static class ArchiveEntries
                 throw new FileFormatException(path, 0, "not an image archive: expected gzip (1f 8b), zip (PK) or tar (ustar at byte 257)");
             using var unzipped = gz ? new GZipStream(fs, CompressionMode.Decompress, leaveOpen: true) : null;
             using var tar = new TarReader(unzipped ?? (Stream)fs, leaveOpen: true);
+            // A 0-byte tar entry has no DataStream; it is kept (as empty) so the caller can report it.
             while (tar.GetNextEntry() is { } entry)
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is { } data && keep(entry.Name))
-                    Add(entry.Name, entry.Length, data);
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && keep(CheckName(path, entry.Name)))
+                    Add(entry.Name, entry.Length, entry.DataStream ?? Stream.Null);
             return kept;
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
@@ -59,5 +60,16 @@ internal static class ArchiveEntries
             // The position is in the (possibly compressed) file: where reading stopped, not an exact entry offset.
             throw new FileFormatException(path, fs.Position, $"archive is corrupt or truncated near this point ({e.Message})");
         }
+    }
+
+    /// <summary>An absolute name or a ".." component would place the entry outside the archive's own
+    /// tree (e.g. "../test/cat/x.jpg" counted as a test sample): the archive is refused, naming the entry.</summary>
+    internal static string CheckName(string path, string name)
+    {
+        var parts = name.Split('/', '\\');
+        bool absolute = name.StartsWith('/') || name.StartsWith('\\') || (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0]));
+        if (absolute || parts.Contains(".."))
+            throw new EMambaException($"{path}: entry {Shown.Value(name)} has {(absolute ? "an absolute path" : "a '..' component")}; archive entries must be relative paths inside the archive");
+        return name;
     }
 }

@@ -16,8 +16,7 @@ internal static class BoundedRead
     /// (the extension is not trusted). Offsets in errors are then offsets in the decompressed data.</summary>
     public static Stream Open(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: file not found");
-        var fs = File.OpenRead(path);
+        var fs = UserFile.OpenRead(path);
         int b0 = fs.ReadByte(), b1 = fs.ReadByte();
         fs.Position = 0;
         return b0 == 0x1f && b1 == 0x8b ? new GZipStream(fs, CompressionMode.Decompress) : fs;

@@ -29,14 +29,14 @@ public static class Cifar10
         foreach (var f in files)
         {
             string p = Path.Combine(dir, f);
-            if (!File.Exists(p)) throw new EMambaException($"{p}: not found (CIFAR-10 binary batch of the {split} split)");
+            UserFile.RequireRegular(p, $"not found (CIFAR-10 binary batch of the {split} split)");
             long len = new FileInfo(p).Length;
             if (len == 0 || len % Record != 0)
                 throw new FileFormatException(p, len - len % Record, $"size {len} is not a whole number of {Record}-byte records (truncated?)");
             records += len / Record;
             if (records * Pixels > BoundedRead.MaxBytes)
                 throw new FileFormatException(p, 0, $"the {split} batches hold more than {BoundedRead.MaxBytes / Pixels} records, more than one array can hold");
-            batches.Add((p, File.ReadAllBytes(p)));
+            batches.Add((p, UserFile.ReadAllBytes(p, len)));
         }
 
         var px = new byte[records * Pixels];

@@ -35,11 +35,11 @@ public static class FashionMnist
             if (lb.Data[i] >= Classes.Length) throw new FileFormatException(labels, 8 + i, $"label {lb.Data[i]} is not a class (0..9)");
             y[i] = lb.Data[i];
         }
-        return new ImageDataset
+        return SplitChecks.NonEmpty(new ImageDataset
         {
             Count = im.Shape[0], Channels = 1, Height = im.Shape[1], Width = im.Shape[2],
             Pixels = im.Data, Labels = y, ClassNames = Classes, Source = dir,
-        };
+        }, split);
     }
 
     private static string Find(string dir, string name)

@@ -26,6 +26,9 @@ public static class ImageArchive
             .Select(e => (Class: ClassOf(e.Name, split)!, e.Name, e.Bytes)).ToList();
         if (entries.Count == 0)
             throw new EMambaException($"{archivePath}: no .jpg/.jpeg/.png images under '{split}/<class>/' in the archive");
+        // An empty image is a broken archive, not a sample to drop quietly.
+        if (entries.FirstOrDefault(e => e.Bytes.Length == 0) is { Name: { } empty })
+            throw new EMambaException($"{archivePath}: entry {empty} is empty (0 bytes); expected an image");
 
         var names = entries.Select(e => e.Class).Distinct().ToList();
         var order = classOrder?.ToList()

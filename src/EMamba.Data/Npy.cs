@@ -23,8 +23,7 @@ public static class Npy
 
     public static NpyArray Read(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: file not found");
-        using var s = File.OpenRead(path);
+        using var s = UserFile.OpenRead(path);
         var pre = BoundedRead.Exactly(s, 10, path, 0, "NPY preamble");
         if (!pre.AsSpan(0, 6).SequenceEqual(Magic)) throw new FileFormatException(path, 0, "not a .npy file (magic \\x93NUMPY missing)");
         int major = pre[6];

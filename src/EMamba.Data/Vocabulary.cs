@@ -79,8 +79,12 @@ public sealed class Vocabulary
         return v;
     }
 
-    private static IEnumerable<string> Lines(string path) =>
-        File.Exists(path) ? File.ReadLines(path) : throw new EMambaException($"{path}: text file not found");
+    // Streamed (a corpus may be large), but only from a regular file, which ends; opened on first use.
+    private static IEnumerable<string> Lines(string path)
+    {
+        using var r = new StreamReader(UserFile.OpenRead(path, "text file not found"));
+        while (r.ReadLine() is { } line) yield return line;
+    }
 
     private static string[] Split(string line) => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 }

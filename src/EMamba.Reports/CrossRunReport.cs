@@ -34,7 +34,7 @@ public static class CrossRunReport
         foreach (var path in Directory.EnumerateFiles(root, RunFolder.LogFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             TrainLog log;
-            try { log = TrainLog.FromJson(File.ReadAllText(path), path); }
+            try { log = TrainLog.FromJson(UserFile.ReadAllText(path), path); }
             catch (EMambaException e) { skipped?.Invoke($"skipping {path}: {e.Message}"); continue; }
             if (!log.Test.ContainsKey(log.MetricName)) { skipped?.Invoke($"skipping {path}: no test figure yet (unfinished run?)"); continue; }
             string dir = Path.GetDirectoryName(path)!;

@@ -17,8 +17,7 @@ public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Table
 
     public static ApproxFile Load(string path)
     {
-        if (!File.Exists(path)) throw new EMambaException($"{path}: approximation file not found", ExitCodes.BadInput);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(UserFile.ReadAllText(path, UserFile.MaxTextBytes, "approximation file not found"), path);
     }
 
     public static ApproxFile Parse(string json, string source)
@@ -29,15 +28,15 @@ public sealed record ApproxFile(IReadOnlyDictionary<PwlFunction, PwlTable> Table
         catch (JsonException e) { throw new ConfigException(source, [$"not valid JSON: {e.Message}"]); }
         var problems = new List<string>();
         foreach (var (key, _) in root)
-            if (key is not ("format" or "tables" or "info")) problems.Add($"unknown key '{key}'");
+            if (key is not ("format" or "tables" or "info")) problems.Add($"unknown key '{Shown.Value(key)}'");
         string? fmt = (root["format"] as JsonValue)?.TryGetValue<string>(out var f) == true ? f : null;
-        if (fmt != FormatTag) problems.Add($"'format' is '{fmt ?? "missing"}', expected '{FormatTag}'");
+        if (fmt != FormatTag) problems.Add($"'format' is '{(fmt is null ? "missing" : Shown.Value(fmt))}', expected '{FormatTag}'");
         var tables = new Dictionary<PwlFunction, PwlTable>();
         if (root["tables"] is not JsonObject tj || tj.Count == 0) problems.Add("'tables' must be an object with at least one of silu, exp");
         else
             foreach (var (name, node) in tj)
             {
-                if (name is not ("silu" or "exp")) { problems.Add($"tables: '{name}' is not one of silu, exp"); continue; }
+                if (name is not ("silu" or "exp")) { problems.Add($"tables: '{Shown.Value(name)}' is not one of silu, exp"); continue; }
                 var fn = PwlFunctions.Parse(name, source);
                 if (node is not JsonObject t || ReadArray(t["knots"]) is not { } k || ReadArray(t["values"]) is not { } v
                     || t.Any(kv => kv.Key is not ("knots" or "values")))

@@ -52,7 +52,7 @@ public sealed class RunFolder(string dir)
     public TrainLog? CompleteLog(RunConfig cfg)
     {
         if (!File.Exists(Log)) return null;
-        var log = TrainLog.FromJson(File.ReadAllText(Log), Log);
+        var log = TrainLog.FromJson(UserFile.ReadAllText(Log), Log);
         return log.Config == cfg && log.Epochs.Count == cfg.Train.Epochs && log.Test.ContainsKey(log.MetricName) ? log : null;
     }
 

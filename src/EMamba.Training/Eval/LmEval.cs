@@ -63,10 +63,14 @@ public static class LmEval
     /// <summary>Score a whole split: a Mamba LM reads it as <paramref name="streams"/> long streams with
     /// its state carried; any other model reads consecutive windows of its training length, since
     /// its context is bounded.</summary>
-    public static LmScore ScoreSplit(nn.Module<Tensor, Tensor> model, int[] tokens, int seqLen, int streams, int unk = -1) =>
+    /// <param name="what">names the split in the error for too few tokens</param>
+    public static LmScore ScoreSplit(nn.Module<Tensor, Tensor> model, int[] tokens, int seqLen, int streams, int unk = -1,
+        string what = "the evaluation split") =>
         model is MambaLM
-            ? Score(model, EMamba.Data.TokenBatches.Batchify(tokens, streams), seqLen, streams, unk: unk)
-            : Score(model, Windows(tokens, seqLen), seqLen, unk: unk);
+            ? Score(model, EMamba.Data.TokenBatches.Batchify(
+                EMamba.Data.SplitChecks.EnoughTokens(tokens, 2 * streams, what, $"2 per stream for {streams} streams"), streams), seqLen, streams, unk: unk)
+            : Score(model, Windows(
+                EMamba.Data.SplitChecks.EnoughTokens(tokens, seqLen + 1, what, $"one window of {seqLen} tokens and its next-token target"), seqLen), seqLen, unk: unk);
 
     /// <summary>Perplexity of a token stream cut into consecutive sequences of <paramref name="length"/>
     /// tokens, each read from a fresh state (the remainder is dropped).</summary>

@@ -29,7 +29,7 @@ public static class EvalStage
         var model = ModelLoader.Load(ck, approx is null ? null : ApproxFile.Load(approx), only);
         if (ck.Config.Model.Head == "lm") return RunLm(ck, model, modelPath, data, split, limit, approx, lengths);
         var ds = TaskData.Split(ck.Config, data, split);
-        ds = TaskData.First(ds, limit);
+        ds = SplitChecks.NonEmpty(TaskData.First(ds, limit), split);
         var objective = TaskObjective.For(ck.Config.Model);
         var sw = Stopwatch.StartNew();
         var r = Evaluator.Run(model, ds, ck.Normalizer, objective, batchSize);
@@ -68,7 +68,8 @@ public static class EvalStage
         if (limit is int n && n < stream.Length) stream = stream[..n];
         int seqLen = ck.Config.Train.SeqLen;
         var sw = Stopwatch.StartNew();
-        var score = LmEval.ScoreSplit(model, stream, seqLen, LmTrainer.ValStreams, corpus.Vocab[EMamba.Data.Vocabulary.Unk]);
+        var score = LmEval.ScoreSplit(model, stream, seqLen, LmTrainer.ValStreams, corpus.Vocab[EMamba.Data.Vocabulary.Unk],
+            $"{data ?? WikiText.DefaultDir}: the {split} split");
         var (nll, count) = score;
         var figures = new Dictionary<string, double>
         {

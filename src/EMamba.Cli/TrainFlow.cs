@@ -44,6 +44,7 @@ public static class TrainFlow
     /// the run folder (the run report goes there).</summary>
     public static TrainLog Run(Request q, CancellationToken ct, Action<TrainLog>? whileLocked = null)
     {
+        if (q.Resume && q.Force) throw new EMambaException("--resume and --force exclude each other: --resume continues the run in --out, --force replaces it", ExitCodes.Usage);
         var sw = Stopwatch.StartNew();
         IDisposable? folderLock = null;
         try

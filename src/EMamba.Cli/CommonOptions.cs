@@ -43,10 +43,5 @@ public sealed class CommonOptions
         return c;
     }
 
-    public void SetThreads(ParseResult r)
-    {
-        int n = r.GetValue(Threads) ?? Environment.ProcessorCount;
-        if (n < 1) throw new EMambaException("--threads must be >= 1", ExitCodes.Usage);
-        TorchSharp.torch.set_num_threads(n);
-    }
+    public void SetThreads(ParseResult r) => EMamba.Training.TorchThreads.Set(r.GetValue(Threads));
 }

@@ -24,12 +24,10 @@ public static class GenerateCommand
         foreach (var o in new Option[] { model, prompt, tokens, temperature, topK, seed, approx, threads }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
-            TorchSharp.torch.set_num_threads(r.GetValue(threads) ?? Environment.ProcessorCount);
+            TorchThreads.Set(r.GetValue(threads));
             int n = r.GetValue(tokens);
-            if (n < 1) throw new EMambaException("--tokens must be >= 1", ExitCodes.Usage);
             double temp = r.GetValue(temperature);
-            if (!(temp >= 0)) throw new EMambaException("--temperature must be >= 0", ExitCodes.Usage);
-            if (r.GetValue(topK) < 0) throw new EMambaException("--top-k must be >= 0", ExitCodes.Usage);
+            LmGenerator.CheckOptions(n, temp, r.GetValue(topK));
             string path = r.GetValue(model)!;
             var ck = Checkpoint.Load(path);
             if (ck.Config.Model.Head != "lm") throw new EMambaException($"{path}: a '{ck.Config.Model.Head}' model does not generate text (needs a language model)", ExitCodes.BadInput);

@@ -38,7 +38,7 @@ public static class SuiteCommand
         foreach (var o in new Option[] { tasks, outDir, report, noBaselines, threads, rangeInit, epochs, limitTrain, limitTest }.Concat(data.Values)) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
-            TorchSharp.torch.set_num_threads(r.GetValue(threads) ?? Environment.ProcessorCount);
+            EMamba.Training.TorchThreads.Set(r.GetValue(threads));
             var list = r.GetValue(tasks)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var t in list)
                 if (!Tasks.ContainsKey(t)) throw new EMambaException($"--tasks: '{t}' is not one of {string.Join(", ", Tasks.Keys)}", ExitCodes.Usage);

@@ -10,7 +10,8 @@ public sealed record TrainConfig
     public double Lr { get; init; } = 3e-3;
     public double MinLrRatio { get; init; } = 0.02;
     public double WeightDecay { get; init; } = 0.05;
-    /// <summary>Linear warm-up length in optimiser steps.</summary>
+    /// <summary>Linear warm-up length in optimiser steps. A run uses min(warmup_steps, 10 % of its total
+    /// optimiser steps), so short runs still reach the peak rate; the value used is in log.json (warmup_steps).</summary>
     public int WarmupSteps { get; init; } = 200;
     public double GradClip { get; init; } = 1.0;
     public int Seed { get; init; } = 1;

@@ -44,6 +44,41 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRefusesAChangedSeedOrSampleLimitAndKeepsTheBestCheckpoint()
+    {
+        string run = Path.Combine(dir, "resume-changed");
+        Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
+        var best = File.ReadAllBytes(Path.Combine(run, "best.safetensors"));
+        Assert.Equal(ExitCodes.BadConfig, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "2", "--resume",
+            "--seed", "7", "--limit-train", "100", "--no-test", "--threads", "1"));
+        Assert.Equal(ExitCodes.BadConfig, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "2", "--resume",
+            "--batch-size", "8", "--no-test", "--threads", "1"));
+        Assert.Equal(best, File.ReadAllBytes(Path.Combine(run, "best.safetensors")));
+    }
+
+    [Fact]
+    public void ResumeNeedsARunAndExcludesForce()
+    {
+        string empty = Path.Combine(dir, "empty");
+        Directory.CreateDirectory(empty);
+        Assert.Equal(ExitCodes.Usage, Run("train", "--config", Config, "--data", Data, "--out", empty, "--resume", "--no-test", "--threads", "1"));
+        Assert.Equal(ExitCodes.Usage, Run("train", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "never"), "--resume", "--no-test", "--threads", "1"));
+        Assert.Equal(ExitCodes.Usage, Run("train", "--config", Config, "--data", Data, "--out", empty, "--resume", "--force", "--no-test", "--threads", "1"));
+        Assert.False(File.Exists(Path.Combine(empty, "last.safetensors")));
+    }
+
+    [Fact]
+    public void AbsurdThreadCountsAndGenerationOptionsAreUsageErrors()
+    {
+        Assert.Equal(ExitCodes.Usage, Run("train", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "t"), "--threads", "100000"));
+        Assert.Equal(ExitCodes.Usage, Run("eval", "--model", Path.Combine(dir, "none.safetensors"), "--data", Data, "--threads", "0"));
+        string model = Path.Combine(dir, "none.safetensors");   // the options are checked before the model is read
+        foreach (var bad in new[] { new[] { "--temperature", "Infinity" }, ["--temperature", "NaN"], ["--temperature=-1"], ["--temperature", "1e9"],
+                     ["--tokens", "0"], ["--tokens", "2000000"], ["--top-k=-1"], ["--threads", "100000"] })
+            Assert.Equal(ExitCodes.Usage, Run(["generate", "--model", model, .. bad]));
+    }
+
+    [Fact]
     public void TrainRefusesARunFolderAnotherProcessIsTrainingIn()
     {
         string run = Path.Combine(dir, "run3");

@@ -90,6 +90,19 @@ public sealed class LmTests
     }
 
     [Fact]
+    public void AShortLanguageModelRunCapsItsWarmupAtATenthOfTheRun()
+    {
+        set_num_threads(1);
+        var c = Corpus();
+        string dir = Directory.CreateTempSubdirectory().FullName;
+        var cfg = Cfg(c, 1) with { Train = Cfg(c, 1).Train with { WarmupSteps = 100000 } };
+        int segments = (TokenBatches.Batchify(c.Train, cfg.Train.BatchSize).GetLength(1) - 1) / cfg.Train.SeqLen;
+        var log = new LmTrainer(cfg, c, dir).Run(resume: false);
+        Assert.Equal(segments / 10, log.WarmupSteps);
+        Assert.True(log.Epochs[0].Lr > 0.01 * cfg.Train.Lr, $"lr {log.Epochs[0].Lr}: the warm-up was not capped");
+    }
+
+    [Fact]
     public void PerplexityOfAUniformModelIsTheVocabularySize()
     {
         // Zero output weights give uniform logits: perplexity = vocabulary size exactly, at any length.

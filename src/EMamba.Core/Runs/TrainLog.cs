@@ -16,6 +16,9 @@ public sealed record TrainLog
     public long Parameters { get; init; }
     public int TrainSamples { get; init; }
     public int ValSamples { get; init; }
+    /// <summary>The warm-up the run used: train.warmup_steps capped at 10 % of its optimiser steps
+    /// (<see cref="Optim.CosineSchedule.EffectiveWarmup"/>); null in logs written before the cap.</summary>
+    public long? WarmupSteps { get; init; }
     /// <summary>Where the splits came from (written by the CLI; MARS states its training subset here).</summary>
     public string? Protocol { get; set; }
     public List<EpochRecord> Epochs { get; init; } = [];

@@ -1,3 +1,4 @@
+using EMamba.Core;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 
@@ -8,6 +9,21 @@ namespace EMamba.Training;
 /// models re-read the last tokens that fit their context at every step.</summary>
 public static class LmGenerator
 {
+    /// <summary>Upper bounds of the generation options (beyond them a run is a mistake, not a request).</summary>
+    public const int MaxTokens = 1_000_000;
+    public const double MaxTemperature = 100;
+
+    /// <summary>Usage errors (flag names as in <c>generate</c>) for a token count outside 1..<see cref="MaxTokens"/>,
+    /// a temperature that is not finite or outside [0, <see cref="MaxTemperature"/>], or a negative top-k.</summary>
+    public static void CheckOptions(int tokens, double temperature, int topK)
+    {
+        if (tokens < 1 || tokens > MaxTokens)
+            throw new EMambaException($"--tokens {tokens} must be in 1..{MaxTokens:N0}", ExitCodes.Usage);
+        if (!double.IsFinite(temperature) || temperature < 0 || temperature > MaxTemperature)
+            throw new EMambaException($"--temperature {temperature} must be a finite number in [0, {MaxTemperature}] (0 = greedy)", ExitCodes.Usage);
+        if (topK < 0) throw new EMambaException($"--top-k {topK} must be >= 0 (0 = all tokens)", ExitCodes.Usage);
+    }
+
     /// <param name="temperature">0 = greedy (argmax); otherwise logits / temperature</param>
     /// <param name="topK">sample among the k most likely tokens (0 = all)</param>
     /// <param name="seed">the only source of randomness, so a run can be repeated exactly</param>

@@ -43,6 +43,7 @@ public static class TrainStage
     /// <summary>Trains (or resumes), tests, and writes the run report while still holding the run folder.</summary>
     public static TrainLog Run(Request q, CancellationToken ct)
     {
+        if (q.Resume && q.Force) throw new EMambaException("--resume and --force exclude each other: --resume continues the run in --out, --force replaces it", ExitCodes.Usage);
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var sw = Stopwatch.StartNew();
         IDisposable? folderLock = null;

@@ -35,14 +35,14 @@ public sealed class LmTrainer
     public TrainLog Run(bool resume, CancellationToken ct = default)
     {
         var t = cfg.Train;
-        var run = RunState.Open(cfg, outDir, resume, obs);
-        var model = run.Model;
         var streams = TokenBatches.Batchify(corpus.Train, t.BatchSize);      // (S, len)
         int len = streams.GetLength(1), L = t.SeqLen;
         if (len < L + 2)
             throw new EMambaException($"{corpus.Train.Length:N0} training tokens in {t.BatchSize} streams are too few for segments of {L}", ExitCodes.BadConfig);
         int segments = (len - 1) / L;
-        var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)segments * t.Epochs, t.MinLrRatio);
+        var run = RunState.Open(cfg, outDir, resume, obs, segments, corpus.Train.Length);
+        var model = run.Model;
+        var schedule = run.Schedule;
         var meta = new Dictionary<string, string> { ["vocab"] = corpus.Vocab.ToText() };
         var objective = TaskObjective.For(cfg.Model);
         var log = run.Log(() => new TrainLog

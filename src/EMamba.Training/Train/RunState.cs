@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training.Modules;
@@ -26,25 +28,47 @@ public sealed class RunState
     public Checkpoint? Resumed { get; }
     /// <summary>The checkpoint fine-tuned from (null unless train.init_from is set and the run is new).</summary>
     public Checkpoint? Init { get; }
+    /// <summary>The learning-rate schedule over the run's optimiser steps, with the effective warm-up.</summary>
+    public CosineSchedule Schedule { get; }
+    private readonly TrainLog? resumedLog;
 
-    private RunState(RunConfig cfg, string outDir, nn.Module<Tensor, Tensor> model, AdamW opt, Checkpoint? resumed, Checkpoint? init)
+    private RunState(RunConfig cfg, string outDir, nn.Module<Tensor, Tensor> model, AdamW opt, Checkpoint? resumed, TrainLog? resumedLog,
+        Checkpoint? init, CosineSchedule schedule)
     {
-        this.cfg = cfg; this.outDir = outDir;
-        Model = model; Opt = opt; Resumed = resumed; Init = init;
+        this.cfg = cfg; this.outDir = outDir; this.resumedLog = resumedLog;
+        Model = model; Opt = opt; Resumed = resumed; Init = init; Schedule = schedule;
         Units = ModelLoader.PwlUnits(model).ToList();
     }
 
-    public static RunState Open(RunConfig cfg, string outDir, bool resume, ITrainObserver obs)
+    /// <param name="stepsPerEpoch">optimiser steps of one epoch (the schedule spans stepsPerEpoch * epochs)</param>
+    /// <param name="trainSamples">training samples (tokens for a language model); a resumed run must have the same</param>
+    public static RunState Open(RunConfig cfg, string outDir, bool resume, ITrainObserver obs, long stepsPerEpoch, int trainSamples)
     {
         var t = cfg.Train;
-        Directory.CreateDirectory(outDir);
         string lastPath = Path.Combine(outDir, RunFolder.LastFile);
+        if (resume && !File.Exists(lastPath))
+            throw new EMambaException($"{outDir}: nothing to resume (no {RunFolder.LastFile})", ExitCodes.Usage);
+        Directory.CreateDirectory(outDir);
         if (!resume && File.Exists(lastPath))
             throw new EMambaException($"{outDir}: already holds a run; pass --resume to continue it or choose another --out", ExitCodes.Usage);
 
         manual_seed(t.Seed);
         // PWL tables come from the weights' source, with an approx.json overriding them when fine-tuning starts.
-        var last = resume && File.Exists(lastPath) ? Checkpoint.Load(lastPath) : null;
+        var last = resume ? Checkpoint.Load(lastPath) : null;
+        TrainLog? lastLog = null;
+        long lastStep = 0;
+        if (last != null)
+        {
+            lastStep = ParseStep(last, lastPath);
+            lastLog = TrainLog.FromJson(MetaValue(last, lastPath, "log"), lastPath);
+            CheckResumable(cfg, trainSamples, last, lastLog, lastPath);
+        }
+        long totalSteps = stepsPerEpoch * t.Epochs;
+        // A resumed run keeps the warm-up it started with (logs from before the 10 % cap used warmup_steps as is).
+        long warmup = lastLog != null ? lastLog.WarmupSteps ?? t.WarmupSteps : CosineSchedule.EffectiveWarmup(t.WarmupSteps, totalSteps);
+        var schedule = new CosineSchedule(t.Lr, warmup, totalSteps, t.MinLrRatio);
+        string plan = $"{t.Epochs} epochs x {stepsPerEpoch:N0} = {totalSteps:N0} optimiser steps, warm-up {warmup:N0} steps" +
+            (lastLog == null && warmup < t.WarmupSteps ? $" (train.warmup_steps {t.WarmupSteps} capped at 10 % of the run)" : "");
         var init = last == null && t.InitFrom != null ? Checkpoint.Load(t.InitFrom) : null;
         var approx = last == null && t.Approx != null ? ApproxFile.Load(t.Approx) : null;
         var source = last ?? init;
@@ -71,22 +95,61 @@ public sealed class RunState
         {
             last.LoadInto(model);
             opt.LoadState(name => last.File.Contains(name) ? last.Tensor(name, last.File[name].Shape) : null,
-                long.Parse(last.Metadata["opt_step"]));
-            obs.Message($"resuming {lastPath} after epoch {TrainLog.FromJson(last.Metadata["log"], lastPath).Epochs.Count}");
+                lastStep);
+            obs.Message($"resuming {lastPath} after epoch {lastLog!.Epochs.Count}; {plan}");
         }
         else if (init != null)
         {
             init.LoadInto(model, name => fromFile.Any(f => name == ModelLoader.KnotsName(f) || name == ModelLoader.ValuesName(f)));
-            obs.Message($"fine-tuning from {init.Path}" + (fromFile.Count > 0 ? $" with {string.Join(", ", fromFile.Select(f => f.Name()))} from {t.Approx}" : ""));
+            obs.Message($"fine-tuning from {init.Path}" + (fromFile.Count > 0 ? $" with {string.Join(", ", fromFile.Select(f => f.Name()))} from {t.Approx}" : "") + $"; {plan}");
         }
+        else obs.Message($"training {plan}");
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), cfg.ToJson());
-        return new RunState(cfg, outDir, model, opt, last, init);
+        return new RunState(cfg, outDir, model, opt, last, lastLog, init, schedule);
     }
 
-    /// <summary>The resumed log, or <paramref name="fresh"/> for a new run.</summary>
-    public TrainLog Log(Func<TrainLog> fresh) => Resumed != null
-        ? TrainLog.FromJson(Resumed.Metadata["log"], Resumed.Path) with { Config = cfg }
-        : fresh();
+    /// <summary>The resumed log, or <paramref name="fresh"/> for a new run; either records the warm-up used.</summary>
+    public TrainLog Log(Func<TrainLog> fresh) => resumedLog != null
+        ? resumedLog with { Config = cfg, WarmupSteps = Schedule.WarmupSteps }
+        : fresh() with { WarmupSteps = Schedule.WarmupSteps };
+
+    private static string MetaValue(Checkpoint ck, string path, string key) =>
+        ck.Metadata.TryGetValue(key, out var v) ? v
+            : throw new EMambaException($"{path}: metadata key '{key}' is missing, so the run cannot be resumed from it", ExitCodes.BadInput);
+
+    private static long ParseStep(Checkpoint ck, string path)
+    {
+        string s = MetaValue(ck, path, "opt_step");
+        return long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long step) ? step
+            : throw new EMambaException($"{path}: metadata key 'opt_step' is '{s}', not an optimiser step count, so the run cannot be resumed from it", ExitCodes.BadInput);
+    }
+
+    /// <summary>Refuses to resume a run with a config or data other than it was trained with (only a
+    /// larger epoch count may extend it), listing every differing field.</summary>
+    private static void CheckResumable(RunConfig cfg, int trainSamples, Checkpoint last, TrainLog log, string lastPath)
+    {
+        var diffs = new List<string>();
+        var stored = last.Config;
+        diffs.AddRange(Differences("model", stored.Model, cfg.Model));
+        diffs.AddRange(Differences("train", stored.Train with { Epochs = cfg.Train.Epochs }, cfg.Train));
+        if (log.TrainSamples != trainSamples)
+            diffs.Add($"training samples (--limit-train): {log.TrainSamples:N0} in the run, {trainSamples:N0} requested");
+        if (cfg.Train.Epochs < log.Epochs.Count)
+            diffs.Add($"train.epochs: {log.Epochs.Count} already trained, {cfg.Train.Epochs} requested (a resume may only keep or extend the epoch count)");
+        if (diffs.Count > 0)
+            throw new EMambaException($"{lastPath}: cannot resume with a different config or data; differing: {string.Join("; ", diffs)}", ExitCodes.BadConfig);
+    }
+
+    /// <summary>"prefix.field: stored in the run, requested" for every public property that differs (compared as JSON).</summary>
+    public static IEnumerable<string> Differences<T>(string prefix, T stored, T requested)
+    {
+        foreach (var p in typeof(T).GetProperties())
+        {
+            if (p.GetIndexParameters().Length > 0) continue;
+            string a = JsonSerializer.Serialize(p.GetValue(stored), RunConfig.Json), b = JsonSerializer.Serialize(p.GetValue(requested), RunConfig.Json);
+            if (a != b) yield return $"{prefix}.{JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)}: {a} in the run, {b} requested";
+        }
+    }
 
     /// <summary>One optimiser step on a batch's mean loss: gradients, clipping, the scheduled rate,
     /// the update, PWL knots kept sorted. Returns the loss and the rate used; a non-finite loss is an

@@ -28,11 +28,11 @@ public sealed class Trainer
     public TrainLog Run(bool resume, CancellationToken ct = default)
     {
         var t = cfg.Train;
-        var run = RunState.Open(cfg, outDir, resume, obs);
+        int batches = (train.Count + t.BatchSize - 1) / t.BatchSize;
+        var run = RunState.Open(cfg, outDir, resume, obs, batches, train.Count);
         var model = run.Model;
         var objective = TaskObjective.For(cfg.Model);
-        int batches = (train.Count + t.BatchSize - 1) / t.BatchSize;
-        var schedule = new CosineSchedule(t.Lr, t.WarmupSteps, (long)batches * t.Epochs, t.MinLrRatio);
+        var schedule = run.Schedule;
         var norm = run.Resumed?.Normalizer ?? run.Init?.Normalizer ?? Normalizer.FromTraining(train);
         var log = run.Log(() => new TrainLog
         {

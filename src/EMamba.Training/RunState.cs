@@ -36,6 +36,9 @@ public sealed class RunState
 
     public static RunState Open(RunConfig cfg, string outDir, bool resume, ITrainObserver obs)
     {
+        // Again here, with a language model's vocabulary now set from the data: the parameter limit
+        // counts its embedding, and no model is built from a config that fails validation.
+        cfg.Validate("the run config");
         var t = cfg.Train;
         Directory.CreateDirectory(outDir);
         string lastPath = Path.Combine(outDir, Last);

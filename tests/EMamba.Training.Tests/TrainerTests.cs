@@ -55,6 +55,17 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void TheTrainerRefusesAConfigThatDoesNotFitItsTaskBeforeBuildingAModel()
+    {
+        // Five outputs for ten classes once ran until libtorch's "Target 7 is out of bounds".
+        var cfg = Tiny(1) with { Model = Tiny(1).Model with { NumOutputs = 5 } };
+        string dir = Directory.CreateTempSubdirectory().FullName;
+        var e = Assert.Throws<ConfigException>(() => new Trainer(cfg, Images(32, 1), Images(8, 2), dir).Run(resume: false));
+        Assert.Contains("num_outputs 5 must equal the number of classes of task 'fmnist': 10", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir, Trainer.Last)));
+    }
+
+    [Fact]
     public void CheckpointRoundTripRestoresTheSameOutputs()
     {
         string dir = Directory.CreateTempSubdirectory().FullName;

@@ -109,7 +109,8 @@ public sealed record ModelConfig
         p.AddRange(TaskProblems());
         // The size check needs the fields above to be in range (and dt_rank to parse).
         if (p.Count == 0 && ParameterCount() is var n && n > MaxParameters)
-            p.Add($"the model has {n:N0} parameters, more than the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, n_layers {NLayers})");
+            p.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"size {n:N0} parameters exceeds the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, d_state {DState}, n_layers {NLayers}{(Head == "lm" ? $", vocab {Vocab}" : "")})"));
         return p;
     }
 

@@ -98,10 +98,11 @@ public sealed class TaskValidationTests
         Assert.InRange(huge.ParameterCount(), 26_000_000_000, 29_000_000_000);   // 26.9 G
         var e = Rejected("""{ "model": { "d_model": 4096, "expand": 8, "n_layers": 64 } }""");
         var p = Assert.Single(e.Problems);
-        Assert.Contains($"{huge.ParameterCount():N0} parameters", p);
+        Assert.StartsWith("model.size ", p);
+        Assert.Contains(huge.ParameterCount().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " parameters", p);
         Assert.Contains("100,000,000", p);
         // A language model's vocabulary counts too.
-        Assert.Contains(new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 2_000_000, DModel = 64 }.Problems(), s => s.StartsWith("the model has"));
+        Assert.Contains(new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 2_000_000, DModel = 64 }.Problems(), s => s.StartsWith("size ") && s.Contains("vocab 2000000"));
         Assert.Empty(new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 30_000, DModel = 64 }.Problems());
         Assert.All(Presets.All.Values, c => Assert.InRange(c.Model.ParameterCount(), 1, ModelConfig.MaxParameters));
     }

@@ -106,7 +106,77 @@ public sealed record ModelConfig
                 p.Add($"patch {Patch} must divide the input {Height}x{Width} (padding is not supported)");
             if (NumOutputs < 1) p.Add($"num_outputs {NumOutputs} must be >= 1");
         }
+        p.AddRange(TaskProblems());
+        // The size check needs the fields above to be in range (and dt_rank to parse).
+        if (p.Count == 0 && ParameterCount() is var n && n > MaxParameters)
+            p.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"size {n:N0} parameters exceeds the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, d_state {DState}, n_layers {NLayers}{(Head == "lm" ? $", vocab {Vocab}" : "")})"));
         return p;
+    }
+
+    /// <summary>Largest model a config may describe. Far above every preset (the largest has about
+    /// 1.4 M parameters); a config above it is a typo, and libtorch would try to allocate it first.</summary>
+    public const long MaxParameters = 100_000_000;
+
+    /// <summary>Positions the Transformer LM's learned position table covers (its constructor's default).</summary>
+    public const int TransformerContext = 512;
+
+    /// <summary>Mismatches with what the task's data fixes (<see cref="TaskInfo"/>): head, sample geometry, outputs.</summary>
+    public IReadOnlyList<string> TaskProblems()
+    {
+        var p = new List<string>();
+        if (TaskInfo.Find(Task) is not { } t) return p;
+        if (Head != t.Head) { p.Add($"head '{Head}' does not fit task '{Task}', which needs head '{t.Head}'"); return p; }
+        if (Head == "lm") return p;
+        if (InChannels != t.InChannels || Height != t.Height || Width != t.Width)
+            p.Add($"input geometry {InChannels}x{Height}x{Width} does not match task '{Task}', whose samples are {t.InChannels}x{t.Height}x{t.Width}");
+        if (NumOutputs != t.Outputs)
+            p.Add(Head == "regress"
+                ? $"num_outputs {NumOutputs} must equal the label width of task '{Task}': {t.Outputs}"
+                : $"num_outputs {NumOutputs} must equal the number of classes of task '{Task}': {t.Outputs}");
+        return p;
+    }
+
+    /// <summary>The number of parameters the model of this config has, computed from the sizes without
+    /// building it (exactly <c>ModelLoader.Create(cfg)</c>'s count, a test checks every preset), not counting
+    /// the knots and values of piecewise-linear units, whose size the approximation table sets. A language
+    /// model's embedding counts <see cref="Vocab"/> rows (none while vocab is 0, i.e. still to come from the data).</summary>
+    public long ParameterCount()
+    {
+        long d = DModel, o = NumOutputs;
+        long NormP(long w) => Norm == "rms" ? w : 2 * w;                      // rms: gain; layer, range: gain + bias
+        long Linear(long i, long j, bool bias = true) => i * j + (bias ? j : 0);
+        long PatchEmbedP() => Linear(PatchDim, d) + (long)Tokens * d;          // projection + position table
+        long TransformerBlockP(long w) => 2 * w + Linear(w, 3 * w) + Linear(w, w) + 2 * w + Linear(w, MlpRatio * w) + Linear(MlpRatio * w, w);
+        long MambaBlockP()
+        {
+            long di = DInner, n = DState, r = DtRankValue;
+            return NormP(d) + Linear(d, 2 * di, false) + di * DConv + di + Linear(di, r + 2 * n, false)
+                 + Linear(r, di) + di * n + di + Linear(di, d, false);
+        }
+        switch (Arch)
+        {
+            case "mamba" when Head == "lm":
+                long e = EmbedWidth;
+                return (long)Vocab * e + (e < d ? 2 * e * d : 0) + NLayers * MambaBlockP() + NormP(d);
+            case "mamba":
+                return PatchEmbedP() + NLayers * MambaBlockP() + NormP(d) + Linear(d, o);
+            case "vit":
+                return PatchEmbedP() + NLayers * TransformerBlockP(d) + 2 * d + Linear(d, o);
+            case "transformer":
+                return (long)Vocab * d + TransformerContext * d + NLayers * TransformerBlockP(d) + 2 * d;
+            case "cnn":
+                long total = 0, cin = InChannels;
+                for (int s = 0; s < NLayers; s++)
+                {
+                    long c = d << s;
+                    total += cin * c * 9 + 2 * c + c * c * 9 + 2 * c;          // conv3x3 (no bias) + batch norm, twice
+                    cin = c;
+                }
+                return total + Linear(cin, o);
+            default:
+                return 0;
+        }
     }
 }
 

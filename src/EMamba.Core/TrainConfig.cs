@@ -34,6 +34,11 @@ public sealed record TrainConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool OnlyApprox { get; init; }
 
+    /// <summary>Largest gradient-norm clip: a finite bound (Infinity or 1e308 reached libtorch as a clip
+    /// that overflows); far above any useful value.</summary>
+    public const double MaxGradClip = 1e6;
+
+    /// <summary>Every double is range-checked with comparisons NaN and infinities fail.</summary>
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
@@ -43,7 +48,7 @@ public sealed record TrainConfig
         if (!(MinLrRatio >= 0 && MinLrRatio <= 1)) p.Add($"min_lr_ratio {MinLrRatio} must be in [0, 1]");
         if (!(WeightDecay >= 0 && WeightDecay < 10)) p.Add($"weight_decay {WeightDecay} must be in [0, 10)");
         if (WarmupSteps < 0) p.Add($"warmup_steps {WarmupSteps} must be >= 0");
-        if (!(GradClip >= 0)) p.Add($"grad_clip {GradClip} must be >= 0 (0 = off)");
+        if (!(GradClip >= 0 && GradClip <= MaxGradClip)) p.Add($"grad_clip {GradClip} must be in [0, {MaxGradClip:0e0}] (0 = off)");
         if (!(ValFraction >= 0 && ValFraction < 1)) p.Add($"val_fraction {ValFraction} must be in [0, 1)");
         if (SeqLen < 1 || SeqLen > 65536) p.Add($"seq_len {SeqLen} must be in 1..65536");
         if (InitFrom is "") p.Add("init_from must be a checkpoint path or absent");

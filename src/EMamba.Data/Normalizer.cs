@@ -74,4 +74,33 @@ public sealed record Normalizer(float[] Mean, float[] Std)
             pairs.Select(p => float.Parse(p[0], CultureInfo.InvariantCulture)).ToArray(),
             pairs.Select(p => float.Parse(p[1], CultureInfo.InvariantCulture)).ToArray());
     }
+
+    /// <summary>Parses and checks a stored normalizer against the model it feeds: exactly
+    /// <paramref name="channels"/> (mean, std) pairs (0 for a language model), every mean finite, every
+    /// std finite and &gt; 0. A mismatch would otherwise index past the arrays while batching, and a NaN
+    /// or zero std turns every input into NaN.</summary>
+    /// <exception cref="FormatException">naming the problem</exception>
+    public static Normalizer Parse(string text, int channels)
+    {
+        var n = Parse(text);
+        var p = n.Problems(channels);
+        if (p.Count > 0) throw new FormatException(string.Join("; ", p));
+        return n;
+    }
+
+    /// <summary>What is wrong with this normalizer for a model of <paramref name="channels"/> input channels (empty: nothing).</summary>
+    public IReadOnlyList<string> Problems(int channels)
+    {
+        var p = new List<string>();
+        if (Mean.Length != Std.Length) p.Add($"{Mean.Length} means but {Std.Length} stds");
+        if (Mean.Length != channels)
+            p.Add(channels == 0
+                ? $"holds {Mean.Length} channels but a language model has no input normalization"
+                : $"holds {Mean.Length} channel(s) but the model has {channels} input channel(s)");
+        for (int i = 0; i < Mean.Length; i++)
+            if (!float.IsFinite(Mean[i])) p.Add($"channel {i}: mean {Mean[i].ToString(CultureInfo.InvariantCulture)} is not finite");
+        for (int i = 0; i < Std.Length; i++)
+            if (!(float.IsFinite(Std[i]) && Std[i] > 0)) p.Add($"channel {i}: std {Std[i].ToString(CultureInfo.InvariantCulture)} must be finite and > 0");
+        return p;
+    }
 }

@@ -11,17 +11,19 @@ public sealed class TrainerTests
 {
     private static ImageDataset Images(int n, int seed)
     {
+        // Fashion-MNIST-shaped (config validation holds a task's models to its data: 1x28x28, 10 classes).
         var rng = new Random(seed);
-        var px = new byte[n * 64];
+        var px = new byte[n * 784];
         rng.NextBytes(px);
-        var labels = Enumerable.Range(0, n).Select(i => i % 3).ToArray();
-        for (int i = 0; i < n; i++) for (int k = 0; k < 8; k++) px[i * 64 + labels[i] * 16 + k] = 255;
-        return new ImageDataset { Count = n, Channels = 1, Height = 8, Width = 8, Pixels = px, Labels = labels, ClassNames = ["a", "b", "c"], Source = "gen" };
+        var labels = Enumerable.Range(0, n).Select(i => i % 10).ToArray();
+        for (int i = 0; i < n; i++) for (int k = 0; k < 28; k++) px[i * 784 + labels[i] * 56 + k] = 255;
+        return new ImageDataset { Count = n, Channels = 1, Height = 28, Width = 28, Pixels = px, Labels = labels,
+            ClassNames = Enumerable.Range(0, 10).Select(c => $"c{c}").ToArray(), Source = "gen" };
     }
 
     private static RunConfig Tiny(int epochs, bool augment = false) => new()
     {
-        Model = new ModelConfig { Task = "fmnist", Height = 8, Width = 8, Patch = 2, DModel = 8, DState = 4, NLayers = 2, NumOutputs = 3 },
+        Model = new ModelConfig { Task = "fmnist", Patch = 7, DModel = 8, DState = 4, NLayers = 2 },
         Train = new TrainConfig { Epochs = epochs, BatchSize = 16, Lr = 5e-3, WarmupSteps = 3, Seed = 5, Augment = augment },
     };
 
@@ -184,6 +186,17 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void TheTrainerRefusesAConfigThatDoesNotFitItsTaskBeforeBuildingAModel()
+    {
+        // Five outputs for ten classes once ran until libtorch's "Target 7 is out of bounds".
+        var cfg = Tiny(1) with { Model = Tiny(1).Model with { NumOutputs = 5 } };
+        string dir = Directory.CreateTempSubdirectory().FullName;
+        var e = Assert.Throws<ConfigException>(() => new Trainer(cfg, Images(32, 1), Images(8, 2), dir).Run(resume: false));
+        Assert.Contains("num_outputs 5 must equal the number of classes of task 'fmnist': 10", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir, Trainer.Last)));
+    }
+
+    [Fact]
     public void CheckpointRoundTripRestoresTheSameOutputs()
     {
         string dir = Directory.CreateTempSubdirectory().FullName;
@@ -200,7 +213,7 @@ public sealed class TrainerTests
         var other = new MambaModel(ck.Config.Model);
         ck.LoadInto(other);
         model.eval(); other.eval();
-        using var x = randn(4, 1, 8, 8);
+        using var x = randn(4, 1, 28, 28);
         Assert.Equal(model.forward(x).data<float>().ToArray(), other.forward(x).data<float>().ToArray());
     }
 
@@ -213,7 +226,7 @@ public sealed class TrainerTests
         var bigger = cfg.Model with { DModel = 16 };
         Assert.Contains("has shape", Assert.Throws<EMambaException>(() => Checkpoint.Load(p).LoadInto(new MambaModel(bigger))).Message);
         var f = SafetensorsFile.Read(p);
-        var poisoned = f.Tensors.Select(t => t.Name == "head.bias" ? TensorData.FromFloat(t.Name, [float.NaN, 0, 0], 3) : t).ToList();
+        var poisoned = f.Tensors.Select(t => t.Name == "head.bias" ? TensorData.FromFloat(t.Name, [float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0], 10) : t).ToList();
         SafetensorsFile.Write(p, poisoned, f.Metadata);
         Assert.Contains("NaN", Assert.Throws<EMambaException>(() => Checkpoint.Load(p).LoadInto(new MambaModel(cfg.Model))).Message);
         SafetensorsFile.Write(p, f.Tensors, new Dictionary<string, string> { ["format"] = "other" });

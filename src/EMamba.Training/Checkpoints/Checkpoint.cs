@@ -54,9 +54,14 @@ public sealed class Checkpoint
         if (!file.Metadata.TryGetValue("config", out var cfgJson))
             throw new EMambaException($"{path}: metadata has no 'config'");
         var cfg = RunConfig.Parse(cfgJson, path + " (metadata 'config')");
+        // The normalizer must fit the model: batching indexes it per input channel, and a NaN or zero std
+        // makes every input NaN (eval would report loss NaN and succeed).
+        if (!file.Metadata.TryGetValue("normalizer", out var normText))
+            throw new EMambaException($"{path}: metadata has no 'normalizer'", ExitCodes.BadInput);
+        int channels = cfg.Model.Head == "lm" ? 0 : cfg.Model.InChannels;
         Normalizer norm;
-        try { norm = Normalizer.Parse(file.Metadata.GetValueOrDefault("normalizer", "")); }
-        catch (FormatException e) { throw new EMambaException($"{path}: metadata 'normalizer' is malformed: {e.Message}"); }
+        try { norm = Normalizer.Parse(normText, channels); }
+        catch (FormatException e) { throw new EMambaException($"{path}: metadata 'normalizer' is invalid: {e.Message}", ExitCodes.BadInput); }
         return new Checkpoint { Path = path, Config = cfg, Normalizer = norm, File = file };
     }
 

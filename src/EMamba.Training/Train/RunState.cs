@@ -44,6 +44,9 @@ public sealed class RunState
     /// <param name="trainSamples">training samples (tokens for a language model); a resumed run must have the same</param>
     public static RunState Open(RunConfig cfg, string outDir, bool resume, ITrainObserver obs, long stepsPerEpoch, int trainSamples)
     {
+        // Again here, with a language model's vocabulary now set from the data: the parameter limit
+        // counts its embedding, and no model is built from a config that fails validation.
+        cfg.Validate("the run config");
         var t = cfg.Train;
         string lastPath = Path.Combine(outDir, RunFolder.LastFile);
         if (resume && !File.Exists(lastPath))

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what a job needs on a fresh Debian machine, and nothing when it is already there.
 #   build/setup.sh demo    Fashion-MNIST (Debian package dataset-fashion-mnist)
-#   build/setup.sh bench   PyTorch peer for benchmarks (Debian package python3-torch)
+#   build/setup.sh bench   PyTorch peer for benchmarks (Debian packages python3-torch and libopenblas0-pthread:
+#                          without an optimised BLAS, Debian's libblas.so.3 is the slow reference BLAS and the
+#                          peer runs about 1.5x slower than it can)
 #   build/setup.sh test    nothing beyond the .NET SDK: tests use generated files
 set -euo pipefail
 need=()
 case "${1:-test}" in
   demo)  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist) ;;
-  bench) /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch) ;;
+  bench) /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+         dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread) ;;
   test)  ;;
   *) echo "setup.sh: unknown job '$1' (demo, bench, test)" >&2; exit 2 ;;
 esac

@@ -1,8 +1,10 @@
 using EMamba.Bench;
 
 // Usage: dotnet run -c Release --project bench/EMamba.Bench -- <benchmark> [options]
-//   scan          the fused selective scan (SelectiveScan.Apply / ApplyWithDecay) against the time-step
-//                 loop of TorchSharp ops (SelectiveScan.Naive / NaiveWithDecay), forward and forward+backward
+//   scan          EMamba.Training.ScanBench (also behind `emamba bench scan`): the fused selective scan
+//                 (SelectiveScan.Apply / ApplyPwlExp / ApplyWithDecay) against the time-step
+//                 loop of TorchSharp ops (SelectiveScan.Naive / NaiveWithDecay), forward and forward+backward,
+//                 all variants, as a Markdown table
 //                 [--threads 2] [--repeats 7] [--naive-repeats 3] [--quick: the fmnist-base shape only]
 //   scan-states   the kernel alone: recomputed vs stored states in the backward [--threads 2] [--repeats 7]
 var argv = args.ToList();
@@ -20,7 +22,7 @@ int Opt(string name, int fallback)
 switch (argv[0])
 {
     case "scan":
-        ScanBenchmark.Run(threads: Opt("--threads", 2), repeats: Opt("--repeats", 7), naiveRepeats: Opt("--naive-repeats", 3), quick: argv.Contains("--quick"));
+        ScanReport.Run(threads: Opt("--threads", 2), repeats: Opt("--repeats", 7), naiveRepeats: Opt("--naive-repeats", 3), quick: argv.Contains("--quick"));
         return 0;
     case "scan-states":
         ScanStatesBenchmark.Run(threads: Opt("--threads", 2), repeats: Opt("--repeats", 7));

@@ -4,10 +4,12 @@ blocks with RMSNorm, softplus Delta, SiLU after the conv, exact exp, D skip, gat
 RMSNorm, mean pool, linear head), the same shapes and batch, AdamW + grad clipping, and the selective
 scan written as a time-step loop, as PyTorch users write it (mamba-minimal style).
 
-Prints one JSON line: {"samples_per_s": ..., "step_ms": ..., "params": ..., "torch": ...}.
-Runs on Debian's python3-torch (1.13); no other package needed.
+Prints one JSON line: {"samples_per_s": ..., "step_ms": ..., "params": ..., "torch": ..., "blas": ..., "blas_detail": ...}.
+Runs on Debian's python3-torch (1.13). Debian's torch calls the system libblas.so.3, which is the
+slow reference BLAS unless an optimised one (libopenblas0-pthread, installed by `build/setup.sh bench`)
+provides it; "blas" names the library the process actually loaded (from /proc/self/maps).
 """
-import argparse, json, math, time
+import argparse, ctypes, json, math, os, re, subprocess, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -104,6 +106,51 @@ class Model(nn.Module):
         return self.head(self.norm_f(h).mean(1))
 
 
+def blas_report():
+    """Which BLAS this process runs on: the BLAS libraries mapped into it (after a matmul has run),
+    what /usr/lib/x86_64-linux-gnu/libblas.so.3 resolves to (update-alternatives), and torch's own
+    build settings (torch.__config__.show(): Debian's torch says BLAS_INFO=generic, i.e. libblas.so.3)."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    mapped = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if re.search(r"blas|mkl|blis|atlas", os.path.basename(path)) and path not in mapped:
+                    mapped.append(path)
+    except OSError:
+        pass
+    mapped = [os.path.realpath(p) for p in mapped]
+    alt = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    info = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    info = info.group(1) if info else "?"
+    paths = " ".join(mapped) or alt
+    name = "unknown BLAS"
+    if "mkl" in paths:
+        name = "MKL"
+    elif "openblas" in paths:
+        name = "OpenBLAS"
+        for p in mapped:
+            try:
+                lib = ctypes.CDLL(p)
+                lib.openblas_get_config.restype = ctypes.c_char_p
+                name = " ".join(lib.openblas_get_config().decode().split()[:2])   # "OpenBLAS 0.3.21"
+                m = re.search(r"openblas-(\w+)", p)
+                if m:
+                    name += " " + m.group(1)
+                break
+            except (OSError, AttributeError):
+                continue
+    elif "blis" in paths:
+        name = "BLIS"
+    elif "atlas" in paths:
+        name = "ATLAS"
+    elif "/blas/" in paths:
+        name = "reference BLAS, netlib, unoptimised"
+    detail = f"torch BLAS_INFO={info}; libblas.so.3 -> {alt}; loaded: {', '.join(mapped) or 'none'}"
+    return name, detail
+
+
 def main():
     ap = argparse.ArgumentParser()
     for k, v in dict(batch_size=128, steps=20, warmup=3, threads=2, channels=1, height=28, width=28, patch=4,
@@ -135,9 +182,10 @@ def main():
     for _ in range(a.steps):
         step()
     sec = time.perf_counter() - t0
+    blas = blas_report()
     print(json.dumps({"samples_per_s": a.batch_size * a.steps / sec, "step_ms": 1000 * sec / a.steps,
                       "params": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,
-                      "scan": a.scan}))
+                      "scan": a.scan, "blas": blas[0], "blas_detail": blas[1]}))
 
 
 if __name__ == "__main__":

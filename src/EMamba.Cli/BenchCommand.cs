@@ -48,11 +48,15 @@ public static class BenchCommand
             var peer = results.Where(x => x.Name.StartsWith("PyTorch")).MaxBy(x => x.SamplesPerSecond)!;
             var table = new Table().AddColumn("contender").AddColumn(new TableColumn("samples/s").RightAligned())
                 .AddColumn(new TableColumn("ms/step").RightAligned()).AddColumn(new TableColumn("vs fastest PyTorch").RightAligned())
-                .AddColumn(new TableColumn("parameters").RightAligned());
+                .AddColumn(new TableColumn("parameters").RightAligned()).AddColumn("BLAS");
             foreach (var x in results)
                 table.AddRow(Markup.Escape(x.Name), $"{x.SamplesPerSecond:F1}", $"{x.StepMs:F1}",
-                    $"{x.SamplesPerSecond / peer.SamplesPerSecond:F2}x", $"{x.Parameters:N0}");
+                    $"{x.SamplesPerSecond / peer.SamplesPerSecond:F2}x", $"{x.Parameters:N0}", Markup.Escape(ShortBlas(x.Blas)));
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 140);   // saved output: no wrapped cells
             AnsiConsole.Write(table);
+            // The full BLAS provenance of each contender (the table keeps the short name).
+            foreach (var b in results.Select(x => (x.Name.StartsWith("PyTorch") ? "PyTorch" : "TorchSharp", x.Blas)).Distinct())
+                Console.WriteLine($"BLAS, {b.Item1}: {b.Blas}");
             Console.WriteLine($"machine: {MachineInfo.Describe()}; date {DateTime.UtcNow:yyyy-MM-dd}");
             if (results[0].Parameters != peer.Parameters)
                 Console.Error.WriteLine($"warning: parameter counts differ ({results[0].Parameters} vs {peer.Parameters}): the models are not identical");
@@ -68,20 +72,22 @@ public static class BenchCommand
     {
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per cell (median reported).", DefaultValueFactory = _ => 5 };
         var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores)." };
-        var scan = new Command("scan", "Fused selective scan vs the time-step loop of TorchSharp ops (fmnist-base shapes and a 256-step sequence).");
+        var scan = new Command("scan", "Fused selective scan (exact and PWL exp) vs the time-step loop of TorchSharp ops (fmnist-base shapes and a 256-step sequence). " +
+                                       "The same benchmark as bench/EMamba.Bench scan (EMamba.Training.ScanBench).");
         scan.Options.Add(repeats); scan.Options.Add(threads);
         scan.SetAction(r => App.Guard(_ =>
         {
             int th = r.GetValue(threads) ?? Environment.ProcessorCount, rep = r.GetValue(repeats);
             if (th < 1 || rep < 1) throw new EMambaException("--threads and --repeats must be >= 1", ExitCodes.Usage);
             TorchSharp.torch.set_num_threads(th);
-            var table = new Table().AddColumn("shape").AddColumn("pass").AddColumn(new TableColumn("fused ms").RightAligned())
+            var table = new Table().AddColumn("shape").AddColumn("exp").AddColumn("pass").AddColumn(new TableColumn("fused ms").RightAligned())
                 .AddColumn(new TableColumn("naive ms").RightAligned()).AddColumn(new TableColumn("speed-up").RightAligned());
             foreach (var (bt, l, din, n) in new[] { (128, 49, 128, 16), (16, 256, 128, 16) })
-                foreach (var row in ScanBench.Run(bt, l, din, n, rep))
+                foreach (var row in ScanBench.Run(bt, l, din, n, rep, rep, [ScanBench.Apply, ScanBench.PwlExp]))
                 {
-                    App.Info($"  {row.Shape} {row.Variant}: fused {row.FusedMs:F1} ms, naive {row.NaiveMs:F1} ms");
-                    table.AddRow(row.Shape, row.Variant, $"{row.FusedMs:F1}", $"{row.NaiveMs:F1}", $"{row.Speedup:F1}x");
+                    string exp = row.Variant == ScanBench.PwlExp ? "PWL" : "exact";
+                    App.Info($"  {row.Shape} {exp} {row.Pass}: fused {row.FusedMs:F1} ms, naive {row.NaiveMs:F1} ms");
+                    table.AddRow(row.Shape, exp, row.Pass, $"{row.FusedMs:F1}", $"{row.NaiveMs:F1}", $"{row.Speedup:F1}x");
                 }
             AnsiConsole.Write(table);
             Console.WriteLine($"machine: {MachineInfo.Describe()}; date {DateTime.UtcNow:yyyy-MM-dd}; {th} threads");
@@ -113,7 +119,16 @@ public static class BenchCommand
             throw new EMambaException($"PyTorch peer failed (exit {p.ExitCode}); is python3-torch installed (apt-get install -y python3-torch)?\n{stderr.Result.Trim()}");
         using var doc = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         var root = doc.RootElement;
+        string blas = root.TryGetProperty("blas", out var b) ? $"{b.GetString()} ({root.GetProperty("blas_detail").GetString()})" : "not reported by the peer script";
         return new TrainBench.Result($"PyTorch {root.GetProperty("torch").GetString()}, naive scan ({scan}, {steps} steps)",
-            root.GetProperty("samples_per_s").GetDouble(), root.GetProperty("step_ms").GetDouble(), root.GetProperty("params").GetInt64());
+            root.GetProperty("samples_per_s").GetDouble(), root.GetProperty("step_ms").GetDouble(), root.GetProperty("params").GetInt64(), blas);
+    }
+
+    /// <summary>The BLAS name without its provenance, the text before " (": "OpenBLAS 0.3.21 pthread (torch
+    /// BLAS_INFO=...)" gives "OpenBLAS 0.3.21 pthread", "MKL 2024.2 (libtorch 2.10.0.0 bundled, ...)" gives "MKL 2024.2".</summary>
+    internal static string ShortBlas(string blas)
+    {
+        int paren = blas.IndexOf(" (", StringComparison.Ordinal);
+        return paren > 0 ? blas[..paren] : blas;
     }
 }

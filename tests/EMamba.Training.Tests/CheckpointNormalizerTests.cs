@@ -1,6 +1,6 @@
 using System.Text;
 using EMamba.Core;
-using EMamba.Training.Data;
+using EMamba.Data;
 using EMamba.Training.Modules;
 
 namespace EMamba.Training.Tests;

@@ -193,7 +193,7 @@ public sealed class TrainerTests
         string dir = Directory.CreateTempSubdirectory().FullName;
         var e = Assert.Throws<ConfigException>(() => new Trainer(cfg, Images(32, 1), Images(8, 2), dir).Run(resume: false));
         Assert.Contains("num_outputs 5 must equal the number of classes of task 'fmnist': 10", e.Message);
-        Assert.False(File.Exists(Path.Combine(dir, Trainer.Last)));
+        Assert.False(File.Exists(Path.Combine(dir, RunFolder.LastFile)));
     }
 
     [Fact]

@@ -192,10 +192,10 @@ public sealed class PiecewiseLinearTests
         string dir = Directory.CreateTempSubdirectory().FullName, p = Path.Combine(dir, "m.safetensors");
         var cfg = new RunConfig
         {
-            Model = new ModelConfig { Task = "fmnist", Height = 8, Width = 8, Patch = 2, DModel = 8, DState = 4, NLayers = 1, NumOutputs = 3, Silu = "pwl", Exp = "pwl" },
+            Model = new ModelConfig { Task = "fmnist", Patch = 7, DModel = 8, DState = 4, NLayers = 1, Silu = "pwl", Exp = "pwl" },
             Train = new TrainConfig { Epochs = 1, BatchSize = 4 },
         };
-        Checkpoint.Save(p, new MambaModel(cfg.Model), cfg, new Data.Normalizer([0f], [1f]));
+        Checkpoint.Save(p, new MambaModel(cfg.Model), cfg, new EMamba.Data.Normalizer([0f], [1f]));
         Assert.Empty(ModelLoader.TableIn(Checkpoint.Load(p), PwlFunction.Exp).Problems());
         var f = SafetensorsFile.Read(p);
         foreach (var (name, edit, expect) in new (string, Func<float[], float[]>, string)[]

@@ -74,6 +74,7 @@ public static class TrainStage
                 var r = EvalStage.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
                     lengths: q.Config.Model.Head == "lm" ? LengthEval.DefaultLengths : null);
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
+                obs.Info($"{q.OutDir}: test {r.MetricName} {Figures.Format(r.MetricName, r.Metric)} ({r.Samples:N0} samples)");
                 AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());
             }
             RunReport.Write(q.OutDir, log, q.Command);

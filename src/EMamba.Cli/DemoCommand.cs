@@ -52,7 +52,7 @@ public static class DemoCommand
             App.Info($"demo stage 1: operator ablation, {cfgName}, {cfg.Train.Epochs} epochs per model, into {dir}");
             string ablation = Path.Combine(dir, "ablation.md");
             var rows = AblationStage.Run(new AblationStage.Request(cfg, Path.GetFileNameWithoutExtension(cfgName), dir, data,
-                limitTrain, limitTest, [.. AblationStage.Trained.Keys], 1, ablation, App.CommandLine, Observer: ConsoleStageObserver.Instance), ct);
+                limitTrain, limitTest, [.. Variants.Trained.Keys], 1, ablation, App.CommandLine, Observer: ConsoleStageObserver.Instance), ct);
             AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(cfg.Model).MetricName));
 
             double stage1 = sw.Elapsed.TotalMinutes;

@@ -56,5 +56,5 @@ public static class RunReport
     };
 
     public static void Write(string runDir, TrainLog log, string command) =>
-        AtomicFile.WriteAllText(Path.Combine(runDir, "report.md"), Build(log, command, runDir));
+        AtomicFile.WriteAllText(new RunFolder(runDir).Report, Build(log, command, runDir));
 }

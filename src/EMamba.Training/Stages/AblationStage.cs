@@ -23,20 +23,18 @@ public static class AblationStage
     /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
     public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
 
-    /// <summary>The trained variants (<see cref="Variants.Trained"/>).</summary>
-    public static IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained => Variants.Trained;
 
     public static IReadOnlyList<Row> Run(Request q, CancellationToken ct)
     {
         var obs = q.Observer ?? SilentStageObserver.Instance;
         foreach (var v in q.Variants)
-            if (!Trained.ContainsKey(v)) throw new EMambaException($"variant '{v}' is not one of {string.Join(", ", Trained.Keys)}", ExitCodes.Usage);
+            if (!Variants.Trained.ContainsKey(v)) throw new EMambaException($"variant '{v}' is not one of {string.Join(", ", Variants.Trained.Keys)}", ExitCodes.Usage);
         if (!q.Variants.Contains("range-relu")) throw new EMambaException("the ablation needs the 'range-relu' variant (the approximations are applied to it)", ExitCodes.Usage);
         var rows = new List<Row>();
         TrainLog? last = null;
-        foreach (var v in Trained.Keys.Where(q.Variants.Contains))
+        foreach (var v in Variants.Trained.Keys.Where(q.Variants.Contains))
         {
-            var (norm, delta, label) = Trained[v];
+            var (norm, delta, label) = Variants.Trained[v];
             // Without the range-norm row, the ReLU-Delta row adds both operators to exact Mamba.
             if (v == "range-relu" && !q.Variants.Contains("range")) label = "+ range norm + ReLU Delta";
             var cfg = q.Base with

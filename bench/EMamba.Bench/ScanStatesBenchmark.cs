@@ -1,3 +1,4 @@
+using EMamba.Training.Scan;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EMamba.Training;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using EMamba.Core;
 using EMamba.Training.Stages;
 using Spectre.Console;
-using EMamba.Training;
+using EMamba.Training.Train;
 
 namespace EMamba.Cli;
 

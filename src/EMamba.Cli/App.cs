@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using EMamba.Core;
-using EMamba.Training;
 using Spectre.Console;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Cli;
 

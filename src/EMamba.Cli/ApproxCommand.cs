@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using EMamba.Core;
 using EMamba.Core.Approx;
-using EMamba.Training;
 using EMamba.Training.Stages;
 using Spectre.Console;
+using EMamba.Training.Scan;
 
 namespace EMamba.Cli;
 

@@ -6,6 +6,7 @@ using EMamba.Core;
 using EMamba.Training;
 using Spectre.Console;
 using EMamba.Reports;
+using EMamba.Training.Scan;
 
 namespace EMamba.Cli;
 

@@ -1,7 +1,7 @@
-using EMamba.Training;
 using Spectre.Console;
 using EMamba.Core;
 using EMamba.Reports;
+using EMamba.Training.Scan;
 
 namespace EMamba.Cli;
 

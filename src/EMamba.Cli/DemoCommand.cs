@@ -5,7 +5,8 @@ using EMamba.Data;
 using EMamba.Reports;
 using EMamba.Training.Stages;
 using Spectre.Console;
-using EMamba.Training;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Cli;
 

@@ -4,6 +4,8 @@ using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training;
 using EMamba.Training.Modules.Baselines;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
 
 namespace EMamba.Cli;
 

@@ -4,6 +4,8 @@ using EMamba.Reports;
 using EMamba.Training.Stages;
 using Spectre.Console;
 using EMamba.Training;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Cli;
 

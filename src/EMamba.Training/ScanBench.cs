@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using EMamba.Core.Approx;
 using static TorchSharp.torch;
+using EMamba.Training.Pwl;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training;
 

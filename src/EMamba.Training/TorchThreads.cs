@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training;
 

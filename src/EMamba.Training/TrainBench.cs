@@ -5,6 +5,8 @@ using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training;
 

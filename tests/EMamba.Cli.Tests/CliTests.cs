@@ -131,7 +131,7 @@ public sealed class CliTests : IDisposable
         string md = File.ReadAllText(report);
         Assert.Contains("all eMamba ops, fine-tuned", md);
         Assert.Contains("| exp | 11 | [-4, 1] | fitted |", md);
-        var tuned = EMamba.Training.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
+        var tuned = EMamba.Training.Checkpoints.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
         Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
         Assert.Equal("matched", tuned.Config.Model.RangeInit);                                     // the default gain
         Assert.Contains("matched to layer norm's scale", md);
@@ -152,8 +152,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal(ExitCodes.BadConfig, Run("eval", "--model", best, "--data", Data, "--approx", Path.Combine(dir, "broken.json")));
         Assert.Equal(0, Run("train", "--init-from", best, "--approx", approx, "--only-approx", "--data", Data, "--out", Path.Combine(dir, "knots"),
             "--epochs", "1", "--no-test", "--threads", "1"));
-        var before = EMamba.Training.Checkpoint.Load(best);
-        var after = EMamba.Training.Checkpoint.Load(Path.Combine(dir, "knots", "last.safetensors"));
+        var before = EMamba.Training.Checkpoints.Checkpoint.Load(best);
+        var after = EMamba.Training.Checkpoints.Checkpoint.Load(Path.Combine(dir, "knots", "last.safetensors"));
         Assert.Equal(before.File["head.weight"].AsFloat(), after.File["head.weight"].AsFloat());   // frozen
         Assert.NotEqual(EMamba.Core.Approx.ApproxFile.Load(approx).Tables[EMamba.Core.Approx.PwlFunction.Exp].Values.Select(v => (float)v),
             after.File["pwl_exp.values"].AsFloat());                                                  // trained

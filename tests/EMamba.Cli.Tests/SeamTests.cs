@@ -44,7 +44,7 @@ public sealed class SeamTests
     public void The_walk_finds_TorchSharp_where_it_is()
     {
         // Guards the test above: the same walk from the training assembly must see TorchSharp.
-        Assert.Contains("TorchSharp", Closure(typeof(EMamba.Training.Checkpoint).Assembly));
+        Assert.Contains("TorchSharp", Closure(typeof(EMamba.Training.Checkpoints.Checkpoint).Assembly));
         Assert.Contains("TorchSharp", Closure(typeof(App).Assembly));
     }
 

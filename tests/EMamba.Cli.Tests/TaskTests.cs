@@ -1,6 +1,6 @@
 using EMamba.Core;
 using EMamba.Data;
-using EMamba.Training;
+using EMamba.Training.Scan;
 
 namespace EMamba.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using EMamba.Data;
 using EMamba.Training.Batching;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -4,6 +4,9 @@ using EMamba.Training.Modules.Baselines;
 using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Data;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

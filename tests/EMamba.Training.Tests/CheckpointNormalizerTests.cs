@@ -2,6 +2,8 @@ using System.Text;
 using EMamba.Core;
 using EMamba.Data;
 using EMamba.Training.Modules;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

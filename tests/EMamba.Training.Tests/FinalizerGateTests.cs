@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

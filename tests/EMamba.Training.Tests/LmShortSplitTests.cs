@@ -1,6 +1,8 @@
 using EMamba.Core;
 using EMamba.Training.Modules;
 using EMamba.Training.Modules.Baselines;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -2,6 +2,7 @@ using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -1,4 +1,6 @@
 using EMamba.Core;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

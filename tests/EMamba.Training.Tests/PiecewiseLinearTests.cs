@@ -4,6 +4,10 @@ using EMamba.Core.Approx;
 using EMamba.Data;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Pwl;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -1,6 +1,9 @@
 using System.Runtime.Intrinsics;
 using EMamba.Core.Approx;
 using static TorchSharp.torch;
+using EMamba.Training.Eval;
+using EMamba.Training.Pwl;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -1,5 +1,7 @@
 using EMamba.Core.Approx;
 using static TorchSharp.torch;
+using EMamba.Training.Pwl;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

@@ -1,6 +1,7 @@
 using EMamba.Training.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

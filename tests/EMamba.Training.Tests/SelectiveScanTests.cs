@@ -1,5 +1,6 @@
-using EMamba.Training;
 using static TorchSharp.torch;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Tests;
 

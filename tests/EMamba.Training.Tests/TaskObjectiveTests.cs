@@ -1,6 +1,7 @@
 using EMamba.Core;
-using EMamba.Training;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Tests;
 

@@ -2,6 +2,10 @@ using EMamba.Core;
 using EMamba.Data;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Tests;
 

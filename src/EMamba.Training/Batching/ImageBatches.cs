@@ -1,5 +1,7 @@
 using EMamba.Data;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Batching;
 

@@ -2,8 +2,9 @@ using EMamba.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Data;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Checkpoints;
 
 /// <summary>Float checkpoints as safetensors: parameters under their module names, the run config
 /// and input normalization in <c>__metadata__</c>; resumable checkpoints add optimizer state.</summary>

@@ -4,8 +4,9 @@ using EMamba.Training.Modules;
 using EMamba.Training.Modules.Baselines;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Checkpoints;
 
 /// <summary>Builds a model from a checkpoint, optionally swapping in piecewise-linear tables
 /// from an approx.json for some or all of its functions (the "train exact, approximate at inference"

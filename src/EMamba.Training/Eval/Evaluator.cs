@@ -1,8 +1,11 @@
 using EMamba.Data;
 using static TorchSharp.torch;
 using EMamba.Training.Batching;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Eval;
 
 /// <summary>Loss and metrics of a model over a whole split, in eval mode without gradients.</summary>
 public static class Evaluator

@@ -1,8 +1,10 @@
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Eval;
 
 /// <summary>Language-model scoring. A Mamba LM reads each sequence in pieces of <c>chunk</c> tokens,
 /// carrying its state, so memory stays constant however long the sequence (the recurrent mode an

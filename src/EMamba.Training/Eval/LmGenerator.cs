@@ -1,8 +1,10 @@
 using EMamba.Core;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Eval;
 
 /// <summary>Samples text from a language model. A Mamba LM streams: the prompt goes in once, then each
 /// new token is one recurrent step on the carried state (constant memory and time per token). Other

@@ -1,5 +1,7 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Training.Pwl;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules;
 

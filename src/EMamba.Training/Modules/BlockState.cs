@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules;
 

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules;
 

@@ -3,6 +3,7 @@ using EMamba.Core.Approx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules;
 

@@ -2,6 +2,9 @@ using EMamba.Core.Approx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Pwl;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules;
 

@@ -1,3 +1,4 @@
+using EMamba.Training.Scan;
 namespace EMamba.Training.Modules;
 
 /// <summary>The state of a Mamba language model read piece by piece across dispose scopes (truncated

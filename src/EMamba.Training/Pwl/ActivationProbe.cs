@@ -1,7 +1,8 @@
 using EMamba.Core.Approx;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Pwl;
 
 /// <summary>Collects histograms of the inputs of SiLU (gate and after the conv) and of exp
 /// (Delta * A) while a model runs, for fitting the piecewise-linear tables to where the activations

@@ -3,8 +3,11 @@ using EMamba.Core.Approx;
 using EMamba.Data;
 using static TorchSharp.torch;
 using EMamba.Training.Batching;
+using EMamba.Training.Eval;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Pwl;
 
 /// <summary>Fits the PWL tables of a trained model: runs it on training samples with an
 /// <see cref="ActivationProbe"/>, then places the knots of each function against its histogram

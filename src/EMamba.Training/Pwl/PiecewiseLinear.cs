@@ -1,8 +1,10 @@
 using EMamba.Core.Approx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Pwl;
 
 /// <summary>y = pwl(x) elementwise for a float32 tensor of any shape, as a custom autograd function
 /// with gradients to the input, the knots (K) and the values (K); the arithmetic is

@@ -1,6 +1,7 @@
 using EMamba.Core.Approx;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Pwl;
 
 /// <summary>The arithmetic of a piecewise-linear function on raw float32 buffers (the definition is
 /// <see cref="PwlTable"/>; the autograd wrapper is <see cref="PiecewiseLinear"/>).

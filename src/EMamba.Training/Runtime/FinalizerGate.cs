@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Runtime;
 
 /// <summary>Lets finalizers run only at safe points, between native torch calls.
 /// <list type="bullet">

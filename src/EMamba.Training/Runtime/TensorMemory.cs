@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Runtime;
 
 /// <summary>Bulk copies between float32 CPU tensors and managed arrays. TorchSharp's element accessor
 /// costs about 20 ns an element; these use the tensor's data pointer and a memcpy.</summary>

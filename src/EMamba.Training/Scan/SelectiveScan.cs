@@ -1,7 +1,8 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
+using EMamba.Training.Runtime;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Scan;
 
 /// <summary>The Mamba-1 selective scan (Bt batch, L length, Din = E*D channels, N state size):
 /// <code>

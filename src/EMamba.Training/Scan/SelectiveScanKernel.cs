@@ -2,8 +2,9 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using EMamba.Training.Eval;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Scan;
 
 /// <summary>The arithmetic of the selective scan on raw float32 buffers (the autograd wrapper and the
 /// shape checks live in <see cref="SelectiveScan"/>).

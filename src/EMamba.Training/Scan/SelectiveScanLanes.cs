@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using EMamba.Training.Eval;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Scan;
 
 /// <summary>A run of consecutive floats processed together: the scan kernel is written once over this
 /// interface and instantiated for 16 lanes (Vector512), 8 (Vector256), 4 (Vector128) and 1 (scalar),

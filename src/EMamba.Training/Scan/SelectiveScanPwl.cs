@@ -1,6 +1,7 @@
 using EMamba.Core.Approx;
+using EMamba.Training.Eval;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Scan;
 
 /// <summary>The piecewise-linear exp inside the fused scan: A_bar = pwl(delta A) evaluated lane-wise
 /// segment by segment, so no (Bt, L, Din, N) tensor is ever built.

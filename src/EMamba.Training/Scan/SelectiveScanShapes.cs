@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Scan;
 
 /// <summary>Argument checks of <see cref="SelectiveScan"/>: every mismatch is an ArgumentException that
 /// names the tensor, its shape and the shape it must have (derived from u and A or Abar).</summary>

@@ -5,6 +5,8 @@ using System.Text.Json;
 using EMamba.Core;
 using EMamba.Core.Approx;
 using EMamba.Reports;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Stages;
 

@@ -6,6 +6,9 @@ using EMamba.Core.Approx;
 using EMamba.Training.Modules;
 using EMamba.Reports;
 using EMamba.Data;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Pwl;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Stages;
 

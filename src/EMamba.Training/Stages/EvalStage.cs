@@ -8,6 +8,10 @@ using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Data;
 using EMamba.Reports;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Stages;
 

@@ -4,6 +4,9 @@ using EMamba.Core.Approx;
 using EMamba.Data;
 using EMamba.Training.Modules;
 using EMamba.Reports;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Scan;
+using EMamba.Training.Train;
 
 namespace EMamba.Training.Stages;
 

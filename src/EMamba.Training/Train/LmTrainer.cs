@@ -2,11 +2,13 @@ using System.Diagnostics;
 using EMamba.Core;
 using EMamba.Data;
 using EMamba.Training.Modules;
-using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Train;
 
 /// <summary>Trains a language model with truncated back-propagation through time: the training
 /// stream is cut into batch_size parallel streams, read seq_len tokens at a time; a Mamba LM

@@ -8,8 +8,11 @@ using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Reports;
 using EMamba.Data;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Runtime;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Train;
 
 /// <summary>The model and optimiser of a run folder, shared by the vision/radar and language trainers:
 /// opened from the run's own last checkpoint (resume), from a checkpoint to fine-tune (init_from,

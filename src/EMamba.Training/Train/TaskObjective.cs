@@ -2,8 +2,9 @@ using EMamba.Core;
 using EMamba.Data;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Train;
 
 /// <summary>The loss a task trains on and the metric it is judged by: cross-entropy and accuracy for
 /// classification; mean squared error (in the targets' units) and mean per-coordinate MAE in cm for

@@ -5,8 +5,11 @@ using EMamba.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
 using EMamba.Training.Batching;
+using EMamba.Training.Checkpoints;
+using EMamba.Training.Eval;
+using EMamba.Training.Scan;
 
-namespace EMamba.Training;
+namespace EMamba.Training.Train;
 
 /// <summary>Trains a vision or radar model (any arch, classification or regression): AdamW, warm-up +
 /// cosine schedule, gradient clipping, a checkpoint every epoch (last.safetensors, resumable),

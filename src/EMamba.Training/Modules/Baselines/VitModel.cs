@@ -2,6 +2,7 @@ using EMamba.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using EMamba.Training.Scan;
 
 namespace EMamba.Training.Modules.Baselines;
 

@@ -8,8 +8,8 @@ using EMamba.Training.Train;
 namespace EMamba.Cli;
 
 /// <summary>`demo`: parses its options, runs <see cref="DemoStage"/>, prints the ablation table when stage 1
-/// is done and one closing line. Installing Fashion-MNIST is not the command's job either: build/setup.sh demo
-/// installs the Debian package, and --data points elsewhere.</summary>
+/// is done and one closing line. Installing Fashion-MNIST is not the command's job either: the ./emamba wrapper runs
+/// build/setup.sh demo, which installs the Debian package, and --data points elsewhere.</summary>
 public static class DemoCommand
 {
     public static Command Create()

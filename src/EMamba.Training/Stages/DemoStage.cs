@@ -13,7 +13,7 @@ namespace EMamba.Training.Stages;
 ///    MARS radar pose (mars-demo, 20 epochs), a WikiText-2 language model (wikitext2-demo, 1 epoch,
 ///    scored on the first 64 K test tokens).
 /// One report (OutDir/report.md) covers both. Fashion-MNIST itself is not installed here: the data
-/// location is a request field (build/setup.sh demo installs the Debian package for the real run).</summary>
+/// location is a request field (the ./emamba wrapper runs build/setup.sh demo, which installs the Debian package, before the real run).</summary>
 public static class DemoStage
 {
     /// <summary>The second stage: run folder, preset, epochs.</summary>

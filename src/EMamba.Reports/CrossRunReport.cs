@@ -61,12 +61,14 @@ public static class CrossRunReport
     /// <summary>The one caveat on training times, for every report that prints them.</summary>
     public const string WallTimeCaveat = "- training time is wall time on the machine the run used, which may have been shared with other jobs; compare it loosely";
 
-    /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder.</summary>
+    /// <summary>Writes report.md, report.json and the PNGs into <paramref name="outPath"/>'s folder;
+    /// returns the paths of the files written (the Markdown first, then the JSON, then the plots).</summary>
     /// <param name="preamble">Markdown placed after the header (the demo puts its ablation table there).</param>
     /// <param name="command">the command line that made the report, quoted in it</param>
-    public static string Build(string root, string outPath, IReadOnlyList<Entry> runs, string command, string title = "eMamba.NET results", string? preamble = null)
+    public static IReadOnlyList<string> Build(string root, string outPath, IReadOnlyList<Entry> runs, string command, string title = "eMamba.NET results", string? preamble = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!, stem = Path.GetFileNameWithoutExtension(outPath);
+        var plots = new List<string>();
         Directory.CreateDirectory(dir);
         var sb = new StringBuilder();
         sb.AppendLine($"# {title}");
@@ -105,6 +107,7 @@ public static class CrossRunReport
             string paramsPng = $"{stem}-{task}-params.png";
             ReportPlot.MetricVsParameters(Path.Combine(dir, paramsPng), TaskTitle(task), metric,
                 rs.Select(r => (r.ShortLabel, (double)r.Log.Parameters, r.Test, r.IsBaseline)).ToList());
+            plots.Add(Path.Combine(dir, paramsPng));
             sb.AppendLine();
             sb.AppendLine($"![{metric} vs parameters]({paramsPng})");
             sb.AppendLine();
@@ -130,6 +133,7 @@ public static class CrossRunReport
                     string png = $"{stem}-{task}-lengths.png";
                     ReportPlot.PerplexityVsLength(Path.Combine(dir, png), rs.Select(r => ($"{r.ShortLabel}: {r.RelativeName}",
                         lengths.Where(L => r.Log.Test.ContainsKey($"ppl_{L}")).Select(L => ((double)L, r.Log.Test[$"ppl_{L}"])).ToList())).ToList());
+                    plots.Add(Path.Combine(dir, png));
                     sb.AppendLine();
                     sb.AppendLine($"![perplexity vs sequence length]({png})");
                     sb.AppendLine();
@@ -147,7 +151,7 @@ public static class CrossRunReport
             non_embedding_parameters = r.NonEmbedding, metric = r.Log.MetricName, test = r.Log.Test, epochs = r.Log.Epochs.Count,
             train_seconds = r.Log.TotalTrainSeconds, protocol = r.Log.Protocol,
         }), RunConfig.Json));
-        return sb.ToString();
+        return [Path.Combine(dir, stem + ".md"), Path.Combine(dir, stem + ".json"), .. plots];
     }
 
     /// <summary>eMamba's perplexity relative to exact Mamba's at each length (the best of each by test

@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Cli.Tests;
 
@@ -135,7 +136,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
         Assert.Equal("matched", tuned.Config.Model.RangeInit);                                     // the default gain
         Assert.Contains("matched to layer norm's scale", md);
-        Assert.True(tuned.File.Contains("pwl_exp.knots"));
+        Assert.True(tuned.File.Contains(TensorNames.Pwl(EMamba.Core.Approx.PwlFunction.Exp).Knots));
         // A second run reuses every stage: nothing is retrained (the checkpoints stay untouched).
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "finetune", "best.safetensors"));
         Assert.Equal(0, Run(args));
@@ -154,9 +155,9 @@ public sealed class CliTests : IDisposable
             "--epochs", "1", "--no-test", "--threads", "1"));
         var before = EMamba.Training.Checkpoints.Checkpoint.Load(best);
         var after = EMamba.Training.Checkpoints.Checkpoint.Load(Path.Combine(dir, "knots", "last.safetensors"));
-        Assert.Equal(before.File["head.weight"].AsFloat(), after.File["head.weight"].AsFloat());   // frozen
+        Assert.Equal(before.File[TensorNames.Head.Weight].AsFloat(), after.File[TensorNames.Head.Weight].AsFloat());   // frozen
         Assert.NotEqual(EMamba.Core.Approx.ApproxFile.Load(approx).Tables[EMamba.Core.Approx.PwlFunction.Exp].Values.Select(v => (float)v),
-            after.File["pwl_exp.values"].AsFloat());                                                  // trained
+            after.File[TensorNames.Pwl(EMamba.Core.Approx.PwlFunction.Exp).Values].AsFloat());                                              // trained
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using EMamba.Training.Checkpoints;
 using EMamba.Training.Eval;
 using EMamba.Training.Scan;
 using EMamba.Training.Train;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Training.Tests;
 
@@ -112,7 +113,7 @@ public sealed class LmTests
         // Zero output weights give uniform logits: perplexity = vocabulary size exactly, at any length.
         manual_seed(1);
         var model = new MambaLM(Tiny(vocab: 23));
-        using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.StartsWith("embedding")) p.zero_();
+        using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name == TensorNames.Lm.Embedding) p.zero_();
         var tokens = Enumerable.Range(0, 500).Select(i => i * 7 % 23).ToArray();
         foreach (int len in new[] { 8, 64, 250 })
             Assert.Equal(23.0, LmEval.PerplexityAt(model, tokens, len, chunk: 5), 4);

@@ -3,6 +3,7 @@ using EMamba.Core.Approx;
 using EMamba.Training.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Training.Tests;
 
@@ -35,7 +36,7 @@ public sealed class ModelTests
         var logits = lm.forward(randint(0, 50, [2, 7]));
         Assert.Equal([2L, 7L, 50L], logits.shape);
         Assert.Equal(50 * 16, lm.ParameterCount() - lm.NonEmbeddingParameterCount());
-        Assert.DoesNotContain(lm.named_parameters(), p => p.name.Contains("head"));
+        Assert.DoesNotContain(lm.named_parameters(), p => p.name.StartsWith(TensorNames.Parts.Head + "."));
         Assert.Throws<EMambaException>(() => new MambaLM(cfg with { Vocab = 0 }));
     }
 
@@ -60,7 +61,7 @@ public sealed class ModelTests
             using (no_grad())
                 foreach (var (name, p) in exact.named_parameters()) m.get_parameter(name)!.copy_(p);
         Assert.Equal(exact.ParameterCount() + 2 * 4097 * 2, approx.ParameterCount());
-        Assert.Single(approx.named_parameters(), p => p.name == "pwl_silu.knots");
+        Assert.Single(approx.named_parameters(), p => p.name == TensorNames.Pwl(PwlFunction.Silu).Knots);
         var x = randn(4, 1, 28, 28);
         var y = exact.forward(x);
         Assert.True((approx.forward(x) - y).abs().max().item<float>() < 1e-3);

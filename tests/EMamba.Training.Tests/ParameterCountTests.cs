@@ -1,6 +1,7 @@
 using EMamba.Core;
 using EMamba.Training.Checkpoints;
 using EMamba.Training.Scan;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Training.Tests;
 
@@ -13,7 +14,7 @@ public sealed class ParameterCountTests
     {
         var m = ModelLoader.Create(cfg);
         // PWL knots and values are sized by the approximation table, not the config.
-        return m.named_parameters().Where(np => !np.name.StartsWith(ModelLoader.Prefix)).Sum(np => np.parameter.numel());
+        return m.named_parameters().Where(np => !np.name.StartsWith(TensorNames.Parts.PwlPrefix)).Sum(np => np.parameter.numel());
     }
 
     public static TheoryData<string> PresetNames => [.. Presets.All.Keys];

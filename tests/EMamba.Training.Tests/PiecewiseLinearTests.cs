@@ -8,6 +8,7 @@ using EMamba.Training.Checkpoints;
 using EMamba.Training.Pwl;
 using EMamba.Training.Runtime;
 using EMamba.Training.Scan;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Training.Tests;
 
@@ -204,9 +205,9 @@ public sealed class PiecewiseLinearTests
         var f = SafetensorsFile.Read(p);
         foreach (var (name, edit, expect) in new (string, Func<float[], float[]>, string)[]
         {
-            ("pwl_silu.values", v => { v[3] = 1e30f; return v; }, "silu: value 3 = 1.0000000150474662E+30 is not a finite float32 within ±1e6"),
-            ("pwl_exp.knots", k => { k[2] = k[1]; return k; }, "exp: knots must increase strictly as float32 (knot 2"),
-            ("pwl_exp.knots", k => { k[0] = float.NegativeInfinity; return k; }, "exp: knot 0 = "),
+            (TensorNames.Pwl(PwlFunction.Silu).Values, v => { v[3] = 1e30f; return v; }, "silu: value 3 = 1.0000000150474662E+30 is not a finite float32 within ±1e6"),
+            (TensorNames.Pwl(PwlFunction.Exp).Knots, k => { k[2] = k[1]; return k; }, "exp: knots must increase strictly as float32 (knot 2"),
+            (TensorNames.Pwl(PwlFunction.Exp).Knots, k => { k[0] = float.NegativeInfinity; return k; }, "exp: knot 0 = "),
         })
         {
             var edited = f.Tensors.Select(t => t.Name == name ? TensorData.FromFloat(t.Name, edit(t.AsFloat()), t.AsFloat().Length) : t).ToList();

@@ -6,6 +6,7 @@ using EMamba.Training.Checkpoints;
 using EMamba.Training.Eval;
 using EMamba.Training.Scan;
 using EMamba.Training.Train;
+using EMamba.Core.Checkpoints;
 
 namespace EMamba.Training.Tests;
 
@@ -230,7 +231,7 @@ public sealed class TrainerTests
         var bigger = cfg.Model with { DModel = 16 };
         Assert.Contains("has shape", Assert.Throws<EMambaException>(() => Checkpoint.Load(p).LoadInto(new MambaModel(bigger))).Message);
         var f = SafetensorsFile.Read(p);
-        var poisoned = f.Tensors.Select(t => t.Name == "head.bias" ? TensorData.FromFloat(t.Name, [float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0], 10) : t).ToList();
+        var poisoned = f.Tensors.Select(t => t.Name == TensorNames.Head.Bias ? TensorData.FromFloat(t.Name, [float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0], 10) : t).ToList();
         SafetensorsFile.Write(p, poisoned, f.Metadata);
         Assert.Contains("NaN", Assert.Throws<EMambaException>(() => Checkpoint.Load(p).LoadInto(new MambaModel(cfg.Model))).Message);
         SafetensorsFile.Write(p, f.Tensors, new Dictionary<string, string> { ["format"] = "other" });

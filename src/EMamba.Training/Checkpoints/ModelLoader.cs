@@ -1,5 +1,6 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Core.Checkpoints;
 using EMamba.Training.Modules;
 using EMamba.Training.Modules.Baselines;
 using TorchSharp;
@@ -13,10 +14,9 @@ namespace EMamba.Training.Checkpoints;
 /// mode, and the starting point of fine-tuning).</summary>
 public static class ModelLoader
 {
-    public const string Prefix = "pwl_";
-
-    public static string KnotsName(PwlFunction f) => $"{Prefix}{f.Name()}.knots";
-    public static string ValuesName(PwlFunction f) => $"{Prefix}{f.Name()}.values";
+    /// <summary>Whether <paramref name="name"/> is the knots or values tensor of one of <paramref name="functions"/>' PWL units.</summary>
+    public static bool IsPwlTensor(string name, IEnumerable<PwlFunction> functions) =>
+        functions.Any(f => TensorNames.Pwl(f) is var n && (name == n.Knots || name == n.Values));
 
     /// <summary>The model config and PWL tables after applying <paramref name="approx"/> (restricted to
     /// <paramref name="only"/> when given) to a checkpoint: a function the file covers becomes "pwl" with
@@ -75,7 +75,7 @@ public static class ModelLoader
     {
         var (cfg, tables, fromFile) = Plan(ck, approx, only);
         var model = Create(cfg, tables);
-        ck.LoadInto(model, name => fromFile.Any(f => name == KnotsName(f) || name == ValuesName(f)));
+        ck.LoadInto(model, name => IsPwlTensor(name, fromFile));
         // Checkpoints fine-tuned before exp values were kept in [0, 1] may hold values above 1.
         foreach (var u in PwlUnits(model)) u.KeepAdmissible();
         return model;
@@ -84,7 +84,7 @@ public static class ModelLoader
     /// <summary>The PWL table stored in a checkpoint (a model trained or fine-tuned with "pwl").</summary>
     public static PwlTable TableIn(Checkpoint ck, PwlFunction f)
     {
-        string kn = KnotsName(f), vn = ValuesName(f);
+        var (kn, vn) = TensorNames.Pwl(f);
         if (!ck.File.Contains(kn) || !ck.File.Contains(vn))
             throw new EMambaException($"{ck.Path}: config uses a PWL {f.Name()} but the tensors '{kn}' / '{vn}' are missing");
         double[] k = [.. ck.File[kn].AsFloat().Select(v => (double)v)], v = [.. ck.File[vn].AsFloat().Select(v => (double)v)];

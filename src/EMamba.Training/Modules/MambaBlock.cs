@@ -5,6 +5,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -45,7 +46,15 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
         A_log = nn.Parameter(arange(1, dState + 1, dtype: float32).log().unsqueeze(0).repeat(dInner, 1).contiguous());
         D = nn.Parameter(ones(dInner));
         InitDt();
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_parameter(Names.ALog, A_log);
+        register_parameter(Names.D, D);
+        register_module(Names.Norm, norm);
+        register_module(Names.InProj, in_proj);
+        register_module(Names.Conv1d, conv1d);
+        register_module(Names.XProj, x_proj);
+        register_module(Names.DtProj, dt_proj);
+        register_module(Names.OutProj, out_proj);
     }
 
     // Mamba init: Delta starts log-uniform in [1e-3, 1e-1]. softplus needs the inverse-softplus

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -41,7 +42,14 @@ public sealed class MambaLM : nn.Module<Tensor, Tensor>
         }
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops)).ToArray());
         norm_f = Norms.Create(cfg.Norm, cfg.DModel, cfg.RangeInit);
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_module(Names.Embedding, embedding);
+        if (embed_in != null) register_module(Names.EmbedIn, embed_in);
+        if (embed_out != null) register_module(Names.EmbedOut, embed_out);
+        register_module(Names.Blocks, blocks);
+        register_module(Names.NormF, norm_f);
+        if (pwl_silu != null) register_module(Names.PwlUnit(PwlFunction.Silu), pwl_silu);
+        if (pwl_exp != null) register_module(Names.PwlUnit(PwlFunction.Exp), pwl_exp);
     }
 
     // tokens: (B, L) int64 -> logits (B, L, V)

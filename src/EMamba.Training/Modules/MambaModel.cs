@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -34,7 +35,13 @@ public sealed class MambaModel : nn.Module<Tensor, Tensor>
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers).Select(_ => new MambaBlock(cfg, Ops, naiveScan)).ToArray());
         norm_f = Norms.Create(cfg.Norm, cfg.DModel, cfg.RangeInit);
         head = nn.Linear(cfg.DModel, cfg.NumOutputs);
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_module(Names.Embed, embed);
+        register_module(Names.Blocks, blocks);
+        register_module(Names.NormF, norm_f);
+        if (pwl_silu != null) register_module(Names.PwlUnit(PwlFunction.Silu), pwl_silu);
+        if (pwl_exp != null) register_module(Names.PwlUnit(PwlFunction.Exp), pwl_exp);
+        register_module(Names.Head, head);
     }
 
     // x: (B, C, H, W) -> (B, NumOutputs)

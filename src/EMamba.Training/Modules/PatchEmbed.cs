@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -19,7 +20,8 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
         c = cfg.InChannels; p = cfg.Patch; gh = cfg.Height / p; gw = cfg.Width / p;
         proj = nn.Linear(cfg.PatchDim, cfg.DModel);
         pos = nn.Parameter(randn(gh * gw, cfg.DModel) * 0.02);
-        RegisterComponents();
+        register_parameter(Names.Pos, pos);
+        register_module(Names.Proj, proj);
     }
 
     // x: (B, C, H, W) -> (B, T = gh*gw, D)

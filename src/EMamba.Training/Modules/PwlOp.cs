@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 using EMamba.Training.Pwl;
 using EMamba.Training.Runtime;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -37,7 +38,8 @@ public sealed class PwlOp : nn.Module<Tensor, Tensor>
         values = nn.Parameter(tensor(table.Values.Select(v => (float)v).ToArray()));
         pins = [];
         FindPins();
-        RegisterComponents();
+        register_parameter(Names.Knots, knots);
+        register_parameter(Names.Values, values);
     }
 
     public override Tensor forward(Tensor x) => PiecewiseLinear.Apply(x, knots, values, Function);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -19,7 +20,8 @@ public sealed class RangeNorm : nn.Module<Tensor, Tensor>
         this.eps = eps;
         weight = nn.Parameter(ones(dim) * gain);
         bias = nn.Parameter(zeros(dim));
-        RegisterComponents();
+        register_parameter(Names.Weight, weight);
+        register_parameter(Names.Bias, bias);
     }
 
     // x: (..., D) -> (..., D)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules;
 
@@ -14,7 +15,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         this.eps = eps;
         weight = nn.Parameter(ones(dim));
-        RegisterComponents();
+        register_parameter(Names.Weight, weight);
     }
 
     // x: (..., D) -> (..., D)

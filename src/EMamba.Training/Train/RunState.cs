@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Core.Checkpoints;
 using EMamba.Training.Modules;
 using EMamba.Training.Optim;
 using TorchSharp;
@@ -93,10 +94,11 @@ public sealed class RunState
         if (t.OnlyApprox)
         {
             if (!ModelLoader.PwlUnits(model).Any()) throw new EMambaException("train.only_approx is set but the model has no piecewise-linear units (silu/exp 'pwl')", ExitCodes.BadConfig);
-            foreach (var (name, p) in model.named_parameters()) p.requires_grad = name.StartsWith(ModelLoader.Prefix);
+            foreach (var (name, p) in model.named_parameters()) p.requires_grad = name.StartsWith(TensorNames.Parts.PwlPrefix, StringComparison.Ordinal);
         }
         var opt = new AdamW(model.named_parameters().Where(np => np.parameter.requires_grad).Select(np => (np.name, np.parameter)),
-            (name, p) => p.dim() >= 2 && !name.EndsWith("A_log") && !name.EndsWith(".pos"), t.WeightDecay);
+            (name, p) => p.dim() >= 2 && !name.EndsWith("." + TensorNames.Parts.ALog, StringComparison.Ordinal)
+                && !name.EndsWith("." + TensorNames.Parts.Pos, StringComparison.Ordinal), t.WeightDecay);
         if (last != null)
         {
             last.LoadInto(model);
@@ -106,7 +108,7 @@ public sealed class RunState
         }
         else if (init != null)
         {
-            init.LoadInto(model, name => fromFile.Any(f => name == ModelLoader.KnotsName(f) || name == ModelLoader.ValuesName(f)));
+            init.LoadInto(model, name => ModelLoader.IsPwlTensor(name, fromFile));
             obs.Message($"fine-tuning from {init.Path}" + (fromFile.Count > 0 ? $" with {string.Join(", ", fromFile.Select(f => f.Name()))} from {t.Approx}" : "") + $"; {plan}");
         }
         else obs.Message($"training {plan}");

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -22,9 +23,10 @@ public sealed class BatchNorm2d : nn.Module<Tensor, Tensor>
         bias = nn.Parameter(zeros(channels));
         running_mean = zeros(channels);
         running_var = ones(channels);
-        register_buffer(nameof(running_mean), running_mean);
-        register_buffer(nameof(running_var), running_var);
-        RegisterComponents();
+        register_parameter(Names.Weight, weight);
+        register_parameter(Names.Bias, bias);
+        register_buffer(Names.RunningMean, running_mean);
+        register_buffer(Names.RunningVar, running_var);
     }
 
     // x: (B, C, H, W) -> (B, C, H, W); training: batch statistics (and the running ones updated), eval: running statistics

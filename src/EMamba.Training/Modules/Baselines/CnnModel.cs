@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -32,19 +33,21 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         {
             long c = (long)cfg.DModel << s;
             list[s] = nn.Sequential(
-                ("conv1", new Conv3x3(cin, c)),
-                ("bn1", new BatchNorm2d(c)),
-                ("relu1", nn.ReLU()),
-                ("conv2", new Conv3x3(c, c)),
-                ("bn2", new BatchNorm2d(c)),
-                ("relu2", nn.ReLU()));
+                (Names.Conv1, new Conv3x3(cin, c)),
+                (Names.Bn1, new BatchNorm2d(c)),
+                (Names.Relu1, nn.ReLU()),
+                (Names.Conv2, new Conv3x3(c, c)),
+                (Names.Bn2, new BatchNorm2d(c)),
+                (Names.Relu2, nn.ReLU()));
             // A 1x1 map would leave the 3x3 kernels seeing mostly padding, so stop pooling at 2x2.
             if (s < cfg.NLayers - 1 && Math.Min(h, w) / 2 >= 2) { poolAfter[s] = true; h /= 2; w /= 2; }
             cin = c;
         }
         stages = nn.ModuleList(list);
         head = nn.Linear(cin, cfg.NumOutputs);
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_module(Names.Stages, stages);
+        register_module(Names.Head, head);
     }
 
     // x: (B, C, H, W) -> (B, NumOutputs)

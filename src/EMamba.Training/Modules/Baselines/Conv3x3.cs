@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -27,7 +28,7 @@ public sealed class Conv3x3 : nn.Module<Tensor, Tensor>
         padOut = RoundUp(outChannels) - outChannels;
         weight = nn.Parameter(empty(outChannels, inChannels, 3, 3));
         nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));   // nn.Conv2d's default
-        RegisterComponents();
+        register_parameter(Names.Weight, weight);
     }
 
     private static long RoundUp(long c) => (c + Block - 1) / Block * Block;

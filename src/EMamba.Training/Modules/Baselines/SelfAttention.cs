@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -28,7 +29,8 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         Causal = causal;
         qkv = nn.Linear(dim, 3 * dim);
         out_proj = nn.Linear(dim, dim);
-        RegisterComponents();
+        register_module(Names.Qkv, qkv);
+        register_module(Names.OutProj, out_proj);
     }
 
     // x: (B, T, D) -> (B, T, D)

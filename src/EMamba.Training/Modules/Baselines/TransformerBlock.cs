@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -21,7 +22,11 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         ln2 = nn.LayerNorm(dim);
         fc1 = nn.Linear(dim, dim * mlpRatio);
         fc2 = nn.Linear(dim * mlpRatio, dim);
-        RegisterComponents();
+        register_module(Names.Ln1, ln1);
+        register_module(Names.Ln2, ln2);
+        register_module(Names.Attn, attn);
+        register_module(Names.Fc1, fc1);
+        register_module(Names.Fc2, fc2);
     }
 
     // x: (B, T, D) -> (B, T, D)

@@ -2,6 +2,7 @@ using EMamba.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -35,7 +36,11 @@ public sealed class TransformerLM : nn.Module<Tensor, Tensor>
         blocks = nn.ModuleList(Enumerable.Range(0, cfg.NLayers)
             .Select(_ => new TransformerBlock(cfg.DModel, cfg.Heads, cfg.MlpRatio, causal: true)).ToArray());
         norm_f = nn.LayerNorm(cfg.DModel);
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_parameter(Names.Pos, pos);
+        register_module(Names.Embedding, embedding);
+        register_module(Names.Blocks, blocks);
+        register_module(Names.NormF, norm_f);
     }
 
     // tokens: (B, L) int64 -> logits (B, L, V)

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using EMamba.Training.Scan;
+using Names = EMamba.Core.Checkpoints.TensorNames.Parts;
 
 namespace EMamba.Training.Modules.Baselines;
 
@@ -29,7 +30,11 @@ public sealed class VitModel : nn.Module<Tensor, Tensor>
             .Select(_ => new TransformerBlock(cfg.DModel, cfg.Heads, cfg.MlpRatio, causal: false)).ToArray());
         norm_f = nn.LayerNorm(cfg.DModel);
         head = nn.Linear(cfg.DModel, cfg.NumOutputs);
-        RegisterComponents();
+        // Checkpoint names are declared in EMamba.Core (TensorNames), not taken from the field names.
+        register_module(Names.Embed, embed);
+        register_module(Names.Blocks, blocks);
+        register_module(Names.NormF, norm_f);
+        register_module(Names.Head, head);
     }
 
     // x: (B, C, H, W) -> (B, NumOutputs)

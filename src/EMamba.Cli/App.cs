@@ -24,6 +24,8 @@ public static class App
         root.Subcommands.Add(AblationCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());

@@ -1,5 +1,6 @@
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Core.Checkpoints;
 using EMamba.Data.Checkpoints;
 
 namespace EMamba.Engine.Quantize;
@@ -36,7 +37,7 @@ public sealed class FloatModel
             if (approx != null && approx.Tables.TryGetValue(f, out var t)) return t;
             if (setting != "pwl")
                 throw new EMambaException($"{ck.Path}: the model computes {f.Name()} exactly and no --approx table for it was given; the integer engine needs PWL SiLU and exp (fit them with 'emamba approx fit')", ExitCodes.BadInput);
-            string k = $"pwl_{f.Name()}.knots", v = $"pwl_{f.Name()}.values";
+            var (k, v) = (TensorNames.Pwl(f).Knots, TensorNames.Pwl(f).Values);
             long n = ck.File[k].ElementCount;
             return new PwlTable(f, [.. ck.Floats(k, n).Select(x => (double)x)], [.. ck.Floats(v, n).Select(x => (double)x)]);
         }
@@ -54,24 +55,24 @@ public sealed class FloatModel
         Blocks = new FloatBlock[c.NLayers];
         for (int i = 0; i < c.NLayers; i++)
         {
-            string p = $"blocks.{i}.";
-            var aLog = F(p + "A_log", din, n);
-            Blocks[i] = new FloatBlock(F(p + "norm.weight", d), F(p + "norm.bias", d), F(p + "in_proj.weight", 2 * din, d),
-                F(p + "conv1d.weight", din, 1, k), F(p + "conv1d.bias", din), F(p + "x_proj.weight", r + 2 * n, din),
-                F(p + "dt_proj.weight", din, r), F(p + "dt_proj.bias", din), [.. aLog.Select(v => -Math.Exp(v))],
-                F(p + "D", din), F(p + "out_proj.weight", d, din));
+            var nm = TensorNames.Block(i);
+            var aLog = F(nm.ALog, din, n);
+            Blocks[i] = new FloatBlock(F(nm.NormWeight, d), F(nm.NormBias, d), F(nm.InProjWeight, 2 * din, d),
+                F(nm.Conv1dWeight, din, 1, k), F(nm.Conv1dBias, din), F(nm.XProjWeight, r + 2 * n, din),
+                F(nm.DtProjWeight, din, r), F(nm.DtProjBias, din), [.. aLog.Select(v => -Math.Exp(v))],
+                F(nm.D, din), F(nm.OutProjWeight, d, din));
         }
-        NormFW = F("norm_f.weight", d); NormFB = F("norm_f.bias", d);
+        NormFW = F(TensorNames.NormF.Weight, d); NormFB = F(TensorNames.NormF.Bias, d);
         if (c.Head == "lm")
         {
             int e = c.EmbedWidth;
-            TokenEmbedding = F("embedding.weight", c.Vocab, e);
-            if (e < d) { EmbedInW = F("embed_in.weight", d, e); EmbedOutW = F("embed_out.weight", e, d); }
+            TokenEmbedding = F(TensorNames.Lm.Embedding, c.Vocab, e);
+            if (e < d) { EmbedInW = F(TensorNames.Lm.EmbedIn, d, e); EmbedOutW = F(TensorNames.Lm.EmbedOut, e, d); }
         }
         else
         {
-            EmbedW = F("embed.proj.weight", d, c.PatchDim); EmbedB = F("embed.proj.bias", d); Pos = F("embed.pos", c.Tokens, d);
-            HeadW = F("head.weight", c.NumOutputs, d); HeadB = F("head.bias", c.NumOutputs);
+            EmbedW = F(TensorNames.PatchEmbed.Weight, d, c.PatchDim); EmbedB = F(TensorNames.PatchEmbed.Bias, d); Pos = F(TensorNames.PatchEmbed.Pos, c.Tokens, d);
+            HeadW = F(TensorNames.Head.Weight, c.NumOutputs, d); HeadB = F(TensorNames.Head.Bias, c.NumOutputs);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
 
     private static int FracFor(double maxAbs, long top) => maxAbs <= 0 ? 0 : Math.Clamp((int)Math.Floor(Math.Log2(top / maxAbs)), -32, 48);
 
-    private static long Code(double v, int frac) => checked((long)Math.Round(v * Math.Pow(2, frac), MidpointRounding.ToEven));
+    internal static long Code(double v, int frac) => checked((long)Math.Round(v * Math.Pow(2, frac), MidpointRounding.ToEven));
 
     // ------------------------------------------------------------ weights
 
@@ -88,27 +88,6 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
         var mult = Enumerable.Repeat(1L, outF).ToArray();
         var shift = Enumerable.Range(0, outF).Select(j => input.Frac + wf[j] - outOf(j).Frac).ToArray();
         return new IntLinear(name, inF, outF, q, wf, b, mult, shift, input, outOf(0), tokenBias);
-    }
-
-    // ------------------------------------------------------------ PWL tables in codes (doc §7)
-
-    private static IntPwl Pwl(string name, PwlTable t, Domain input, Domain output)
-    {
-        var rule = t.Function.Rule();
-        var k = new List<long>(); var v = new List<long>();
-        long lo = double.IsNegativeInfinity(rule.ValueMin) ? output.Min : Math.Max(output.Min, Code(rule.ValueMin, output.Frac));
-        long hi = double.IsPositiveInfinity(rule.ValueMax) ? output.Max : Math.Min(output.Max, Code(rule.ValueMax, output.Frac));
-        for (int j = 0; j < t.Knots.Length; j++)
-        {
-            long kc = Code(t.Knots[j], input.Frac);
-            if (k.Count > 0 && kc <= k[^1]) continue;                 // knots closer than one input code: keep the first
-            k.Add(kc); v.Add(Math.Clamp(Code(t.Values[j], output.Frac), lo, hi));
-        }
-        if (k.Count < 2) throw new EMambaException($"{name}: the {t.Function.Name()} table's knots fall within {k.Count} input code(s) at frac {input.Frac}; the input domain is too coarse for it");
-        var slopes = new long[k.Count - 1];
-        for (int j = 0; j < slopes.Length; j++) slopes[j] = RoundDiv((v[j + 1] - v[j]) << SlopeFrac, k[j + 1] - k[j]);
-        long Tail(double s) => Code(s, output.Frac - input.Frac + SlopeFrac);
-        return new IntPwl(name, [.. k], [.. v], slopes, Tail(rule.BelowSlope), Tail(rule.AboveSlope), lo, hi, input, output);
     }
 
     // ------------------------------------------------------------ the model
@@ -188,7 +167,7 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
         var conv = new IntConv(p + "conv1d", din, k, cw, cf, cb, [.. Enumerable.Repeat(1L, din)],
             [.. Enumerable.Range(0, din).Select(c => u0.Frac + cf[c] - uc.Frac)], u0, uc);
         IntPwl? convSilu = null; var u = uc;
-        if (C.ConvSilu) { u = Calibrated(p + "u"); convSilu = Pwl(p + "silu_conv", fm.Silu, uc, u); }
+        if (C.ConvSilu) { u = Calibrated(p + "u"); convSilu = PwlCodes.Build(p + "silu_conv", fm.Silu, uc, u); }
         var dt = Calibrated(p + "dt"); var bd = Calibrated(p + "B"); var cd = Calibrated(p + "C");
         var xProj = Linear(p + "x_proj", fb.XProj, r + 2 * n, din, null, u, j => j < r ? dt : j < r + n ? bd : cd);
         var delta = Calibrated(p + "delta", unsigned: true);
@@ -202,12 +181,12 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
         var eDom = Fixed(p + "e", new Domain(FracFor(Math.Max(-fm.Exp.Lo, 1e-9), (1L << (eBits - 1)) - 1), eBits), "the exp table's range");
         int abBits = prec.For(p + "abar").Bits;
         var abDom = Fixed(p + "abar", new Domain(abBits - 1, abBits, true), "A_bar in [0, 1], 1.0 = 2^(bits-1)");
-        var exp = Pwl(p + "exp", fm.Exp, eDom, abDom);
+        var exp = PwlCodes.Build(p + "exp", fm.Exp, eDom, abDom);
         var h = Calibrated(p + "h");
         var (dq, df) = Weights(p + "D", fb.D, 1, din);
         var y = Calibrated(p + "y");
         var s = Calibrated(p + "s");
-        var silu = Pwl(p + "silu", fm.Silu, z, s);
+        var silu = PwlCodes.Build(p + "silu", fm.Silu, z, s);
         var g = Calibrated(p + "g");
         var o = Calibrated(p + "o");
         var outProj = Linear(p + "out_proj", fb.OutProj, d, din, null, g, _ => o);

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Globalization;
+using EMamba.Core;
+using EMamba.Core.Integer;
+using EMamba.Engine.Stages;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary><c>emamba quantize</c>: post-training INT8 quantization of a float eMamba checkpoint (docs/integer.md).</summary>
+public static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Float eMamba checkpoint (range norm, ReLU Delta).", Required = true };
+        var approx = new Option<string?>("--approx") { Description = "approx.json with the PWL SiLU/exp tables (default: the checkpoint's own)." };
+        var calib = new Option<int>("--calib") { Description = "Calibration samples: the first N of the training split (language models: sequences).", DefaultValueFactory = _ => 512 };
+        var method = new Option<CalibMethod>("--method") { Description = "How each scale is chosen: max, percentile (99.99 %) or mse.", DefaultValueFactory = _ => CalibMethod.Max };
+        var precision = new Option<string?>("--precision") { Description = "Precision JSON (widths per op kind or layer; see docs/integer.md). Overrides --method." };
+        var output = new Option<string>("--out") { Description = "Quantized model to write (.q.safetensors).", Required = true };
+        var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
+        var cmd = new Command("quantize", "Quantize a float eMamba model to integers (emamba-int/1): calibrate, choose every scale, write the file.");
+        foreach (var o in new Option[] { model, approx, calib, method, precision, output, data }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(ct =>
+        {
+            var res = QuantizeStage.Run(new QuantizeStage.Request(r.GetValue(model)!, r.GetValue(approx), r.GetValue(data), r.GetValue(calib),
+                r.GetValue(method), r.GetValue(precision), r.GetValue(output)!, App.CommandLine, new ConsoleStageObserver()), ct);
+            var t = new Table().AddColumns("boundary", "domain", "method", "max |v|", "clipped", "mse");
+            foreach (var c in res.Choices)
+                t.AddRow(c.Name, c.Domain.ToString(), c.Note is null ? c.Method.ToString().ToLowerInvariant() : "fixed: " + Markup.Escape(c.Note),
+                    c.MaxAbs.ToString("G4", CultureInfo.InvariantCulture), c.Clipped.ToString("P3", CultureInfo.InvariantCulture), c.SquaredError.ToString("G3", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(t);
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {res.Out}: {res.IntBytes:N0} bytes (float checkpoint {res.FloatBytes:N0} bytes), calibrated on {res.CalibSamples:N0} samples in {res.Seconds:F1} s")));
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

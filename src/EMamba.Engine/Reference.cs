@@ -99,7 +99,7 @@ public static class Reference
     public static void RangeNorm(IntRangeNorm n, ReadOnlySpan<long> x, Span<long> y)
     {
         long[] tb = new long[x.Length];
-        RangeNormT(x, n.Recip, tb);
+        RangeNormT(x, n.Recip, n.In.Bits, tb);
         int s = NormTFrac + n.GammaFrac - n.Out.Frac;
         for (int i = 0; i < x.Length; i++) y[i] = n.Out.Clamp(RoundShift(tb[i] * n.Gamma[i] + n.Beta[i], s));
     }

@@ -66,7 +66,7 @@ public class IntOpsTests
         var recip = NormRecipTable(4, 8);
         Assert.Equal(RoundDiv(1L << 24, 4 * 30), recip[30]);
         var t = new long[4];
-        RangeNormT(x, recip, t);
+        RangeNormT(x, recip, 8, t);
         // c = 4x - 60 = [-60, -20, 20, 60]; recip[30] = round(2^24 / 120) = 139810; t = RoundShift(c * 139810, 10)
         Assert.Equal([RoundShift(-60 * 139810L, 10), RoundShift(-20 * 139810L, 10), RoundShift(20 * 139810L, 10), RoundShift(60 * 139810L, 10)], t);
         Assert.Equal(-8192, t[0]);           // -0.5 in Q14
@@ -78,20 +78,20 @@ public class IntOpsTests
     public void RangeNormOfAnEmptyRangeIsZero()
     {
         var t = new long[] { 9, 9, 9 };
-        RangeNormT([5, 5, 5], NormRecipTable(3, 8), t);
+        RangeNormT([5, 5, 5], NormRecipTable(3, 8), 8, t);
         Assert.Equal([0, 0, 0], t);
     }
 
     [Fact]
     public void RangeNormProductStaysWithinTheProvedBound()
     {
-        // The doc's bound |c recip| < 2^30 + 2^19 for D up to 4096 and 8-bit codes: the extreme token.
+        // The doc's bound |c recip| < 2^24 + 2^19 for D up to 4096 and 8-bit codes: the extreme token.
         foreach (int d in new[] { 2, 3, 64, 4096 })
         {
             var recip = NormRecipTable(d, 8);
             long worst = 0;
             for (int r = 1; r < 256; r++) worst = Math.Max(worst, (long)(d - 1) * r * recip[r]);
-            Assert.True(worst < (1L << 30) + (1L << 19), $"D={d}: {worst}");
+            Assert.True(worst < (1L << 24) + (1L << 19), $"D={d}: {worst}");
         }
     }
 

@@ -72,30 +72,34 @@ public static class IntOps
 
     /// <summary>Fraction bits of the normalised value t = (x - mean) / (max - min), |t| &lt;= 1.</summary>
     public const int NormTFrac = 14;
-    /// <summary>Fraction bits of the reciprocal table: RECIP[r] = round(2^24 / (D r)).</summary>
-    public const int NormRecipFrac = 24;
+    /// <summary>Fraction bits of the reciprocal table for inputs of <paramref name="bits"/> bits:
+    /// RECIP[r] = round(2^(16 + bits) / (D r)), so t keeps at least 16 - log2(D) significant bits
+    /// however wide the input (24 for 8-bit codes).</summary>
+    public static int NormRecipFrac(int bits) => 16 + bits;
 
     /// <summary>The range norm's reciprocal table for width D and input codes of <paramref name="bits"/>
-    /// bits: entry r (the token's max - min in codes, 1..2^bits - 1) is round(2^24 / (D r)); entry 0 is
-    /// unused (an empty range gives t = 0). Built in integers at load; hardware keeps it in a ROM.</summary>
+    /// bits: entry r (the token's max - min in codes, 1..2^bits - 1) is round(2^(16+bits) / (D r));
+    /// entry 0 is unused (an empty range gives t = 0). Built in integers at load; hardware keeps it in a ROM.</summary>
     public static long[] NormRecipTable(int d, int bits)
     {
         var t = new long[1 << bits];
-        for (int r = 1; r < t.Length; r++) t[r] = RoundDiv(1L << NormRecipFrac, (long)d * r);
+        for (int r = 1; r < t.Length; r++) t[r] = RoundDiv(1L << NormRecipFrac(bits), (long)d * r);
         return t;
     }
 
-    /// <summary>t_i in Q14 for one token x (D codes): c_i = D x_i - sum(x) (exact: no mean is rounded),
-    /// r = max(x) - min(x); t_i = RoundShift(c_i x RECIP[r], 24 - 14), and t = 0 when r = 0 (every
-    /// input equal: the output is beta). |c_i RECIP[r]| &lt; 2^30 + 2^19, proved in the doc.</summary>
-    public static void RangeNormT(ReadOnlySpan<long> x, ReadOnlySpan<long> recip, Span<long> t)
+    /// <summary>t_i in Q14 for one token x (D codes of <paramref name="bits"/> bits): c_i = D x_i - sum(x)
+    /// (exact: no mean is rounded), r = max(x) - min(x); t_i = RoundShift(c_i x RECIP[r], 2 + bits), and
+    /// t = 0 when r = 0 (every input equal: the output is beta).
+    /// |c_i RECIP[r]| &lt; 2^(16+bits) + (D-1) r / 2, proved in the doc (§5).</summary>
+    public static void RangeNormT(ReadOnlySpan<long> x, ReadOnlySpan<long> recip, int bits, Span<long> t)
     {
         long sum = 0, mx = long.MinValue, mn = long.MaxValue;
         foreach (long v in x) { sum += v; if (v > mx) mx = v; if (v < mn) mn = v; }
         long r = mx - mn, d = x.Length;
         if (r == 0) { t.Clear(); return; }
         long k = recip[(int)r];
-        for (int i = 0; i < x.Length; i++) t[i] = RoundShift((d * x[i] - sum) * k, NormRecipFrac - NormTFrac);
+        int s = NormRecipFrac(bits) - NormTFrac;
+        for (int i = 0; i < x.Length; i++) t[i] = RoundShift((d * x[i] - sum) * k, s);
     }
 
     // ------------------------------------------------------------ piecewise-linear units (doc §7)

@@ -70,15 +70,15 @@ public static class DemoCommand
             {
                 var tcfg = Presets.All[preset];
                 tcfg = tcfg with { Train = tcfg.Train with { Epochs = r.GetValue(common.Epochs) is int e ? Math.Min(e, epochs) : epochs } };
-                string? tdata = tcfg.Model.Task switch { "mars" => r.GetValue(marsDir), "wikitext2" => r.GetValue(wikiDir), _ => data };
-                if (tcfg.Model.Task == "mars" && !Directory.Exists(tdata))
+                string? tdata = tcfg.Model.Task.Name() switch { "mars" => r.GetValue(marsDir), "wikitext2" => r.GetValue(wikiDir), _ => data };
+                if (tcfg.Model.Task.Name() == "mars" && !Directory.Exists(tdata))
                 {
                     string missing = tdata!;
                     tdata = Path.Combine(dir, "mars-synthetic");
                     if (!Directory.Exists(tdata)) MarsSynthetic.WriteFolder(tdata, 6000, 1500, 1500, seed: 1);
                     notes.Add($"MARS: {missing} is absent, so the MARS row uses synthetic MARS-shaped data ({tdata}); its error says nothing about real radar.");
                 }
-                if (tcfg.Model.Task == "wikitext2" && !Directory.Exists(tdata))
+                if (tcfg.Model.Task.Name() == "wikitext2" && !Directory.Exists(tdata))
                 {
                     notes.Add($"WikiText-2: {tdata} is absent, so the language-model stage was skipped.");
                     continue;
@@ -87,7 +87,7 @@ public static class DemoCommand
                 // perplexity-vs-length table reads) to keep the demo short.
                 // The sample limits given for the ablation apply to runs of its task only.
                 bool sameTask = tcfg.Model.Task == cfg.Model.Task;
-                int? tlimit = sameTask ? limitTest : tcfg.Model.Task == "wikitext2" ? LengthEval.Tokens : null;
+                int? tlimit = sameTask ? limitTest : tcfg.Model.Task.Name() == "wikitext2" ? LengthEval.Tokens : null;
                 AblationStage.TrainOrReuse(tcfg, Path.Combine(dir, sub), tdata, sameTask ? limitTrain : null, tlimit, App.CommandLine, ConsoleStageObserver.Instance, ct);
             }
 

@@ -59,7 +59,7 @@ public static class SuiteCommand
                 dirs.Add(dir);
                 string? where = r.GetValue(data[t]);
                 var rows = AblationStage.Run(new AblationStage.Request(Capped(mamba), mamba, dir, where, lt, ls, ["exact", "range-relu"], Math.Min(2, cap ?? 2),
-                    Path.Combine(dir, "ablation.md"), App.CommandLine, init, ConsoleStageObserver.Instance), ct);
+                    Path.Combine(dir, "ablation.md"), App.CommandLine, init == "one" ? RangeInit.One : RangeInit.Matched, ConsoleStageObserver.Instance), ct);
                 AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(Capped(mamba).Model).MetricName));
                 if (r.GetValue(noBaselines)) continue;
                 foreach (var b in baselines)

@@ -132,8 +132,8 @@ public sealed class CliTests : IDisposable
         Assert.Contains("all eMamba ops, fine-tuned", md);
         Assert.Contains("| exp | 11 | [-4, 1] | fitted |", md);
         var tuned = EMamba.Training.Checkpoints.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
-        Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
-        Assert.Equal("matched", tuned.Config.Model.RangeInit);                                     // the default gain
+        Assert.Equal((Impl.Pwl, Impl.Pwl, Norm.Range, DeltaAct.Relu), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
+        Assert.Equal(RangeInit.Matched, tuned.Config.Model.RangeInit);                                     // the default gain
         Assert.Contains("matched to layer norm's scale", md);
         Assert.True(tuned.File.Contains("pwl_exp.knots"));
         // A second run reuses every stage: nothing is retrained (the checkpoints stay untouched).

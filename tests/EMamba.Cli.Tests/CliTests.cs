@@ -90,6 +90,42 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
     }
 
+    private static (int Code, string Err) RunCapturingErrors(params string[] args)
+    {
+        var err = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(err);
+        try { return (Run(args), err.ToString()); }
+        finally { Console.SetError(old); }
+    }
+
+    [Fact]
+    public void ABadSwitchValueIsAConfigErrorNamingTheFieldAndTheAllowedValues()
+    {
+        File.WriteAllText(Config, """{ "model": { "norm": "batch", "silu": "PWL" } }""");
+        var (code, err) = RunCapturingErrors("train", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.BadConfig, code);
+        Assert.Contains("model.norm 'batch' must be rms, layer or range", err);
+        Assert.Contains("model.silu 'PWL' must be exact or pwl", err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+    }
+
+    [Fact]
+    public void SwitchOptionsTakeTheConfigSpellingOnly()
+    {
+        var (code, err) = RunCapturingErrors("train", "--task", "Fmnist", "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--task 'Fmnist' is not one of fmnist, cifar10, mars, wikitext2", err);
+        (code, err) = RunCapturingErrors("ablation", "--config", Config, "--range-init", "two");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--range-init 'two' must be matched or one", err);
+        (code, err) = RunCapturingErrors("train", "--task", "cifar10", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--task cifar10 but config", err);
+        Assert.Contains("is for task 'fmnist'", err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+    }
+
     [Fact]
     public void BadConfigExitsWithConfigCode()
     {

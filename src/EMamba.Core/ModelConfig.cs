@@ -76,8 +76,7 @@ public sealed record ModelConfig
     internal IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string>? given)
     {
         var p = new List<string>();
-        string Quoted<T>(string key, T v) where T : struct, Enum => QuotedSwitch(given, key, v);
-        if (!Enum.IsDefined(Task)) p.Add($"task '{Quoted("task", Task)}' is not one of {string.Join(", ", Switches.Names<TaskKind>())}");
+        if (Undefined(given, "task", Task) is { } badTask) p.Add(badTask);
         if (DModel < 1 || DModel > 4096) p.Add($"d_model {DModel} must be in 1..4096");
         if (Expand < 1 || Expand > 8) p.Add($"expand {Expand} must be in 1..8");
         if (DState < 1 || DState > 256) p.Add($"d_state {DState} must be in 1..256");
@@ -85,23 +84,21 @@ public sealed record ModelConfig
         if (DConv < 1 || DConv > 16) p.Add($"d_conv {DConv} must be in 1..16");
         if (DtRank != "auto" && (!int.TryParse(DtRank, System.Globalization.NumberStyles.None, null, out int r) || r < 1 || r > 4096))
             p.Add($"dt_rank '{Shown.Value(DtRank)}' must be \"auto\" or a positive integer");
-        if (!Enum.IsDefined(Head)) p.Add($"head '{Quoted("head", Head)}' must be {Switches.Alternatives<Head>()}");
-        if (!Enum.IsDefined(Arch)) p.Add($"arch '{Quoted("arch", Arch)}' is not one of {string.Join(", ", Switches.Names<Arch>())}");
+        if (Undefined(given, "head", Head) is { } badHead) p.Add(badHead);
+        if (Undefined(given, "arch", Arch) is { } badArch) p.Add(badArch);
         else if (Arch == Arch.Transformer && Head != Head.Lm) p.Add($"arch 'transformer' is the language baseline and needs head 'lm' (use 'vit' for images)");
         else if (Arch is (Arch.Cnn or Arch.Vit) && Head == Head.Lm) p.Add($"arch '{Arch.Name()}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
         if (Heads < 1 || Heads > 64) p.Add($"heads {Heads} must be in 1..64");
         else if (Arch is (Arch.Vit or Arch.Transformer) && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
         if (MlpRatio < 1 || MlpRatio > 16) p.Add($"mlp_ratio {MlpRatio} must be in 1..16");
-        if (!Enum.IsDefined(Norm)) p.Add($"norm '{Quoted("norm", Norm)}' must be {Switches.Alternatives<Norm>()}");
-        if (RangeInit is { } ri && !Enum.IsDefined(ri)) p.Add($"range_init '{Quoted("range_init", ri)}' must be {Switches.Alternatives<RangeInit>()}");
-        if (!Enum.IsDefined(DeltaAct)) p.Add($"delta_act '{Quoted("delta_act", DeltaAct)}' must be {Switches.Alternatives<DeltaAct>()}");
-        if (!Enum.IsDefined(Silu)) p.Add($"silu '{Quoted("silu", Silu)}' must be {Switches.Alternatives<Impl>()}");
-        if (!Enum.IsDefined(Exp)) p.Add($"exp '{Quoted("exp", Exp)}' must be {Switches.Alternatives<Impl>()}");
+        foreach (var bad in new[] { Undefined(given, "norm", Norm), RangeInit is { } ri ? Undefined(given, "range_init", ri) : null,
+                                    Undefined(given, "delta_act", DeltaAct), Undefined(given, "silu", Silu), Undefined(given, "exp", Exp) })
+            if (bad != null) p.Add(bad);
         if (Head == Head.Lm)
         {
             if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
             if (EmbedDim < 0 || EmbedDim > DModel) p.Add($"embed_dim {EmbedDim} must be in 0..d_model (0 = d_model)");
-            else if (EmbedDim != 0 && Arch != Arch.Mamba) p.Add($"embed_dim applies to the Mamba language model only (arch '{Quoted("arch", Arch)}' embeds at d_model)");
+            else if (EmbedDim != 0 && Arch != Arch.Mamba) p.Add($"embed_dim applies to the Mamba language model only (arch '{QuotedSwitch(given, "arch", Arch)}' embeds at d_model)");
         }
         else
         {
@@ -118,6 +115,21 @@ public sealed record ModelConfig
                 $"size {n:N0} parameters exceeds the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, d_state {DState}, n_layers {NLayers}{(Head == Head.Lm ? $", vocab {Vocab}" : "")})"));
         return p;
     }
+
+    /// <summary>The switches whose value is not one of their names (in a file: a name the JSON did not know).</summary>
+    internal IEnumerable<string> UndefinedSwitches(IReadOnlyDictionary<string, string>? given) =>
+        new[]
+        {
+            Undefined(given, "task", Task), Undefined(given, "arch", Arch), Undefined(given, "head", Head), Undefined(given, "norm", Norm),
+            RangeInit is { } ri ? Undefined(given, "range_init", ri) : null, Undefined(given, "delta_act", DeltaAct),
+            Undefined(given, "silu", Silu), Undefined(given, "exp", Exp),
+        }.OfType<string>();
+
+    /// <summary>"norm 'batch' must be rms, layer or range" for an undefined value, else null.</summary>
+    private static string? Undefined<T>(IReadOnlyDictionary<string, string>? given, string key, T v) where T : struct, Enum =>
+        Enum.IsDefined(v) ? null
+        : typeof(T) == typeof(TaskKind) || typeof(T) == typeof(Arch) ? $"{key} '{QuotedSwitch(given, key, v)}' is not one of {string.Join(", ", Switches.Names<T>())}"
+        : $"{key} '{QuotedSwitch(given, key, v)}' must be {Switches.Alternatives<T>()}";
 
     /// <summary>A switch's JSON name; for an undefined value, the text the file held (clipped).</summary>
     private static string QuotedSwitch<T>(IReadOnlyDictionary<string, string>? given, string key, T v) where T : struct, Enum =>

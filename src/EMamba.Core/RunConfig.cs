@@ -56,15 +56,16 @@ public sealed record RunConfig
     }
 
     /// <summary>The text of every switch key (<see cref="ModelConfig.SwitchKeys"/>) of the model object
-    /// (under <paramref name="under"/>, or the root when null). A switch value that is not one of its names
+    /// at <paramref name="path"/> (the root when empty). A switch value that is not one of its names
     /// reads as an undefined enum value; validation then quotes what the file held, among every other problem.</summary>
-    private static Dictionary<string, string>? SwitchTexts(string json, string? under)
+    internal static Dictionary<string, string>? SwitchTexts(string json, params string[] path)
     {
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var obj = doc.RootElement;
-            if (under != null && (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(under, out obj))) return null;
+            foreach (var key in path)
+                if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(key, out obj)) return null;
             if (obj.ValueKind != JsonValueKind.Object) return null;
             var texts = new Dictionary<string, string>();
             foreach (var prop in obj.EnumerateObject())
@@ -82,7 +83,7 @@ public sealed record RunConfig
         try
         {
             var m = JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new ConfigException(source, ["model config is null"]);
-            var p = m.Problems(SwitchTexts(json, null));
+            var p = m.Problems(SwitchTexts(json));
             if (p.Count > 0) throw new ConfigException(source, p);
             return m;
         }

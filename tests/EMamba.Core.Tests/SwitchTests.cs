@@ -120,6 +120,16 @@ public sealed class SwitchTests
             Assert.Throws<ConfigException>(() => RunConfig.Parse("""{ "model": { "head": "seg" } }""", "c.json")).Problems);
     }
 
+    [Fact]
+    public void ALogWithAnUnknownSwitchNameIsMalformed()
+    {
+        string json = new TrainLog { Config = new RunConfig(), MetricName = "accuracy", HigherIsBetter = true, BestValMetric = 0 }.ToJson();
+        Assert.Equal(json, TrainLog.FromJson(json, "log.json").ToJson());
+        Assert.Contains("\"norm\": \"rms\"", json);
+        var e = Assert.Throws<EMambaException>(() => TrainLog.FromJson(json.Replace("\"norm\": \"rms\"", "\"norm\": \"batch\""), "log.json"));
+        Assert.Contains("log.json: training log is malformed: config.model.norm 'batch' must be rms, layer or range", e.Message);
+    }
+
     /// <summary>The shipped files are hand-formatted with comments; what must hold is that every value
     /// they give is spelled exactly as the product writes it, and that the product's JSON for the
     /// preset reads back to the same file content.</summary>

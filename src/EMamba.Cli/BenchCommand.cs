@@ -31,7 +31,7 @@ public static class BenchCommand
             string cfgName = r.GetValue(config)!;
             var cfg = Presets.Resolve(cfgName);
             var m = cfg.Model;
-            if (m.Head != "classify") throw new EMambaException("bench train supports vision classification configs", ExitCodes.Usage);
+            if (m.Head != Head.Classify) throw new EMambaException("bench train supports vision classification configs", ExitCodes.Usage);
             int bs = r.GetValue(batch) ?? cfg.Train.BatchSize, n = r.GetValue(steps), w = r.GetValue(warmup);
             int th = r.GetValue(threads) ?? Environment.ProcessorCount;
             if (bs < 1 || n < 1 || w < 0 || th < 1) throw new EMambaException("--batch-size, --steps and --threads must be >= 1, --warmup >= 0", ExitCodes.Usage);

@@ -12,7 +12,7 @@ public static class ConfigCommand
         list.SetAction(_ => App.Guard(_ =>
         {
             foreach (var (name, c) in Presets.All.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                Console.WriteLine($"{name,-24} {c.Model.Task,-10} {c.Model.Arch,-12} {c.Train.Epochs,4} epochs");
+                Console.WriteLine($"{name,-24} {c.Model.Task.Name(),-10} {c.Model.Arch.Name(),-12} {c.Train.Epochs,4} epochs");
             return ExitCodes.Ok;
         }));
         var name = new Argument<string>("name") { Description = "Preset name (see 'config list')." };

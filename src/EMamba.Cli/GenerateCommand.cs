@@ -32,7 +32,7 @@ public static class GenerateCommand
             LmGenerator.CheckOptions(n, temp, r.GetValue(topK));
             string path = r.GetValue(model)!;
             var ck = Checkpoint.Load(path);
-            if (ck.Config.Model.Head != "lm") throw new EMambaException($"{path}: a '{ck.Config.Model.Head}' model does not generate text (needs a language model)", ExitCodes.BadInput);
+            if (ck.Config.Model.Head != Head.Lm) throw new EMambaException($"{path}: a '{ck.Config.Model.Head.Name()}' model does not generate text (needs a language model)", ExitCodes.BadInput);
             var vocab = ck.Vocabulary;
             string? approxPath = r.GetValue(approx);
             var net = ModelLoader.Load(ck, approxPath is null ? null : ApproxFile.Load(approxPath));

@@ -16,7 +16,8 @@ public static class SuiteCommand
         var report = new Option<string>("--report") { Description = "Report over the suite's finished runs.", DefaultValueFactory = _ => Path.Combine("runs", "suite.md") };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Only the Mamba / eMamba runs." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for tensor math (default: all cores)." };
-        var rangeInit = new Option<string>("--range-init") { Description = "Initial range-norm gain of the eMamba runs: matched or one (gamma = 1; their folders end in -gamma1, as 'emamba ablation' names them).", DefaultValueFactory = _ => "matched" };
+        var rangeInit = SwitchOption.WithDefault("--range-init", "Initial range-norm gain of the eMamba runs: matched or one (gamma = 1; their folders end in -gamma1, as 'emamba ablation' names them).",
+            RangeInit.Matched, v => $"--range-init '{v}' must be matched or one");
         var epochs = new Option<int?>("--epochs") { Description = "Cap every run at this many epochs (quick checks; the results use the presets' own)." };
         var limitTrain = new Option<int?>("--limit-train") { Description = "Use only the first N training samples (tokens for WikiText-2) of every task." };
         var limitTest = new Option<int?>("--limit-test") { Description = "Evaluate only the first N test samples (tokens) of every task." };
@@ -30,8 +31,7 @@ public static class SuiteCommand
             var list = r.GetValue(tasks)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var t in list)
                 if (!SuiteStage.Tasks.ContainsKey(t)) throw new EMambaException($"--tasks: '{t}' is not one of {string.Join(", ", SuiteStage.Tasks.Keys)}", ExitCodes.Usage);
-            string init = r.GetValue(rangeInit)!;
-            if (init is not ("matched" or "one")) throw new EMambaException($"--range-init '{init}' must be matched or one", ExitCodes.Usage);
+            var init = r.GetValue(rangeInit);
             int? cap = r.GetValue(epochs), lt = r.GetValue(limitTrain), ls = r.GetValue(limitTest);
             if (cap is < 1 || lt is < 1 || ls is < 1) throw new EMambaException("--epochs, --limit-train and --limit-test must be positive", ExitCodes.Usage);
             var result = SuiteStage.Run(new SuiteStage.Request(list, r.GetValue(outDir)!, r.GetValue(report)!, !r.GetValue(noBaselines), init, cap, lt, ls,

@@ -11,7 +11,8 @@ public static class TrainCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var task = new Option<string?>("--task") { Description = $"Task: {string.Join(", ", ModelConfig.Tasks)} (default: the config's)." };
+        string tasks = string.Join(", ", Switches.Names<TaskKind>());
+        var task = SwitchOption.Optional<TaskKind>("--task", $"Task: {tasks} (default: the config's).", v => $"--task '{v}' is not one of {tasks}");
         var config = new Option<string?>("--config") { Description = $"Config JSON file or preset ({string.Join(", ", Presets.All.Keys)})." };
         var outDir = new Option<string?>("--out") { Description = "Run folder for checkpoints, log and plots (default: runs/<config name>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
@@ -25,14 +26,12 @@ public static class TrainCommand
         common.AddTo(cmd, training: true);
         cmd.SetAction(r => App.Guard(ct =>
         {
-            string? taskName = r.GetValue(task);
-            if (taskName != null && !ModelConfig.Tasks.Contains(taskName))
-                throw new EMambaException($"--task '{taskName}' is not one of {string.Join(", ", ModelConfig.Tasks)}", ExitCodes.Usage);
+            TaskKind? taskKind = r.GetValue(task);
             string? init = r.GetValue(initFrom), approxPath = r.GetValue(approx);
             if (init != null && r.GetValue(config) != null)
                 throw new EMambaException("--init-from takes the checkpoint's config; do not pass --config too", ExitCodes.Usage);
             string cfgName = init != null ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(init)))! + "-finetune"
-                : r.GetValue(config) ?? Presets.DefaultFor(taskName ?? "fmnist");
+                : r.GetValue(config) ?? Presets.DefaultFor(taskKind ?? TaskKind.Fmnist);
             RunConfig baseCfg;
             if (init != null) baseCfg = TrainStage.FineTuneConfig(init, approxPath, r.GetValue(onlyApprox));
             else
@@ -45,8 +44,8 @@ public static class TrainCommand
                     {
                         Model = baseCfg.Model with
                         {
-                            Silu = tables.ContainsKey(PwlFunction.Silu) ? "pwl" : baseCfg.Model.Silu,
-                            Exp = tables.ContainsKey(PwlFunction.Exp) ? "pwl" : baseCfg.Model.Exp,
+                            Silu = tables.ContainsKey(PwlFunction.Silu) ? Impl.Pwl : baseCfg.Model.Silu,
+                            Exp = tables.ContainsKey(PwlFunction.Exp) ? Impl.Pwl : baseCfg.Model.Exp,
                         },
                         Train = baseCfg.Train with { Approx = Path.GetFullPath(approxPath) },
                     };
@@ -54,8 +53,8 @@ public static class TrainCommand
                 if (r.GetValue(onlyApprox)) baseCfg = baseCfg with { Train = baseCfg.Train with { OnlyApprox = true } };
             }
             var cfg = common.Apply(r, baseCfg, cfgName);
-            if (taskName != null && cfg.Model.Task != taskName)
-                throw new EMambaException($"--task {taskName} but config '{cfgName}' is for task '{cfg.Model.Task}'", ExitCodes.Usage);
+            if (taskKind is { } tk && cfg.Model.Task != tk)
+                throw new EMambaException($"--task {tk.Name()} but config '{cfgName}' is for task '{cfg.Model.Task.Name()}'", ExitCodes.Usage);
             common.SetThreads(r);
             string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName));
             var log = TrainStage.Run(new TrainStage.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),

@@ -21,15 +21,15 @@ public static class Baselines
                 Head = m.Head, NumOutputs = m.NumOutputs,
             };
             // CNN: stages of two conv3x3-BN-ReLU, the first with d_model channels, doubling per stage.
-            d[$"{task}-cnn-s"] = new() { Model = geo with { Arch = "cnn", DModel = 8, NLayers = 2 }, Train = r.Train };
-            d[$"{task}-cnn-m"] = new() { Model = geo with { Arch = "cnn", DModel = 16, NLayers = small ? 2 : 3 }, Train = r.Train };
+            d[$"{task}-cnn-s"] = new() { Model = geo with { Arch = Arch.Cnn, DModel = 8, NLayers = 2 }, Train = r.Train };
+            d[$"{task}-cnn-m"] = new() { Model = geo with { Arch = Arch.Cnn, DModel = 16, NLayers = small ? 2 : 3 }, Train = r.Train };
             // ViT: pre-norm attention + MLP blocks over the same patches as the Mamba model.
-            d[$"{task}-vit-s"] = new() { Model = geo with { Arch = "vit", DModel = small ? 16 : 32, NLayers = 2, Heads = small ? 2 : 4, MlpRatio = 2 }, Train = r.Train };
-            d[$"{task}-vit-m"] = new() { Model = geo with { Arch = "vit", DModel = small ? 32 : 64, NLayers = 4, Heads = 4, MlpRatio = 2 }, Train = r.Train };
+            d[$"{task}-vit-s"] = new() { Model = geo with { Arch = Arch.Vit, DModel = small ? 16 : 32, NLayers = 2, Heads = small ? 2 : 4, MlpRatio = 2 }, Train = r.Train };
+            d[$"{task}-vit-m"] = new() { Model = geo with { Arch = Arch.Vit, DModel = small ? 32 : 64, NLayers = 4, Heads = 4, MlpRatio = 2 }, Train = r.Train };
         }
         d["wikitext2-transformer"] = new()
         {
-            Model = new ModelConfig { Task = "wikitext2", Head = "lm", Arch = "transformer", DModel = 64, NLayers = 4, Heads = 4, MlpRatio = 4 },
+            Model = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Arch = Arch.Transformer, DModel = 64, NLayers = 4, Heads = 4, MlpRatio = 4 },
             Train = mamba["wikitext2-small"].Train,
         };
         return d;

@@ -10,9 +10,9 @@ namespace EMamba.Core;
 public sealed record ModelConfig
 {
     /// <summary>fmnist | cifar10 | mars | wikitext2</summary>
-    public string Task { get; init; } = "fmnist";
+    public TaskKind Task { get; init; } = TaskKind.Fmnist;
     /// <summary>mamba | cnn | vit (vision/radar baselines) | transformer (language baseline).</summary>
-    public string Arch { get; init; } = "mamba";
+    public Arch Arch { get; init; } = Arch.Mamba;
     /// <summary>Input geometry (vision/radar): channels, height, width of one sample.</summary>
     public int InChannels { get; init; } = 1;
     public int Height { get; init; } = 28;
@@ -39,40 +39,44 @@ public sealed record ModelConfig
     public string DtRank { get; init; } = "auto";
 
     /// <summary>classify | regress | lm</summary>
-    public string Head { get; init; } = "classify";
+    public Head Head { get; init; } = Head.Classify;
     public int NumOutputs { get; init; } = 10;
 
     /// <summary>rms | layer | range</summary>
-    public string Norm { get; init; } = "rms";
+    public Norm Norm { get; init; } = Norm.Rms;
     /// <summary>Initial range-norm gain: "one" (gamma = 1), or "matched" (gamma = the expected range of
     /// d_model standard normals, so range norm starts at layer norm's output scale on Gaussian inputs;
     /// with gamma = 1 its outputs are about 5x smaller for D = 64).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public string? RangeInit { get; init; }
+    public RangeInit? RangeInit { get; init; }
     /// <summary>softplus | relu (applied after dt_proj)</summary>
-    public string DeltaAct { get; init; } = "softplus";
+    public DeltaAct DeltaAct { get; init; } = DeltaAct.Softplus;
     /// <summary>exact | pwl</summary>
-    public string Silu { get; init; } = "exact";
+    public Impl Silu { get; init; } = Impl.Exact;
     /// <summary>exact | pwl</summary>
-    public string Exp { get; init; } = "exact";
+    public Impl Exp { get; init; } = Impl.Exact;
     /// <summary>SiLU after the causal conv (standard Mamba: true).</summary>
     public bool ConvSilu { get; init; } = true;
 
     [JsonIgnore] public int DInner => Expand * DModel;
     [JsonIgnore] public int EmbedWidth => EmbedDim == 0 ? DModel : EmbedDim;
     /// <summary>Parameters of a language model's (tied) token embedding table; 0 for other heads.</summary>
-    [JsonIgnore] public long EmbeddingParameters => Head == "lm" ? (long)Vocab * EmbedWidth : 0;
+    [JsonIgnore] public long EmbeddingParameters => Head == Head.Lm ? (long)Vocab * EmbedWidth : 0;
     [JsonIgnore] public int DtRankValue => DtRank == "auto" ? (DModel + 15) / 16 : int.Parse(DtRank);
-    [JsonIgnore] public int Tokens => Head == "lm" ? 0 : (Height / Patch) * (Width / Patch);
+    [JsonIgnore] public int Tokens => Head == Head.Lm ? 0 : (Height / Patch) * (Width / Patch);
     [JsonIgnore] public int PatchDim => InChannels * Patch * Patch;
 
-    public static readonly string[] Tasks = ["fmnist", "cifar10", "mars", "wikitext2"];
-    public static readonly string[] Archs = ["mamba", "cnn", "vit", "transformer"];
+    /// <summary>The JSON keys of the switches (the enum-valued fields).</summary>
+    internal static readonly string[] SwitchKeys = ["task", "arch", "head", "norm", "range_init", "delta_act", "silu", "exp"];
 
-    public IReadOnlyList<string> Problems()
+    public IReadOnlyList<string> Problems() => Problems(null);
+
+    /// <param name="given">the text a parsed file held for its switch keys (<see cref="SwitchKeys"/>), so a
+    /// value that is not one of the names (read as an undefined enum value) is quoted as written</param>
+    internal IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string>? given)
     {
         var p = new List<string>();
-        if (!Tasks.Contains(Task)) p.Add($"task '{Shown.Value(Task)}' is not one of {string.Join(", ", Tasks)}");
+        if (Undefined(given, "task", Task) is { } badTask) p.Add(badTask);
         if (DModel < 1 || DModel > 4096) p.Add($"d_model {DModel} must be in 1..4096");
         if (Expand < 1 || Expand > 8) p.Add($"expand {Expand} must be in 1..8");
         if (DState < 1 || DState > 256) p.Add($"d_state {DState} must be in 1..256");
@@ -80,23 +84,21 @@ public sealed record ModelConfig
         if (DConv < 1 || DConv > 16) p.Add($"d_conv {DConv} must be in 1..16");
         if (DtRank != "auto" && (!int.TryParse(DtRank, System.Globalization.NumberStyles.None, null, out int r) || r < 1 || r > 4096))
             p.Add($"dt_rank '{Shown.Value(DtRank)}' must be \"auto\" or a positive integer");
-        if (Head is not ("classify" or "regress" or "lm")) p.Add($"head '{Shown.Value(Head)}' must be classify, regress or lm");
-        if (!Archs.Contains(Arch)) p.Add($"arch '{Shown.Value(Arch)}' is not one of {string.Join(", ", Archs)}");
-        else if (Arch == "transformer" && Head != "lm") p.Add($"arch 'transformer' is the language baseline and needs head 'lm' (use 'vit' for images)");
-        else if (Arch is ("cnn" or "vit") && Head == "lm") p.Add($"arch '{Shown.Value(Arch)}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
+        if (Undefined(given, "head", Head) is { } badHead) p.Add(badHead);
+        if (Undefined(given, "arch", Arch) is { } badArch) p.Add(badArch);
+        else if (Arch == Arch.Transformer && Head != Head.Lm) p.Add($"arch 'transformer' is the language baseline and needs head 'lm' (use 'vit' for images)");
+        else if (Arch is (Arch.Cnn or Arch.Vit) && Head == Head.Lm) p.Add($"arch '{Arch.Name()}' has no language head; use 'mamba' or 'transformer' for head 'lm'");
         if (Heads < 1 || Heads > 64) p.Add($"heads {Heads} must be in 1..64");
-        else if (Arch is ("vit" or "transformer") && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
+        else if (Arch is (Arch.Vit or Arch.Transformer) && DModel % Heads != 0) p.Add($"heads {Heads} must divide d_model {DModel}");
         if (MlpRatio < 1 || MlpRatio > 16) p.Add($"mlp_ratio {MlpRatio} must be in 1..16");
-        if (Norm is not ("rms" or "layer" or "range")) p.Add($"norm '{Shown.Value(Norm)}' must be rms, layer or range");
-        if (RangeInit is not (null or "one" or "matched")) p.Add($"range_init '{Shown.Value(RangeInit)}' must be one or matched");
-        if (DeltaAct is not ("softplus" or "relu")) p.Add($"delta_act '{Shown.Value(DeltaAct)}' must be softplus or relu");
-        if (Silu is not ("exact" or "pwl")) p.Add($"silu '{Shown.Value(Silu)}' must be exact or pwl");
-        if (Exp is not ("exact" or "pwl")) p.Add($"exp '{Shown.Value(Exp)}' must be exact or pwl");
-        if (Head == "lm")
+        foreach (var bad in new[] { Undefined(given, "norm", Norm), RangeInit is { } ri ? Undefined(given, "range_init", ri) : null,
+                                    Undefined(given, "delta_act", DeltaAct), Undefined(given, "silu", Silu), Undefined(given, "exp", Exp) })
+            if (bad != null) p.Add(bad);
+        if (Head == Head.Lm)
         {
             if (Vocab < 0) p.Add($"vocab {Vocab} must be >= 0 (0 = from the data)");
             if (EmbedDim < 0 || EmbedDim > DModel) p.Add($"embed_dim {EmbedDim} must be in 0..d_model (0 = d_model)");
-            else if (EmbedDim != 0 && Arch != "mamba") p.Add($"embed_dim applies to the Mamba language model only (arch '{Shown.Value(Arch)}' embeds at d_model)");
+            else if (EmbedDim != 0 && Arch != Arch.Mamba) p.Add($"embed_dim applies to the Mamba language model only (arch '{QuotedSwitch(given, "arch", Arch)}' embeds at d_model)");
         }
         else
         {
@@ -106,13 +108,32 @@ public sealed record ModelConfig
                 p.Add($"patch {Patch} must divide the input {Height}x{Width} (padding is not supported)");
             if (NumOutputs < 1) p.Add($"num_outputs {NumOutputs} must be >= 1");
         }
-        p.AddRange(TaskProblems());
+        p.AddRange(TaskProblems(given));
         // The size check needs the fields above to be in range (and dt_rank to parse).
         if (p.Count == 0 && ParameterCount() is var n && n > MaxParameters)
             p.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"size {n:N0} parameters exceeds the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, d_state {DState}, n_layers {NLayers}{(Head == "lm" ? $", vocab {Vocab}" : "")})"));
+                $"size {n:N0} parameters exceeds the limit of {MaxParameters:N0} (d_model {DModel}, expand {Expand}, d_state {DState}, n_layers {NLayers}{(Head == Head.Lm ? $", vocab {Vocab}" : "")})"));
         return p;
     }
+
+    /// <summary>The switches whose value is not one of their names (in a file: a name the JSON did not know).</summary>
+    internal IEnumerable<string> UndefinedSwitches(IReadOnlyDictionary<string, string>? given) =>
+        new[]
+        {
+            Undefined(given, "task", Task), Undefined(given, "arch", Arch), Undefined(given, "head", Head), Undefined(given, "norm", Norm),
+            RangeInit is { } ri ? Undefined(given, "range_init", ri) : null, Undefined(given, "delta_act", DeltaAct),
+            Undefined(given, "silu", Silu), Undefined(given, "exp", Exp),
+        }.OfType<string>();
+
+    /// <summary>"norm 'batch' must be rms, layer or range" for an undefined value, else null.</summary>
+    private static string? Undefined<T>(IReadOnlyDictionary<string, string>? given, string key, T v) where T : struct, Enum =>
+        Enum.IsDefined(v) ? null
+        : typeof(T) == typeof(TaskKind) || typeof(T) == typeof(Arch) ? $"{key} '{QuotedSwitch(given, key, v)}' is not one of {string.Join(", ", Switches.Names<T>())}"
+        : $"{key} '{QuotedSwitch(given, key, v)}' must be {Switches.Alternatives<T>()}";
+
+    /// <summary>A switch's JSON name; for an undefined value, the text the file held (clipped).</summary>
+    private static string QuotedSwitch<T>(IReadOnlyDictionary<string, string>? given, string key, T v) where T : struct, Enum =>
+        Enum.IsDefined(v) ? SwitchConverter<T>.NameOf(v) : Shown.Value(given?.GetValueOrDefault(key) ?? v.ToString());
 
     /// <summary>Largest model a config may describe. Far above every preset (the largest has about
     /// 1.4 M parameters); a config above it is a typo, and libtorch would try to allocate it first.</summary>
@@ -122,18 +143,25 @@ public sealed record ModelConfig
     public const int TransformerContext = 512;
 
     /// <summary>Mismatches with what the task's data fixes (<see cref="TaskInfo"/>): head, sample geometry, outputs.</summary>
-    public IReadOnlyList<string> TaskProblems()
+    public IReadOnlyList<string> TaskProblems() => TaskProblems(null);
+
+    private List<string> TaskProblems(IReadOnlyDictionary<string, string>? given)
     {
         var p = new List<string>();
         if (TaskInfo.Find(Task) is not { } t) return p;
-        if (Head != t.Head) { p.Add($"head '{Head}' does not fit task '{Task}', which needs head '{t.Head}'"); return p; }
-        if (Head == "lm") return p;
+        string task = Task.Name();
+        if (Head != t.Head)
+        {
+            p.Add($"head '{QuotedSwitch(given, "head", Head)}' does not fit task '{task}', which needs head '{t.Head.Name()}'");
+            return p;
+        }
+        if (Head == Head.Lm) return p;
         if (InChannels != t.InChannels || Height != t.Height || Width != t.Width)
-            p.Add($"input geometry {InChannels}x{Height}x{Width} does not match task '{Task}', whose samples are {t.InChannels}x{t.Height}x{t.Width}");
+            p.Add($"input geometry {InChannels}x{Height}x{Width} does not match task '{task}', whose samples are {t.InChannels}x{t.Height}x{t.Width}");
         if (NumOutputs != t.Outputs)
-            p.Add(Head == "regress"
-                ? $"num_outputs {NumOutputs} must equal the label width of task '{Task}': {t.Outputs}"
-                : $"num_outputs {NumOutputs} must equal the number of classes of task '{Task}': {t.Outputs}");
+            p.Add(Head == Head.Regress
+                ? $"num_outputs {NumOutputs} must equal the label width of task '{task}': {t.Outputs}"
+                : $"num_outputs {NumOutputs} must equal the number of classes of task '{task}': {t.Outputs}");
         return p;
     }
 
@@ -144,7 +172,7 @@ public sealed record ModelConfig
     public long ParameterCount()
     {
         long d = DModel, o = NumOutputs;
-        long NormP(long w) => Norm == "rms" ? w : 2 * w;                      // rms: gain; layer, range: gain + bias
+        long NormP(long w) => Norm == Norm.Rms ? w : 2 * w;                      // rms: gain; layer, range: gain + bias
         long Linear(long i, long j, bool bias = true) => i * j + (bias ? j : 0);
         long PatchEmbedP() => Linear(PatchDim, d) + (long)Tokens * d;          // projection + position table
         long TransformerBlockP(long w) => 2 * w + Linear(w, 3 * w) + Linear(w, w) + 2 * w + Linear(w, MlpRatio * w) + Linear(MlpRatio * w, w);
@@ -156,16 +184,16 @@ public sealed record ModelConfig
         }
         switch (Arch)
         {
-            case "mamba" when Head == "lm":
+            case Arch.Mamba when Head == Head.Lm:
                 long e = EmbedWidth;
                 return (long)Vocab * e + (e < d ? 2 * e * d : 0) + NLayers * MambaBlockP() + NormP(d);
-            case "mamba":
+            case Arch.Mamba:
                 return PatchEmbedP() + NLayers * MambaBlockP() + NormP(d) + Linear(d, o);
-            case "vit":
+            case Arch.Vit:
                 return PatchEmbedP() + NLayers * TransformerBlockP(d) + 2 * d + Linear(d, o);
-            case "transformer":
+            case Arch.Transformer:
                 return (long)Vocab * d + TransformerContext * d + NLayers * TransformerBlockP(d) + 2 * d;
-            case "cnn":
+            case Arch.Cnn:
                 long total = 0, cin = InChannels;
                 for (int s = 0; s < NLayers; s++)
                 {

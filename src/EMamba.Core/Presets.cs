@@ -12,7 +12,7 @@ public static class Presets
     private static Dictionary<string, RunConfig> Mamba()
     {
         // CIFAR-10 (32x32 RGB, P=4 -> 64 tokens), about 139 K parameters.
-        var cifar = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, Patch = 4 };
+        var cifar = new ModelConfig { Task = TaskKind.Cifar10, InChannels = 3, Height = 32, Width = 32, Patch = 4 };
         var cifarBase = cifar with { DModel = 64, Expand = 2, DState = 16, NLayers = 4 };
         var cifarBudget = new TrainConfig { Epochs = 12, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 };
         // MARS radar pose as the paper sizes it: 8x8x5 frames, 2x2 patches -> 16 tokens, D=20, E=2,
@@ -21,8 +21,8 @@ public static class Presets
         {
             Model = new ModelConfig
             {
-                Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, Expand = 2, DState = 8, NLayers = 2,
-                Head = "regress", NumOutputs = 57,
+                Task = TaskKind.Mars, InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, Expand = 2, DState = 8, NLayers = 2,
+                Head = Head.Regress, NumOutputs = 57,
             },
             Train = new TrainConfig { Epochs = 100, BatchSize = 128, Lr = 3e-3, WarmupSteps = 200 },
         };
@@ -31,13 +31,13 @@ public static class Presets
             // About 20 K parameters: the quick model of the demo.
             ["fmnist-small"] = new()
             {
-                Model = new ModelConfig { Task = "fmnist", DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
+                Model = new ModelConfig { Task = TaskKind.Fmnist, DModel = 32, Expand = 2, DState = 8, NLayers = 2, Patch = 4 },
                 Train = new TrainConfig { Epochs = 6, BatchSize = 128, Lr = 4e-3, WarmupSteps = 200 },
             },
             // About 130 K parameters: the accuracy reference for Fashion-MNIST.
             ["fmnist-base"] = new()
             {
-                Model = new ModelConfig { Task = "fmnist", DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
+                Model = new ModelConfig { Task = TaskKind.Fmnist, DModel = 64, Expand = 2, DState = 16, NLayers = 4, Patch = 4 },
                 Train = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 2e-3, WarmupSteps = 400 },
             },
             // The CIFAR accuracy model: random crop + flip and a long schedule.
@@ -57,14 +57,14 @@ public static class Presets
             // near epoch 4 and then rises (a 15-epoch run: 633 at epoch 4, 720 at epoch 6).
             ["wikitext2-small"] = new()
             {
-                Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
+                Model = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, DModel = 128, Expand = 2, DState = 16, NLayers = 4, EmbedDim = 64 },
                 Train = new TrainConfig { Epochs = 6, BatchSize = 32, SeqLen = 128, Lr = 2e-3, WarmupSteps = 50, WeightDecay = 0.1 },
             },
             // The demo's quick versions: MARS at a fifth of the epochs; a two-block LM for one epoch.
             ["mars-demo"] = mars with { Train = mars.Train with { Epochs = 20 } },
             ["wikitext2-demo"] = new()
             {
-                Model = new ModelConfig { Task = "wikitext2", Head = "lm", DModel = 64, Expand = 2, DState = 8, NLayers = 2, EmbedDim = 32 },
+                Model = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, DModel = 64, Expand = 2, DState = 8, NLayers = 2, EmbedDim = 32 },
                 Train = new TrainConfig { Epochs = 1, BatchSize = 32, SeqLen = 128, Lr = 3e-3, WarmupSteps = 20, WeightDecay = 0.1 },
             },
         };
@@ -75,12 +75,12 @@ public static class Presets
         All.TryGetValue(nameOrPath, out var cfg) ? cfg : RunConfig.Load(nameOrPath);
 
     /// <summary>The default preset of a task when no config is given.</summary>
-    public static string DefaultFor(string task) => task switch
+    public static string DefaultFor(TaskKind task) => task switch
     {
-        "fmnist" => "fmnist-small",
-        "cifar10" => "cifar10-base",
-        "mars" => "mars-paper",
-        "wikitext2" => "wikitext2-small",
-        _ => throw new EMambaException($"task '{Shown.Value(task)}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
+        TaskKind.Fmnist => "fmnist-small",
+        TaskKind.Cifar10 => "cifar10-base",
+        TaskKind.Mars => "mars-paper",
+        TaskKind.Wikitext2 => "wikitext2-small",
+        _ => throw new EMambaException($"task '{task.Name()}' has no built-in config yet; pass --config", ExitCodes.BadConfig),
     };
 }

@@ -41,16 +41,39 @@ public sealed record RunConfig
             throw new ConfigException(source, [$"{key}{msg}{where}"]);
         }
         if (cfg is null) throw new ConfigException(source, ["the file holds null"]);
-        cfg.Validate(source);
+        cfg.Validate(source, SwitchTexts(json, "model"));
         return cfg;
     }
 
-    public void Validate(string source)
+    public void Validate(string source) => Validate(source, null);
+
+    private void Validate(string source, IReadOnlyDictionary<string, string>? switchTexts)
     {
         // "model": null or "train": null deserialise to null despite the non-nullable types.
         if (Model is null || Train is null) throw new ConfigException(source, [$"'{(Model is null ? "model" : "train")}' must be an object, not null"]);
-        var p = Model.Problems().Select(s => "model." + s).Concat(Train.Problems().Select(s => "train." + s)).ToList();
+        var p = Model.Problems(switchTexts).Select(s => "model." + s).Concat(Train.Problems().Select(s => "train." + s)).ToList();
         if (p.Count > 0) throw new ConfigException(source, p);
+    }
+
+    /// <summary>The text of every switch key (<see cref="ModelConfig.SwitchKeys"/>) of the model object
+    /// at <paramref name="path"/> (the root when empty). A switch value that is not one of its names
+    /// reads as an undefined enum value; validation then quotes what the file held, among every other problem.</summary>
+    internal static Dictionary<string, string>? SwitchTexts(string json, params string[] path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var obj = doc.RootElement;
+            foreach (var key in path)
+                if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(key, out obj)) return null;
+            if (obj.ValueKind != JsonValueKind.Object) return null;
+            var texts = new Dictionary<string, string>();
+            foreach (var prop in obj.EnumerateObject())
+                if (ModelConfig.SwitchKeys.Contains(prop.Name))
+                    texts[prop.Name] = prop.Value.ValueKind == JsonValueKind.String ? prop.Value.GetString()! : prop.Value.GetRawText();
+            return texts;
+        }
+        catch (JsonException) { return null; }   // the serializer has accepted the text; this cannot fail
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -60,7 +83,7 @@ public sealed record RunConfig
         try
         {
             var m = JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new ConfigException(source, ["model config is null"]);
-            var p = m.Problems();
+            var p = m.Problems(SwitchTexts(json));
             if (p.Count > 0) throw new ConfigException(source, p);
             return m;
         }

@@ -6,19 +6,19 @@ namespace EMamba.Core;
 /// libtorch ("Target 7 is out of bounds", a 275 GB allocation) after the data has been loaded.</summary>
 /// <param name="Outputs">classes (classify), label width (regress); 0 for a language model (its vocabulary comes from the data)</param>
 /// <param name="Metric">the headline metric a run of this task reports</param>
-public sealed record TaskInfo(string Task, string Head, int InChannels, int Height, int Width, int Outputs, string Metric)
+public sealed record TaskInfo(TaskKind Task, Head Head, int InChannels, int Height, int Width, int Outputs, string Metric)
 {
-    public static readonly IReadOnlyDictionary<string, TaskInfo> All = new Dictionary<string, TaskInfo>
+    public static readonly IReadOnlyDictionary<TaskKind, TaskInfo> All = new Dictionary<TaskKind, TaskInfo>
     {
         // Fashion-MNIST: 28x28 grey images, 10 classes.
-        ["fmnist"] = new("fmnist", "classify", 1, 28, 28, 10, "accuracy"),
+        [TaskKind.Fmnist] = new(TaskKind.Fmnist, Head.Classify, 1, 28, 28, 10, "accuracy"),
         // CIFAR-10: 32x32 RGB images, 10 classes.
-        ["cifar10"] = new("cifar10", "classify", 3, 32, 32, 10, "accuracy"),
+        [TaskKind.Cifar10] = new(TaskKind.Cifar10, Head.Classify, 3, 32, 32, 10, "accuracy"),
         // MARS: 8x8 frames of 5 channels; 19 joints x (x, y, z) = 57 label values.
-        ["mars"] = new("mars", "regress", 5, 8, 8, 57, "mae_cm"),
+        [TaskKind.Mars] = new(TaskKind.Mars, Head.Regress, 5, 8, 8, 57, "mae_cm"),
         // WikiText-2: token ids; no image geometry.
-        ["wikitext2"] = new("wikitext2", "lm", 0, 0, 0, 0, "perplexity"),
+        [TaskKind.Wikitext2] = new(TaskKind.Wikitext2, Head.Lm, 0, 0, 0, 0, "perplexity"),
     };
 
-    public static TaskInfo? Find(string task) => All.GetValueOrDefault(task);
+    public static TaskInfo? Find(TaskKind task) => All.GetValueOrDefault(task);
 }

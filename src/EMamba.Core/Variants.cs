@@ -6,34 +6,34 @@ namespace EMamba.Core;
 public static class Variants
 {
     public static bool IsExact(ModelConfig m) =>
-        m.Arch == "mamba" && m.Norm == "rms" && m.DeltaAct == "softplus" && m.Silu == "exact" && m.Exp == "exact";
+        m.Arch == Arch.Mamba && m.Norm == Norm.Rms && m.DeltaAct == DeltaAct.Softplus && m.Silu == Impl.Exact && m.Exp == Impl.Exact;
 
     public static bool IsEMamba(ModelConfig m) =>
-        m.Arch == "mamba" && m.Norm == "range" && m.DeltaAct == "relu" && m.Silu == "pwl" && m.Exp == "pwl";
+        m.Arch == Arch.Mamba && m.Norm == Norm.Range && m.DeltaAct == DeltaAct.Relu && m.Silu == Impl.Pwl && m.Exp == Impl.Pwl;
 
     /// <summary>The report label: eMamba, Mamba (exact ops), Mamba (range norm, relu Delta, ...), CNN, ViT, Transformer.</summary>
     public static string Label(ModelConfig m) => m.Arch switch
     {
-        "mamba" when IsEMamba(m) => "eMamba",
-        "mamba" when IsExact(m) => "Mamba (exact ops)",
-        "mamba" => $"Mamba ({m.Norm} norm, {m.DeltaAct} Delta, SiLU {m.Silu}, exp {m.Exp})",
-        "cnn" => "CNN", "vit" => "ViT", _ => "Transformer",
+        Arch.Mamba when IsEMamba(m) => "eMamba",
+        Arch.Mamba when IsExact(m) => "Mamba (exact ops)",
+        Arch.Mamba => $"Mamba ({m.Norm.Name()} norm, {m.DeltaAct.Name()} Delta, SiLU {m.Silu.Name()}, exp {m.Exp.Name()})",
+        Arch.Cnn => "CNN", Arch.Vit => "ViT", _ => "Transformer",
     };
 
     /// <summary>A few words for plot points: Mamba, Mamba+range+relu, eMamba, CNN, ViT.</summary>
     public static string ShortLabel(ModelConfig m) => m.Arch switch
     {
-        "mamba" when IsEMamba(m) => "eMamba",
-        "mamba" => "Mamba" + (m.Norm != "rms" ? "+" + m.Norm : "") + (m.DeltaAct != "softplus" ? "+" + m.DeltaAct : "") +
-                   (m.Silu == "pwl" ? "+pwlSiLU" : "") + (m.Exp == "pwl" ? "+pwlExp" : ""),
+        Arch.Mamba when IsEMamba(m) => "eMamba",
+        Arch.Mamba => "Mamba" + (m.Norm != Norm.Rms ? "+" + m.Norm.Name() : "") + (m.DeltaAct != DeltaAct.Softplus ? "+" + m.DeltaAct.Name() : "") +
+                   (m.Silu == Impl.Pwl ? "+pwlSiLU" : "") + (m.Exp == Impl.Pwl ? "+pwlExp" : ""),
         _ => Label(m),
     };
 
     /// <summary>The ablation's trained variants, each adding one operator to the previous: name -> (norm, Delta activation, label).</summary>
-    public static readonly IReadOnlyDictionary<string, (string Norm, string Delta, string Label)> Trained = new Dictionary<string, (string, string, string)>
+    public static readonly IReadOnlyDictionary<string, (Norm Norm, DeltaAct Delta, string Label)> Trained = new Dictionary<string, (Norm, DeltaAct, string)>
     {
-        ["exact"] = ("rms", "softplus", "exact Mamba (RMSNorm, softplus Delta, exact SiLU/exp)"),
-        ["range"] = ("range", "softplus", "+ range norm"),
-        ["range-relu"] = ("range", "relu", "+ ReLU Delta"),
+        ["exact"] = (Norm.Rms, DeltaAct.Softplus, "exact Mamba (RMSNorm, softplus Delta, exact SiLU/exp)"),
+        ["range"] = (Norm.Range, DeltaAct.Softplus, "+ range norm"),
+        ["range-relu"] = (Norm.Range, DeltaAct.Relu, "+ ReLU Delta"),
     };
 }

@@ -16,7 +16,7 @@ public static class CrossRunReport
     {
         public ModelConfig Model => Log.Config.Model;
         public double Test => Log.Test[Log.MetricName];
-        public bool IsBaseline => Model.Arch != "mamba";
+        public bool IsBaseline => Model.Arch != Arch.Mamba;
         public bool IsEMamba => Variants.IsEMamba(Model);
         public string ShortLabel => Variants.ShortLabel(Model) + (Log.Config.Train.InitFrom != null ? " (ft)" : "");
         public string Label => Variants.Label(Model) + (Log.Config.Train.InitFrom != null ? " (fine-tuned)" : "");
@@ -43,11 +43,9 @@ public static class CrossRunReport
         return list;
     }
 
-    private static readonly string[] TaskOrder = ["fmnist", "cifar10", "mars", "wikitext2"];
-
-    private static string TaskTitle(string t) => t switch
+    private static string TaskTitle(TaskKind t) => t switch
     {
-        "fmnist" => "Fashion-MNIST", "cifar10" => "CIFAR-10", "mars" => "MARS (mmWave radar pose)", "wikitext2" => "WikiText-2 (word-level LM)", _ => t,
+        TaskKind.Fmnist => "Fashion-MNIST", TaskKind.Cifar10 => "CIFAR-10", TaskKind.Mars => "MARS (mmWave radar pose)", TaskKind.Wikitext2 => "WikiText-2 (word-level LM)", _ => t.Name(),
     };
 
     // "6.71 / 3.73 / 6.63", or n/a when the run has no per-axis figures (outputs other than MARS's 57).
@@ -77,12 +75,12 @@ public static class CrossRunReport
         sb.AppendLine($"- {runs.Count} finished runs under `{root}`; every figure is the run's own log.json (test split, model selected on validation)");
         sb.AppendLine(WallTimeCaveat);
         if (preamble != null) { sb.AppendLine(); sb.Append(preamble); sb.AppendLine(); sb.AppendLine("## Runs by task"); }
-        foreach (var task in TaskOrder.Concat(runs.Select(r => r.Model.Task)).Distinct())
+        foreach (var task in Enum.GetValues<TaskKind>())
         {
             var rs = runs.Where(r => r.Model.Task == task).OrderBy(r => r.Log.Parameters).ThenBy(r => r.RelativeName, StringComparer.Ordinal).ToList();
             if (rs.Count == 0) continue;
             string metric = rs[0].Log.MetricName, unit = Unit(metric);
-            bool lm = rs[0].Model.Head == "lm";
+            bool lm = rs[0].Model.Head == Head.Lm;
             sb.AppendLine();
             sb.AppendLine($"## {TaskTitle(task)}");
             sb.AppendLine();
@@ -104,7 +102,7 @@ public static class CrossRunReport
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| `{r.RelativeName}` | {r.Label} | {r.Log.Parameters:N0} |{cells} {r.Log.Epochs.Count} | {r.Log.TotalTrainSeconds:F0} |"));
             }
-            string paramsPng = $"{stem}-{task}-params.png";
+            string paramsPng = $"{stem}-{task.Name()}-params.png";
             ReportPlot.MetricVsParameters(Path.Combine(dir, paramsPng), TaskTitle(task), metric,
                 rs.Select(r => (r.ShortLabel, (double)r.Log.Parameters, r.Test, r.IsBaseline)).ToList());
             plots.Add(Path.Combine(dir, paramsPng));
@@ -130,7 +128,7 @@ public static class CrossRunReport
                             ? $"{(a / b - 1) * 100:+0.0;-0.0} %" : "n/a";
                         sb.AppendLine($"| `{r.RelativeName}` ({r.Label}) | " + string.Join(" | ", lengths.Select(Cell)) + $" | {ratio} |");
                     }
-                    string png = $"{stem}-{task}-lengths.png";
+                    string png = $"{stem}-{task.Name()}-lengths.png";
                     ReportPlot.PerplexityVsLength(Path.Combine(dir, png), rs.Select(r => ($"{r.ShortLabel}: {r.RelativeName}",
                         lengths.Where(L => r.Log.Test.ContainsKey($"ppl_{L}")).Select(L => ((double)L, r.Log.Test[$"ppl_{L}"])).ToList())).ToList());
                     plots.Add(Path.Combine(dir, png));

@@ -24,7 +24,7 @@ public static class CurvePlot
         plt.Axes.Bottom.Label.Text = "epoch";
         plt.Axes.Left.Label.Text = "loss";
         plt.Axes.Right.Label.Text = log.MetricName + (log.MetricName == "accuracy" ? " (%)" : "");
-        plt.Title($"{log.Config.Model.Task}: {log.Parameters:N0} parameters");
+        plt.Title($"{log.Config.Model.Task.Name()}: {log.Parameters:N0} parameters");
         plt.ShowLegend(ScottPlot.Alignment.MiddleRight);
         AtomicFile.WriteAllBytes(path, plt.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png));
     }

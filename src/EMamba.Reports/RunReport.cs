@@ -12,7 +12,7 @@ public static class RunReport
         var c = log.Config;
         var m = c.Model;
         var sb = new StringBuilder();
-        sb.AppendLine($"# eMamba.NET run: {m.Task}");
+        sb.AppendLine($"# eMamba.NET run: {m.Task.Name()}");
         sb.AppendLine();
         sb.Append(MachineInfo.ProvenanceLines(command));
         sb.AppendLine($"- model: {Describe(m)}");
@@ -47,12 +47,12 @@ public static class RunReport
     /// <summary>One line naming the architecture and its sizes.</summary>
     public static string Describe(ModelConfig m) => m.Arch switch
     {
-        "mamba" => $"Mamba D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, " +
-                   (m.Head == "lm" ? $"vocab {m.Vocab:N0}, embedding width {m.EmbedWidth}, " : $"P={m.Patch}, ") + $"dt_rank={m.DtRankValue}, " +
-                   $"norm={m.Norm}, delta={m.DeltaAct}, silu={m.Silu}, exp={m.Exp}, conv_silu={m.ConvSilu}",
-        "cnn" => $"CNN: {m.NLayers} stages of 2 conv3x3-BN-ReLU, {m.DModel} channels first, doubling",
-        _ => $"{(m.Arch == "vit" ? "ViT" : "Transformer")}: {m.NLayers} pre-norm blocks, D={m.DModel}, {m.Heads} heads, MLP x{m.MlpRatio}" +
-             (m.Arch == "vit" ? $", P={m.Patch}" : $", vocab {m.Vocab:N0}"),
+        Arch.Mamba => $"Mamba D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, " +
+                   (m.Head == Head.Lm ? $"vocab {m.Vocab:N0}, embedding width {m.EmbedWidth}, " : $"P={m.Patch}, ") + $"dt_rank={m.DtRankValue}, " +
+                   $"norm={m.Norm.Name()}, delta={m.DeltaAct.Name()}, silu={m.Silu.Name()}, exp={m.Exp.Name()}, conv_silu={m.ConvSilu}",
+        Arch.Cnn => $"CNN: {m.NLayers} stages of 2 conv3x3-BN-ReLU, {m.DModel} channels first, doubling",
+        _ => $"{(m.Arch == Arch.Vit ? "ViT" : "Transformer")}: {m.NLayers} pre-norm blocks, D={m.DModel}, {m.Heads} heads, MLP x{m.MlpRatio}" +
+             (m.Arch == Arch.Vit ? $", P={m.Patch}" : $", vocab {m.Vocab:N0}"),
     };
 
     public static void Write(string runDir, TrainLog log, string command) =>

@@ -91,6 +91,42 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
     }
 
+    private static (int Code, string Err) RunCapturingErrors(params string[] args)
+    {
+        var err = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(err);
+        try { return (Run(args), err.ToString()); }
+        finally { Console.SetError(old); }
+    }
+
+    [Fact]
+    public void ABadSwitchValueIsAConfigErrorNamingTheFieldAndTheAllowedValues()
+    {
+        File.WriteAllText(Config, """{ "model": { "norm": "batch", "silu": "PWL" } }""");
+        var (code, err) = RunCapturingErrors("train", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.BadConfig, code);
+        Assert.Contains("model.norm 'batch' must be rms, layer or range", err);
+        Assert.Contains("model.silu 'PWL' must be exact or pwl", err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+    }
+
+    [Fact]
+    public void SwitchOptionsTakeTheConfigSpellingOnly()
+    {
+        var (code, err) = RunCapturingErrors("train", "--task", "Fmnist", "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--task 'Fmnist' is not one of fmnist, cifar10, mars, wikitext2", err);
+        (code, err) = RunCapturingErrors("ablation", "--config", Config, "--range-init", "two");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--range-init 'two' must be matched or one", err);
+        (code, err) = RunCapturingErrors("train", "--task", "cifar10", "--config", Config, "--data", Data, "--out", Path.Combine(dir, "x"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--task cifar10 but config", err);
+        Assert.Contains("is for task 'fmnist'", err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+    }
+
     [Fact]
     public void BadConfigExitsWithConfigCode()
     {
@@ -133,8 +169,8 @@ public sealed class CliTests : IDisposable
         Assert.Contains("all eMamba ops, fine-tuned", md);
         Assert.Contains("| exp | 11 | [-4, 1] | fitted |", md);
         var tuned = EMamba.Training.Checkpoints.Checkpoint.Load(Path.Combine(outDir, "finetune", "best.safetensors"));
-        Assert.Equal(("pwl", "pwl", "range", "relu"), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
-        Assert.Equal("matched", tuned.Config.Model.RangeInit);                                     // the default gain
+        Assert.Equal((Impl.Pwl, Impl.Pwl, Norm.Range, DeltaAct.Relu), (tuned.Config.Model.Silu, tuned.Config.Model.Exp, tuned.Config.Model.Norm, tuned.Config.Model.DeltaAct));
+        Assert.Equal(RangeInit.Matched, tuned.Config.Model.RangeInit);                                     // the default gain
         Assert.Contains("matched to layer norm's scale", md);
         Assert.True(tuned.File.Contains(TensorNames.Pwl(EMamba.Core.Approx.PwlFunction.Exp).Knots));
         // A second run reuses every stage: nothing is retrained (the checkpoints stay untouched).

@@ -98,7 +98,7 @@ public sealed class StageTests : IDisposable
         var obs = new Recorder();
         int trainedBeforeTable = -1;
         TorchSharp.torch.set_num_threads(1);
-        var q = new SuiteStage.Request(["mars"], runs, report, Baselines: true, "matched", EpochCap: 1, LimitTrain: 100, LimitTest: 30,
+        var q = new SuiteStage.Request(["mars"], runs, report, Baselines: true, RangeInit.Matched, EpochCap: 1, LimitTrain: 100, LimitTest: 30,
             new Dictionary<string, string?> { ["mars"] = mars }, "test", obs, AblationDone: t => trainedBeforeTable = obs.Trainings.Count);
         var (result, stdout) = Quiet(() => SuiteStage.Run(q, CancellationToken.None));
 

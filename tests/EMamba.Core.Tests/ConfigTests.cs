@@ -41,8 +41,8 @@ public sealed class ConfigTests
     private static readonly Gen<RunConfig> ValidConfig =
         Gen.Select(
             // n_layers up to 8 keeps the largest draw (d_model 512, expand 8) under ModelConfig.MaxParameters.
-            Gen.Select(Gen.OneOf(ModelConfig.Tasks), Gen.Int[1, 512], Gen.Int[1, 8], Gen.Int[1, 8], Gen.Int[1, 16], Gen.OneOf("auto", "1", "7")),
-            Gen.Select(Gen.OneOf("rms", "layer", "range"), Gen.OneOf("softplus", "relu"), Gen.OneOf("exact", "pwl"), Gen.OneOf("exact", "pwl"), Gen.Bool),
+            Gen.Select(Gen.OneOf(Enum.GetValues<TaskKind>()), Gen.Int[1, 512], Gen.Int[1, 8], Gen.Int[1, 8], Gen.Int[1, 16], Gen.OneOf("auto", "1", "7")),
+            Gen.Select(Gen.OneOf(Enum.GetValues<Norm>()), Gen.OneOf(Enum.GetValues<DeltaAct>()), Gen.OneOf(Enum.GetValues<Impl>()), Gen.OneOf(Enum.GetValues<Impl>()), Gen.Bool),
             Gen.Select(Gen.Int[1, 1000], Gen.Int[1, 4096], Gen.Double[1e-6, 1], Gen.Double[0, 1], Gen.Int[0, 10000], Gen.Int[-5, 5]))
         .Select((m, v, t) => new RunConfig
         {
@@ -107,12 +107,13 @@ public sealed class ConfigTests
     {
         var bad = new ModelConfig
         {
-            Task = "imagenet", DModel = 5000, Expand = 9, DState = 0, NLayers = 65, DConv = 17, DtRank = "0", Head = "seg",
-            Norm = "batch", DeltaAct = "gelu", Silu = "approx", Exp = "approx", Patch = 0, NumOutputs = 0,
-            Arch = "rnn", Heads = 0, MlpRatio = 17,
+            // A switch can only be wrong as an undefined enum value (what a bad name in a file reads as).
+            Task = (TaskKind)99, DModel = 5000, Expand = 9, DState = 0, NLayers = 65, DConv = 17, DtRank = "0", Head = (Head)99,
+            Norm = (Norm)99, RangeInit = (RangeInit)99, DeltaAct = (DeltaAct)99, Silu = (Impl)99, Exp = (Impl)99, Patch = 0, NumOutputs = 0,
+            Arch = (Arch)99, Heads = 0, MlpRatio = 17,
         };
         var problems = bad.Problems();
-        foreach (var field in new[] { "task", "arch", "d_model", "expand", "d_state", "n_layers", "d_conv", "dt_rank", "head", "norm", "delta_act", "silu", "exp", "patch", "num_outputs", "heads", "mlp_ratio" })
+        foreach (var field in new[] { "task", "arch", "d_model", "expand", "d_state", "n_layers", "d_conv", "dt_rank", "head", "norm", "range_init", "delta_act", "silu", "exp", "patch", "num_outputs", "heads", "mlp_ratio" })
             Assert.Contains(problems, p => p.StartsWith(field + " "));
         var train = new TrainConfig { Epochs = 0, BatchSize = 0, Lr = double.NaN, MinLrRatio = 2, WeightDecay = -1, WarmupSteps = -1, GradClip = -1, ValFraction = 1 };
         Assert.Equal(8, train.Problems().Count);
@@ -122,13 +123,13 @@ public sealed class ConfigTests
     [Fact]
     public void ArchitecturesMatchTheirHeads()
     {
-        Assert.Empty(new ModelConfig { Arch = "cnn" }.Problems());
-        Assert.Empty(new ModelConfig { Arch = "vit", DModel = 64, Heads = 4 }.Problems());
-        Assert.Empty(new ModelConfig { Arch = "transformer", Head = "lm", Task = "wikitext2" }.Problems());
-        Assert.Contains(new ModelConfig { Arch = "transformer" }.Problems(), p => p.StartsWith("arch 'transformer'"));
-        Assert.Contains(new ModelConfig { Arch = "vit", Head = "lm" }.Problems(), p => p.StartsWith("arch 'vit'"));
-        Assert.Contains(new ModelConfig { Arch = "vit", DModel = 30, Heads = 4 }.Problems(), p => p.StartsWith("heads 4 must divide"));
-        Assert.Contains(new ModelConfig { Arch = "transformer", Head = "lm", EmbedDim = 16 }.Problems(), p => p.StartsWith("embed_dim applies"));
+        Assert.Empty(new ModelConfig { Arch = Arch.Cnn }.Problems());
+        Assert.Empty(new ModelConfig { Arch = Arch.Vit, DModel = 64, Heads = 4 }.Problems());
+        Assert.Empty(new ModelConfig { Arch = Arch.Transformer, Head = Head.Lm, Task = TaskKind.Wikitext2 }.Problems());
+        Assert.Contains(new ModelConfig { Arch = Arch.Transformer }.Problems(), p => p.StartsWith("arch 'transformer'"));
+        Assert.Contains(new ModelConfig { Arch = Arch.Vit, Head = Head.Lm }.Problems(), p => p.StartsWith("arch 'vit'"));
+        Assert.Contains(new ModelConfig { Arch = Arch.Vit, DModel = 30, Heads = 4 }.Problems(), p => p.StartsWith("heads 4 must divide"));
+        Assert.Contains(new ModelConfig { Arch = Arch.Transformer, Head = Head.Lm, EmbedDim = 16 }.Problems(), p => p.StartsWith("embed_dim applies"));
         // A Mamba model ignores heads, so an odd width is fine.
         Assert.Empty(new ModelConfig { DModel = 30, Heads = 4 }.Problems());
     }
@@ -136,10 +137,10 @@ public sealed class ConfigTests
     [Fact]
     public void LanguageModelHeadSkipsImageGeometry()
     {
-        var lm = new ModelConfig { Task = "wikitext2", Head = "lm", Patch = 5, Height = 0 };
+        var lm = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Patch = 5, Height = 0 };
         Assert.Empty(lm.Problems());
         Assert.Equal(0, lm.Tokens);
-        Assert.Contains(new ModelConfig { Head = "lm", Vocab = -1 }.Problems(), p => p.StartsWith("vocab"));
+        Assert.Contains(new ModelConfig { Head = Head.Lm, Vocab = -1 }.Problems(), p => p.StartsWith("vocab"));
         var img = new ModelConfig();
         Assert.Equal(49, img.Tokens);
         Assert.Equal(16, img.PatchDim);

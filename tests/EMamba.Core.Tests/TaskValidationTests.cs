@@ -15,13 +15,13 @@ public sealed class TaskValidationTests
     }
 
     [Theory]
-    [InlineData("fmnist", 5, "num_outputs 5 must equal the number of classes of task 'fmnist': 10")]       // "Target 7 is out of bounds"
-    [InlineData("fmnist", 2147483647, "num_outputs 2147483647 must equal the number of classes of task 'fmnist': 10")] // 275 GB allocation
-    [InlineData("cifar10", 100, "num_outputs 100 must equal the number of classes of task 'cifar10': 10")]
-    public void NumOutputsMustEqualTheClassCount(string task, int outputs, string problem)
+    [InlineData(TaskKind.Fmnist, 5, "num_outputs 5 must equal the number of classes of task 'fmnist': 10")]       // "Target 7 is out of bounds"
+    [InlineData(TaskKind.Fmnist, 2147483647, "num_outputs 2147483647 must equal the number of classes of task 'fmnist': 10")] // 275 GB allocation
+    [InlineData(TaskKind.Cifar10, 100, "num_outputs 100 must equal the number of classes of task 'cifar10': 10")]
+    public void NumOutputsMustEqualTheClassCount(TaskKind task, int outputs, string problem)
     {
         var t = TaskInfo.All[task];
-        string json = $$"""{ "model": { "task": "{{task}}", "in_channels": {{t.InChannels}}, "height": {{t.Height}}, "width": {{t.Width}}, "num_outputs": {{outputs}} } }""";
+        string json = $$"""{ "model": { "task": "{{task.Name()}}", "in_channels": {{t.InChannels}}, "height": {{t.Height}}, "width": {{t.Width}}, "num_outputs": {{outputs}} } }""";
         Assert.Contains("model." + problem, Rejected(json).Problems);
     }
 
@@ -30,17 +30,17 @@ public sealed class TaskValidationTests
     {
         var mars = Presets.All["mars-paper"].Model;
         Assert.Contains("num_outputs 56 must equal the label width of task 'mars': 57", (mars with { NumOutputs = 56 }).Problems());
-        Assert.Contains("head 'classify' does not fit task 'mars', which needs head 'regress'", (mars with { Head = "classify" }).Problems());
-        Assert.Contains("head 'regress' does not fit task 'fmnist', which needs head 'classify'", new ModelConfig { Head = "regress" }.Problems());
-        Assert.Contains(new ModelConfig { Task = "wikitext2" }.Problems(), p => p.StartsWith("head 'classify' does not fit task 'wikitext2'"));
+        Assert.Contains("head 'classify' does not fit task 'mars', which needs head 'regress'", (mars with { Head = Head.Classify }).Problems());
+        Assert.Contains("head 'regress' does not fit task 'fmnist', which needs head 'classify'", new ModelConfig { Head = Head.Regress }.Problems());
+        Assert.Contains(new ModelConfig { Task = TaskKind.Wikitext2 }.Problems(), p => p.StartsWith("head 'classify' does not fit task 'wikitext2'"));
     }
 
     [Theory]
-    [InlineData("fmnist", 3, 28, 28, "3x28x28 does not match task 'fmnist', whose samples are 1x28x28")]
-    [InlineData("fmnist", 1, 32, 32, "1x32x32 does not match task 'fmnist', whose samples are 1x28x28")]
-    [InlineData("cifar10", 1, 28, 28, "1x28x28 does not match task 'cifar10', whose samples are 3x32x32")]
-    [InlineData("mars", 5, 16, 16, "5x16x16 does not match task 'mars', whose samples are 5x8x8")]
-    public void InputGeometryMustMatchTheTaskData(string task, int c, int h, int w, string problem)
+    [InlineData(TaskKind.Fmnist, 3, 28, 28, "3x28x28 does not match task 'fmnist', whose samples are 1x28x28")]
+    [InlineData(TaskKind.Fmnist, 1, 32, 32, "1x32x32 does not match task 'fmnist', whose samples are 1x28x28")]
+    [InlineData(TaskKind.Cifar10, 1, 28, 28, "1x28x28 does not match task 'cifar10', whose samples are 3x32x32")]
+    [InlineData(TaskKind.Mars, 5, 16, 16, "5x16x16 does not match task 'mars', whose samples are 5x8x8")]
+    public void InputGeometryMustMatchTheTaskData(TaskKind task, int c, int h, int w, string problem)
     {
         var cfg = new ModelConfig { Task = task, InChannels = c, Height = h, Width = w, Patch = 2, Head = TaskInfo.All[task].Head, NumOutputs = TaskInfo.All[task].Outputs };
         Assert.Contains("input geometry " + problem, cfg.Problems());
@@ -54,9 +54,9 @@ public sealed class TaskValidationTests
             Assert.Empty(cfg.Model.TaskProblems());
             var t = TaskInfo.All[cfg.Model.Task];
             Assert.Equal(t.Head, cfg.Model.Head);
-            if (t.Head != "lm") Assert.Equal((t.InChannels, t.Height, t.Width, t.Outputs), (cfg.Model.InChannels, cfg.Model.Height, cfg.Model.Width, cfg.Model.NumOutputs));
+            if (t.Head != Head.Lm) Assert.Equal((t.InChannels, t.Height, t.Width, t.Outputs), (cfg.Model.InChannels, cfg.Model.Height, cfg.Model.Width, cfg.Model.NumOutputs));
         }
-        Assert.Equal(ModelConfig.Tasks.Order(), TaskInfo.All.Keys.Order());
+        Assert.Equal(Enum.GetValues<TaskKind>(), TaskInfo.All.Keys.Order());
         string dir = Path.Combine(AppContext.BaseDirectory, "../../../../../configs/checks");
         foreach (var f in Directory.GetFiles(dir, "*.json")) RunConfig.Load(f);
     }
@@ -102,8 +102,8 @@ public sealed class TaskValidationTests
         Assert.Contains(huge.ParameterCount().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " parameters", p);
         Assert.Contains("100,000,000", p);
         // A language model's vocabulary counts too.
-        Assert.Contains(new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 2_000_000, DModel = 64 }.Problems(), s => s.StartsWith("size ") && s.Contains("vocab 2000000"));
-        Assert.Empty(new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 30_000, DModel = 64 }.Problems());
+        Assert.Contains(new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 2_000_000, DModel = 64 }.Problems(), s => s.StartsWith("size ") && s.Contains("vocab 2000000"));
+        Assert.Empty(new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 30_000, DModel = 64 }.Problems());
         Assert.All(Presets.All.Values, c => Assert.InRange(c.Model.ParameterCount(), 1, ModelConfig.MaxParameters));
     }
 }

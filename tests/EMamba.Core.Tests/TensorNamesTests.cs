@@ -33,7 +33,7 @@ public sealed class TensorNamesTests
     {
         foreach (var (name, run) in Presets.All)
         {
-            var cfg = run.Model.Head == "lm" ? run.Model with { Vocab = 500 } : run.Model;
+            var cfg = run.Model.Head == EMamba.Core.Head.Lm ? run.Model with { Vocab = 500 } : run.Model;
             var all = TensorNames.Expected(cfg);
             Assert.Equal(all.Count, all.Select(e => e.Name).Distinct().Count());
             Assert.Equal(cfg.ParameterCount(), all.Where(e => !e.Buffer).Sum(e => e.Shape.Aggregate(1L, (a, s) => a * s)));

@@ -18,29 +18,29 @@ namespace EMamba.Training.Tests;
 [Collection("torch")]
 public sealed class BaselineTests
 {
-    private static readonly ModelConfig Fmnist = new() { Task = "fmnist", InChannels = 1, Height = 28, Width = 28, Patch = 4, NumOutputs = 10 };
-    private static readonly ModelConfig Cifar = new() { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, Patch = 4, NumOutputs = 10 };
-    private static readonly ModelConfig Mars = new() { Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, Head = "regress", NumOutputs = 57 };
+    private static readonly ModelConfig Fmnist = new() { Task = TaskKind.Fmnist, InChannels = 1, Height = 28, Width = 28, Patch = 4, NumOutputs = 10 };
+    private static readonly ModelConfig Cifar = new() { Task = TaskKind.Cifar10, InChannels = 3, Height = 32, Width = 32, Patch = 4, NumOutputs = 10 };
+    private static readonly ModelConfig Mars = new() { Task = TaskKind.Mars, InChannels = 5, Height = 8, Width = 8, Patch = 2, Head = Head.Regress, NumOutputs = 57 };
 
     private static ModelConfig Lm(int vocab = 50) => new()
     {
-        Task = "wikitext2", Arch = "transformer", Head = "lm", Vocab = vocab, DModel = 8, Heads = 2, MlpRatio = 2, NLayers = 1,
+        Task = TaskKind.Wikitext2, Arch = Arch.Transformer, Head = Head.Lm, Vocab = vocab, DModel = 8, Heads = 2, MlpRatio = 2, NLayers = 1,
     };
 
     private static float MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
-    public static TheoryData<string> Geometries => ["fmnist", "cifar10", "mars"];
+    public static TheoryData<TaskKind> Geometries => [TaskKind.Fmnist, TaskKind.Cifar10, TaskKind.Mars];
 
-    private static ModelConfig Geometry(string task) => task switch { "fmnist" => Fmnist, "cifar10" => Cifar, _ => Mars };
+    private static ModelConfig Geometry(TaskKind task) => task switch { TaskKind.Fmnist => Fmnist, TaskKind.Cifar10 => Cifar, _ => Mars };
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void VisionBaselinesGiveOneRowOfOutputsPerSample(string task)
+    public void VisionBaselinesGiveOneRowOfOutputsPerSample(TaskKind task)
     {
         var g = Geometry(task);
         manual_seed(1);
         using var x = randn(3, g.InChannels, g.Height, g.Width);
-        foreach (var arch in new[] { "cnn", "vit" })
+        foreach (var arch in new[] { Arch.Cnn, Arch.Vit })
         {
             var m = ModelLoader.Create(g with { Arch = arch, DModel = 8, Heads = 2, NLayers = 3 });
             Assert.Equal([3L, g.NumOutputs], m.forward(x).shape);
@@ -51,9 +51,9 @@ public sealed class BaselineTests
     public void CnnStopsPoolingAtTwoByTwo()
     {
         // 8x8 MARS frames: 8 -> 4 -> 2, then no more pools however many stages; 28x28: 28 -> 14 -> 7 -> 3.
-        Assert.Equal(2, new CnnModel(Mars with { Arch = "cnn", DModel = 2, NLayers = 4 }).PoolCount);
-        Assert.Equal(3, new CnnModel(Fmnist with { Arch = "cnn", DModel = 2, NLayers = 4 }).PoolCount);
-        Assert.Equal(0, new CnnModel(Fmnist with { Arch = "cnn", DModel = 2, NLayers = 1 }).PoolCount);
+        Assert.Equal(2, new CnnModel(Mars with { Arch = Arch.Cnn, DModel = 2, NLayers = 4 }).PoolCount);
+        Assert.Equal(3, new CnnModel(Fmnist with { Arch = Arch.Cnn, DModel = 2, NLayers = 4 }).PoolCount);
+        Assert.Equal(0, new CnnModel(Fmnist with { Arch = Arch.Cnn, DModel = 2, NLayers = 1 }).PoolCount);
     }
 
     /// <summary>A 3x3 "same" convolution, its input gradient and its weight gradient by plain loops in
@@ -120,7 +120,7 @@ public sealed class BaselineTests
         // and two BatchNorms with weight and bias, 2*2*c_s (running stats are buffers). Head: c_last*K + K.
         // C=1, D=4, 2 stages, K=3:  (9*1*4 + 9*4*4 + 4*4) + (9*4*8 + 9*8*8 + 4*8) + (8*3 + 3)
         //                         =  196                  + 896                  + 27        = 1119
-        var cfg = Fmnist with { Arch = "cnn", Height = 8, Width = 8, DModel = 4, NLayers = 2, NumOutputs = 3 };
+        var cfg = Fmnist with { Arch = Arch.Cnn, Height = 8, Width = 8, DModel = 4, NLayers = 2, NumOutputs = 3 };
         long expected = 0, cin = 1;
         for (int s = 0; s < 2; s++) { long c = 4L << s; expected += 9 * cin * c + 9 * c * c + 4 * c; cin = c; }
         expected += cin * 3 + 3;
@@ -138,7 +138,7 @@ public sealed class BaselineTests
         // Patch embedding: proj (C*P*P*D + D) + positions T*D; n blocks; final LayerNorm 2D; head D*K + K.
         // C=1, 8x8, P=4 (T=4, C*P*P=16), D=8, r=2 (F=16), 1 block, K=3:
         //   (16*8 + 8 + 4*8) + (4*64 + 2*8*16 + 9*8 + 16) + 2*8 + (8*3 + 3) = 168 + 600 + 16 + 27 = 811
-        var cfg = Fmnist with { Arch = "vit", Height = 8, Width = 8, Patch = 4, DModel = 8, Heads = 2, MlpRatio = 2, NLayers = 1, NumOutputs = 3 };
+        var cfg = Fmnist with { Arch = Arch.Vit, Height = 8, Width = 8, Patch = 4, DModel = 8, Heads = 2, MlpRatio = 2, NLayers = 1, NumOutputs = 3 };
         long expected = (16 * 8 + 8 + 4 * 8) + BlockParams(8, 16) + 2 * 8 + (8 * 3 + 3);
         Assert.Equal(811, expected);
         Assert.Equal(expected, new VitModel(cfg).ParameterCount());
@@ -227,7 +227,7 @@ public sealed class BaselineTests
         var tokens = Enumerable.Range(0, 203).Select(i => i * 13 % 50).ToArray();
         var t = LmEval.ScoreSplit(new TransformerLM(Lm(), maxContext: 16), tokens, seqLen: 8, streams: 4);
         Assert.Equal(202 / 8 * 8, t.Tokens);
-        var m = LmEval.ScoreSplit(ModelLoader.Create(Lm() with { Arch = "mamba", DState = 4, Expand = 2, NLayers = 1 }), tokens, seqLen: 8, streams: 4);
+        var m = LmEval.ScoreSplit(ModelLoader.Create(Lm() with { Arch = Arch.Mamba, DState = 4, Expand = 2, NLayers = 1 }), tokens, seqLen: 8, streams: 4);
         Assert.Equal(4 * (203 / 4 - 1), m.Tokens);
         Assert.True(double.IsFinite(t.Perplexity) && double.IsFinite(m.Perplexity));
     }
@@ -235,12 +235,12 @@ public sealed class BaselineTests
     [Fact]
     public void CreateBuildsTheModelTheArchNames()
     {
-        Assert.IsType<CnnModel>(ModelLoader.Create(Mars with { Arch = "cnn", DModel = 4, NLayers = 1 }));
-        Assert.IsType<VitModel>(ModelLoader.Create(Mars with { Arch = "vit", DModel = 4, NLayers = 1 }));
+        Assert.IsType<CnnModel>(ModelLoader.Create(Mars with { Arch = Arch.Cnn, DModel = 4, NLayers = 1 }));
+        Assert.IsType<VitModel>(ModelLoader.Create(Mars with { Arch = Arch.Vit, DModel = 4, NLayers = 1 }));
         Assert.IsType<MambaModel>(ModelLoader.Create(Mars));
         Assert.IsType<TransformerLM>(ModelLoader.Create(Lm()));
-        Assert.IsType<MambaLM>(ModelLoader.Create(Lm() with { Arch = "mamba" }));
-        Assert.Throws<EMambaException>(() => ModelLoader.Create(Mars with { Arch = "cnn", Silu = "pwl" }));
+        Assert.IsType<MambaLM>(ModelLoader.Create(Lm() with { Arch = Arch.Mamba }));
+        Assert.Throws<EMambaException>(() => ModelLoader.Create(Mars with { Arch = Arch.Cnn, Silu = Impl.Pwl }));
     }
 
     /// <summary>One SGD step on a fixed batch must lower that batch's loss, and every parameter must
@@ -260,9 +260,9 @@ public sealed class BaselineTests
     }
 
     [Theory]
-    [InlineData("cnn")]
-    [InlineData("vit")]
-    public void OneSgdStepLowersTheVisionLoss(string arch)
+    [InlineData(Arch.Cnn)]
+    [InlineData(Arch.Vit)]
+    public void OneSgdStepLowersTheVisionLoss(Arch arch)
     {
         manual_seed(6);
         var model = ModelLoader.Create(Cifar with { Arch = arch, DModel = 8, Heads = 2, NLayers = 2 });
@@ -275,7 +275,7 @@ public sealed class BaselineTests
     public void OneSgdStepLowersTheRegressionLoss()
     {
         manual_seed(7);
-        var model = new CnnModel(Mars with { Arch = "cnn", DModel = 4, NLayers = 2 });
+        var model = new CnnModel(Mars with { Arch = Arch.Cnn, DModel = 4, NLayers = 2 });
         var x = randn(8, 5, 8, 8);
         var y = randn(8, 57);
         AssertOneStepLowersLoss(model, () => nn.functional.mse_loss(model.forward(x), y), lr: 0.05);
@@ -296,7 +296,7 @@ public sealed class BaselineTests
     public void CnnCheckpointKeepsTheBatchNormRunningStatistics()
     {
         manual_seed(8);
-        var cfg = Mars with { Arch = "cnn", DModel = 4, NLayers = 2 };
+        var cfg = Mars with { Arch = Arch.Cnn, DModel = 4, NLayers = 2 };
         var model = new CnnModel(cfg);
         model.train();
         using (no_grad()) for (int i = 0; i < 3; i++) model.forward(randn(16, 5, 8, 8) * 3 + 1);   // moves the running statistics

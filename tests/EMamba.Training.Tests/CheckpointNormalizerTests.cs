@@ -15,7 +15,7 @@ public sealed class CheckpointNormalizerTests
 {
     private static readonly RunConfig Cifar = new()
     {
-        Model = new ModelConfig { Task = "cifar10", InChannels = 3, Height = 32, Width = 32, Patch = 8, DModel = 8, DState = 4, NLayers = 1 },
+        Model = new ModelConfig { Task = TaskKind.Cifar10, InChannels = 3, Height = 32, Width = 32, Patch = 8, DModel = 8, DState = 4, NLayers = 1 },
     };
 
     private static string Saved(RunConfig cfg, Normalizer norm)
@@ -49,7 +49,7 @@ public sealed class CheckpointNormalizerTests
     {
         var ck = Checkpoint.Load(Saved(Cifar, new Normalizer([0.5f, 0.4f, 0.3f], [0.2f, 0.2f, 0.25f])));
         Assert.Equal([0.5f, 0.4f, 0.3f], ck.Normalizer.Mean);
-        var lm = new RunConfig { Model = new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 20, DModel = 8, DState = 4, NLayers = 1 } };
+        var lm = new RunConfig { Model = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 20, DModel = 8, DState = 4, NLayers = 1 } };
         Assert.Empty(Checkpoint.Load(Saved(lm, Normalizer.None)).Normalizer.Mean);
     }
 
@@ -87,7 +87,7 @@ public sealed class CheckpointNormalizerTests
     [Fact]
     public void ALanguageModelHasNoInputNormalization()
     {
-        var lm = new RunConfig { Model = new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 20, DModel = 8, DState = 4, NLayers = 1 } };
+        var lm = new RunConfig { Model = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 20, DModel = 8, DState = 4, NLayers = 1 } };
         string p = Saved(lm, new Normalizer([0f], [1f]));
         Assert.Contains("language model", Rejected(p).Message);
     }

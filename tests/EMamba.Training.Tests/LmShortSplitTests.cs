@@ -10,9 +10,9 @@ namespace EMamba.Training.Tests;
 [Collection("torch")]
 public sealed class LmShortSplitTests
 {
-    private static ModelConfig Tiny(string arch = "mamba") => new()
+    private static ModelConfig Tiny(Arch arch = Arch.Mamba) => new()
     {
-        Task = "wikitext2", Head = "lm", Arch = arch, Vocab = 23, DModel = 16, DState = 4, NLayers = 1,
+        Task = TaskKind.Wikitext2, Head = Head.Lm, Arch = arch, Vocab = 23, DModel = 16, DState = 4, NLayers = 1,
     };
 
     [Theory]
@@ -28,7 +28,7 @@ public sealed class LmShortSplitTests
     [Fact]
     public void AWindowedLmSaysHowManyTokensAreNeeded()
     {
-        var model = new TransformerLM(Tiny("transformer"));
+        var model = new TransformerLM(Tiny(Arch.Transformer));
         var e = Assert.Throws<EMambaException>(() => LmEval.ScoreSplit(model, [1, 2, 3], 32, 8, what: "wt: the test split"));
         Assert.Equal("wt: the test split has 3 tokens; scoring needs at least 33 (one window of 32 tokens and its next-token target)", e.Message);
     }

@@ -16,11 +16,11 @@ public sealed class LmTests
 {
     private static ModelConfig Tiny(int vocab = 23, int embed = 0) => new()
     {
-        Task = "wikitext2", Head = "lm", Vocab = vocab, DModel = 16, DState = 4, NLayers = 2, EmbedDim = embed,
+        Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = vocab, DModel = 16, DState = 4, NLayers = 2, EmbedDim = embed,
     };
 
     // All eMamba operators: range norm, ReLU Delta, PWL SiLU and exp (the paper's default tables).
-    private static ModelConfig TinyEMamba() => Tiny() with { Norm = "range", DeltaAct = "relu", Silu = "pwl", Exp = "pwl" };
+    private static ModelConfig TinyEMamba() => Tiny() with { Norm = Norm.Range, DeltaAct = DeltaAct.Relu, Silu = Impl.Pwl, Exp = Impl.Pwl };
 
     [Theory]
     [InlineData(1, 0, false)]

@@ -23,7 +23,7 @@ public sealed class ModelTests
     [Fact]
     public void RegressionHeadGivesOneOutputPerTarget()
     {
-        var cfg = new ModelConfig { Task = "mars", InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, DState = 8, NLayers = 2, Head = "regress", NumOutputs = 57 };
+        var cfg = new ModelConfig { Task = TaskKind.Mars, InChannels = 5, Height = 8, Width = 8, Patch = 2, DModel = 20, DState = 8, NLayers = 2, Head = Head.Regress, NumOutputs = 57 };
         var m = new MambaModel(cfg);
         Assert.Equal([3L, 57L], m.forward(randn(3, 5, 8, 8)).shape);
     }
@@ -31,7 +31,7 @@ public sealed class ModelTests
     [Fact]
     public void LanguageModelTiesItsOutputToTheEmbedding()
     {
-        var cfg = new ModelConfig { Task = "wikitext2", Head = "lm", Vocab = 50, DModel = 16, DState = 4, NLayers = 1 };
+        var cfg = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 50, DModel = 16, DState = 4, NLayers = 1 };
         var lm = new MambaLM(cfg);
         var logits = lm.forward(randint(0, 50, [2, 7]));
         Assert.Equal([2L, 7L, 50L], logits.shape);
@@ -54,7 +54,7 @@ public sealed class ModelTests
             [PwlFunction.Silu] = PwlTable.Uniform(PwlFunction.Silu, 4096, -30, 30),
             [PwlFunction.Exp] = PwlTable.Uniform(PwlFunction.Exp, 4096, -40, 1),
         };
-        var pwlCfg = cfg with { Silu = "pwl", Exp = "pwl" };
+        var pwlCfg = cfg with { Silu = Impl.Pwl, Exp = Impl.Pwl };
         var approx = new MambaModel(pwlCfg, fine);
         var coarse = new MambaModel(pwlCfg);
         foreach (var m in new[] { approx, coarse })

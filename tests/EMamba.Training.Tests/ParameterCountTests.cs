@@ -24,7 +24,7 @@ public sealed class ParameterCountTests
     public void TheFormulaEqualsTheBuiltModelForEveryPreset(string name)
     {
         var cfg = Presets.All[name].Model;
-        if (cfg.Head == "lm") cfg = cfg with { Vocab = 1234 };              // set from the data when training
+        if (cfg.Head == Head.Lm) cfg = cfg with { Vocab = 1234 };              // set from the data when training
         Assert.Equal(Built(cfg), cfg.ParameterCount());
         Assert.Equal(ModelLoader.ParameterCount(ModelLoader.Create(cfg)), cfg.ParameterCount());
     }
@@ -36,9 +36,9 @@ public sealed class ParameterCountTests
         var lm = Presets.All["wikitext2-demo"].Model with { Vocab = 321 };
         foreach (var cfg in new[]
         {
-            mamba with { Norm = "layer" }, mamba with { Norm = "range", RangeInit = "matched" }, mamba with { DtRank = "5", DConv = 3 },
-            mamba with { Silu = "pwl", Exp = "pwl", DeltaAct = "relu", ConvSilu = false }, mamba with { Patch = 2, Expand = 3, DState = 5 },
-            lm with { EmbedDim = 0 }, lm with { EmbedDim = lm.DModel }, lm with { Norm = "range" }, lm with { Silu = "pwl" },
+            mamba with { Norm = Norm.Layer }, mamba with { Norm = Norm.Range, RangeInit = RangeInit.Matched }, mamba with { DtRank = "5", DConv = 3 },
+            mamba with { Silu = Impl.Pwl, Exp = Impl.Pwl, DeltaAct = DeltaAct.Relu, ConvSilu = false }, mamba with { Patch = 2, Expand = 3, DState = 5 },
+            lm with { EmbedDim = 0 }, lm with { EmbedDim = lm.DModel }, lm with { Norm = Norm.Range }, lm with { Silu = Impl.Pwl },
             Presets.All["mars-cnn-m"].Model with { NLayers = 4 }, Presets.All["fmnist-vit-s"].Model with { MlpRatio = 3, Patch = 7 },
             Presets.All["wikitext2-transformer"].Model with { Vocab = 77, MlpRatio = 1 },
         })

@@ -197,7 +197,7 @@ public sealed class PiecewiseLinearTests
         string dir = Directory.CreateTempSubdirectory().FullName, p = Path.Combine(dir, "m.safetensors");
         var cfg = new RunConfig
         {
-            Model = new ModelConfig { Task = "fmnist", Patch = 7, DModel = 8, DState = 4, NLayers = 1, Silu = "pwl", Exp = "pwl" },
+            Model = new ModelConfig { Task = TaskKind.Fmnist, Patch = 7, DModel = 8, DState = 4, NLayers = 1, Silu = Impl.Pwl, Exp = Impl.Pwl },
             Train = new TrainConfig { Epochs = 1, BatchSize = 4 },
         };
         Checkpoint.Save(p, new MambaModel(cfg.Model), cfg, new EMamba.Data.Normalizer([0f], [1f]));

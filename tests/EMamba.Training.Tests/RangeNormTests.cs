@@ -1,3 +1,4 @@
+using EMamba.Core;
 using EMamba.Training.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -65,8 +66,8 @@ public sealed class RangeNormTests
         // On Gaussian tokens a range norm with the matched gain has about unit RMS, like layer norm.
         manual_seed(2);
         var x = randn(4000, 64);
-        var matched = (EMamba.Training.Modules.Norms.Create("range", 64, "matched").forward(x)).square().mean().sqrt().item<float>();
-        var one = (EMamba.Training.Modules.Norms.Create("range", 64).forward(x)).square().mean().sqrt().item<float>();
+        var matched = (EMamba.Training.Modules.Norms.Create(Norm.Range, 64, RangeInit.Matched).forward(x)).square().mean().sqrt().item<float>();
+        var one = (EMamba.Training.Modules.Norms.Create(Norm.Range, 64).forward(x)).square().mean().sqrt().item<float>();
         Assert.InRange(matched, 0.9, 1.1);
         Assert.InRange(one, 0.15, 0.25);
     }

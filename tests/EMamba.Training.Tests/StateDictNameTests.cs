@@ -21,9 +21,9 @@ public sealed class StateDictNameTests
         foreach (var (name, run) in Presets.All.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var cfg = run.Model;
-            if (cfg.Head == "lm") cfg = cfg with { Vocab = 1234 };
+            if (cfg.Head == Head.Lm) cfg = cfg with { Vocab = 1234 };
             yield return (name, cfg);
-            if (cfg.Arch == "mamba") yield return (name + "+pwl", cfg with { Silu = "pwl", Exp = "pwl" });
+            if (cfg.Arch == Arch.Mamba) yield return (name + "+pwl", cfg with { Silu = Impl.Pwl, Exp = Impl.Pwl });
         }
     }
 
@@ -66,7 +66,7 @@ public sealed class StateDictNameTests
     [Fact]
     public void ThePwlKnotCountsFollowTheTables()
     {
-        var cfg = Presets.All["mars-paper"].Model with { Silu = "pwl", Exp = "pwl" };
+        var cfg = Presets.All["mars-paper"].Model with { Silu = Impl.Pwl, Exp = Impl.Pwl };
         var tables = new Dictionary<EMamba.Core.Approx.PwlFunction, EMamba.Core.Approx.PwlTable>
         {
             [EMamba.Core.Approx.PwlFunction.Silu] = EMamba.Core.Approx.PwlTable.Uniform(EMamba.Core.Approx.PwlFunction.Silu, 5, -4, 4),

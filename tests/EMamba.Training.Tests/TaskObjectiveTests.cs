@@ -9,14 +9,14 @@ namespace EMamba.Training.Tests;
 [Collection("torch")]
 public sealed class TaskObjectiveTests
 {
-    private static TaskObjective For(string head) => TaskObjective.For(new ModelConfig { Head = head });
+    private static TaskObjective For(Head head) => TaskObjective.For(new ModelConfig { Head = head });
 
     private static double LogSumExp(double[] row) => Math.Log(row.Sum(Math.Exp));
 
     [Fact]
     public void ClassificationCountsArgmaxHitsAndWeighsBatchLossesBySize()
     {
-        var obj = For("classify");
+        var obj = For(Head.Classify);
         double[][] logits = [[2, 1, 0], [0, 3, 1], [1, 0, 0.5], [0, 0, 5], [4, 1, 1]];
         long[] labels = [0, 2, 0, 1, 0];                         // argmax 0, 1, 0, 2, 0: hits 1, 3 and 5
         var tally = obj.NewTally();
@@ -36,7 +36,7 @@ public sealed class TaskObjectiveTests
     [Fact]
     public void LanguageModelPerplexityIsExpOfTheTokenMeanLoss()
     {
-        var obj = For("lm");
+        var obj = For(Head.Lm);
         var tally = obj.NewTally();
         // Uniform logits over 4 words: every token costs ln 4, so perplexity is 4 whatever the targets.
         var o = zeros(2, 3, 4);
@@ -54,7 +54,7 @@ public sealed class TaskObjectiveTests
     [Fact]
     public void MarsRegressionReportsCentimetresPerAxis()
     {
-        var obj = For("regress");
+        var obj = For(Head.Regress);
         var tally = obj.NewTally();
         // 2 frames x 57 coordinates, axis-major (19 x, 19 y, 19 z), metres. Errors: x 1 cm and 3 cm,
         // y 2 cm both frames, z -4 cm and 0: MAE x 2, y 2, z 2; RMSE x sqrt(5), y 2, z sqrt(8).

@@ -28,7 +28,7 @@ public sealed class TrainerTests
 
     private static RunConfig Tiny(int epochs, bool augment = false) => new()
     {
-        Model = new ModelConfig { Task = "fmnist", Patch = 7, DModel = 8, DState = 4, NLayers = 2 },
+        Model = new ModelConfig { Task = TaskKind.Fmnist, Patch = 7, DModel = 8, DState = 4, NLayers = 2 },
         Train = new TrainConfig { Epochs = epochs, BatchSize = 16, Lr = 5e-3, WarmupSteps = 3, Seed = 5, Augment = augment },
     };
 

@@ -145,7 +145,7 @@ public static class TensorNames
         void Norm(string prefix)
         {
             Add(Join(prefix, Parts.Weight), d);
-            if (c.Norm != "rms") Add(Join(prefix, Parts.Bias), d);
+            if (c.Norm != EMamba.Core.Norm.Rms) Add(Join(prefix, Parts.Bias), d);
         }
         void PatchEmbedT()
         {
@@ -173,7 +173,7 @@ public static class TensorNames
         }
         void Pwls()
         {
-            foreach (var (f, on) in new[] { (PwlFunction.Silu, c.Silu == "pwl"), (PwlFunction.Exp, c.Exp == "pwl") })
+            foreach (var (f, on) in new[] { (PwlFunction.Silu, c.Silu == Impl.Pwl), (PwlFunction.Exp, c.Exp == Impl.Pwl) })
             {
                 if (!on) continue;
                 long k = knots != null && knots.TryGetValue(f, out int kc) ? kc : f.Default().Segments + 1;
@@ -198,7 +198,7 @@ public static class TensorNames
         }
         switch (c.Arch)
         {
-            case "mamba" when c.Head == "lm":
+            case Arch.Mamba when c.Head == EMamba.Core.Head.Lm:
                 long e = c.EmbedWidth;
                 Add(Lm.Embedding, c.Vocab, e);
                 if (e < d) { Add(Lm.EmbedIn, d, e); Add(Lm.EmbedOut, e, d); }
@@ -206,26 +206,26 @@ public static class TensorNames
                 Norm(Parts.NormF);
                 Pwls();
                 break;
-            case "mamba":
+            case Arch.Mamba:
                 PatchEmbedT();
                 Blocks();
                 Norm(Parts.NormF);
                 Pwls();
                 Add(Head.Weight, o, d); Add(Head.Bias, o);
                 break;
-            case "vit":
+            case Arch.Vit:
                 PatchEmbedT();
                 TransformerBlocks();
                 Add(NormF.Weight, d); Add(NormF.Bias, d);
                 Add(Head.Weight, o, d); Add(Head.Bias, o);
                 break;
-            case "transformer":
+            case Arch.Transformer:
                 Add(Lm.Pos, ModelConfig.TransformerContext, d);
                 Add(Lm.Embedding, c.Vocab, d);
                 TransformerBlocks();
                 Add(NormF.Weight, d); Add(NormF.Bias, d);
                 break;
-            case "cnn":
+            case Arch.Cnn:
                 long cin = c.InChannels;
                 for (int s = 0; s < c.NLayers; s++)
                 {
@@ -243,7 +243,7 @@ public static class TensorNames
                 Add(Head.Weight, o, cin); Add(Head.Bias, o);
                 break;
             default:
-                throw new ArgumentException($"arch '{Shown.Value(c.Arch)}' is not one of {string.Join(", ", ModelConfig.Archs)}");
+                throw new ArgumentException($"arch '{c.Arch}' is not one of {string.Join(", ", Switches.Names<Arch>())}");
         }
         p.AddRange(buffers);
         return p;

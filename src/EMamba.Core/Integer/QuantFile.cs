@@ -250,7 +250,7 @@ public static class QuantFile
         public IntModel Model(ModelConfig c, string normalizer)
         {
             int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue, kk = c.DConv;
-            bool lm = c.Head == "lm";
+            bool lm = c.Head == Head.Lm;
             IntLinear? embed = null, embedIn = null, embedOut = null, head = null;
             sbyte[]? table = null; int tableFrac = 0;
             if (!lm) embed = Linear("embed", c.PatchDim, d, tokenBias: true, tokens: c.Tokens, requireBias: true);

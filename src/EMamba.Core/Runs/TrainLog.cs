@@ -31,7 +31,12 @@ public sealed record TrainLog
 
     public static TrainLog FromJson(string json, string source)
     {
-        try { return JsonSerializer.Deserialize<TrainLog>(json, RunConfig.Json) ?? throw new JsonException("null"); }
+        TrainLog log;
+        try { log = JsonSerializer.Deserialize<TrainLog>(json, RunConfig.Json) ?? throw new JsonException("null"); }
         catch (JsonException e) { throw new EMambaException($"{source}: training log is malformed: {e.Message}"); }
+        // A switch name the config enums do not know (hand-edited log) would otherwise travel on as an undefined value.
+        if (log.Config?.Model?.UndefinedSwitches(RunConfig.SwitchTexts(json, "config", "model")).Select(p => "config.model." + p).ToList() is { Count: > 0 } bad)
+            throw new EMambaException($"{source}: training log is malformed: {string.Join("; ", bad)}");
+        return log;
     }
 }

@@ -22,7 +22,7 @@ public sealed record FloatCheckpoint(string Path, RunConfig Config, Normalizer N
         // makes every input NaN (eval would report loss NaN and succeed).
         if (!file.Metadata.TryGetValue("normalizer", out var normText))
             throw new EMambaException($"{path}: metadata has no 'normalizer'", ExitCodes.BadInput);
-        int channels = cfg.Model.Head == "lm" ? 0 : cfg.Model.InChannels;
+        int channels = cfg.Model.Head == Head.Lm ? 0 : cfg.Model.InChannels;
         Normalizer norm;
         try { norm = Normalizer.Parse(normText, channels); }
         catch (FormatException e) { throw new EMambaException($"{path}: metadata 'normalizer' is invalid: {e.Message}", ExitCodes.BadInput); }

@@ -8,13 +8,13 @@ namespace EMamba.Data;
 /// MARS has an official validate split, which is used instead (train.val_fraction is ignored).</summary>
 public static class TaskData
 {
-    public static string DefaultPath(string task) => task switch
+    public static string DefaultPath(TaskKind task) => task switch
     {
-        "fmnist" => FashionMnist.DefaultDir,
-        "cifar10" => Cifar10.DefaultPath,
-        "mars" => Mars.DefaultDir,
-        "wikitext2" => WikiText.DefaultDir,
-        _ => throw new EMambaException($"task '{task}' has no data reader in this build yet", ExitCodes.BadConfig),
+        TaskKind.Fmnist => FashionMnist.DefaultDir,
+        TaskKind.Cifar10 => Cifar10.DefaultPath,
+        TaskKind.Mars => Mars.DefaultDir,
+        TaskKind.Wikitext2 => WikiText.DefaultDir,
+        _ => throw new EMambaException($"task '{task.Name()}' has no data reader in this build yet", ExitCodes.BadConfig),
     };
 
     /// <param name="split">train | test (| validate for MARS)</param>
@@ -23,10 +23,10 @@ public static class TaskData
         path ??= DefaultPath(cfg.Task);
         IDataset ds = cfg.Task switch
         {
-            "fmnist" => FashionMnist.Load(path, split),
-            "cifar10" => Cifar10.Load(path, split),
-            "mars" => Mars.Load(path, split),
-            _ => throw new EMambaException($"task '{cfg.Task}' has no data reader in this build yet", ExitCodes.BadConfig),
+            TaskKind.Fmnist => FashionMnist.Load(path, split),
+            TaskKind.Cifar10 => Cifar10.Load(path, split),
+            TaskKind.Mars => Mars.Load(path, split),
+            _ => throw new EMambaException($"task '{cfg.Task.Name()}' has no data reader in this build yet", ExitCodes.BadConfig),
         };
         var (c, h, w) = Geometry(ds);
         if (c != cfg.InChannels || h != cfg.Height || w != cfg.Width)
@@ -47,7 +47,7 @@ public static class TaskData
     public static (IDataset Train, IDataset Val) TrainVal(RunConfig cfg, string? path, int? limit)
     {
         var full = Load(cfg.Model, path, "train");
-        if (cfg.Model.Task != "mars") return TrainVal(full, cfg.Train.ValFraction, cfg.Train.Seed, limit);
+        if (cfg.Model.Task != TaskKind.Mars) return TrainVal(full, cfg.Train.ValFraction, cfg.Train.Seed, limit);
         return (First(full, limit), Load(cfg.Model, path, "validate"));
     }
 
@@ -58,7 +58,7 @@ public static class TaskData
     /// hold-out (a language model's corpus carries its own, <see cref="LmCorpus.Protocol"/>).</summary>
     public static string Protocol(RunConfig cfg, string? path) => cfg.Model.Task switch
     {
-        "mars" => string.Join("; ", Mars.Splits.Select(s => Mars.Files(path ?? Mars.DefaultDir, s).Protocol)) +
+        TaskKind.Mars => string.Join("; ", Mars.Splits.Select(s => Mars.Files(path ?? Mars.DefaultDir, s).Protocol)) +
                   "; models selected on validate, reported on test",
         _ => $"validation: a seeded {cfg.Train.ValFraction:P0} hold-out of the training split (seed {cfg.Train.Seed}); reported on the test split",
     };

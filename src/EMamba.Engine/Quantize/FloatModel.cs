@@ -32,22 +32,22 @@ public sealed class FloatModel
     public FloatModel(FloatCheckpoint ck, ApproxFile? approx)
     {
         var c = ck.Config.Model;
-        PwlTable Table(PwlFunction f, string setting)
+        PwlTable Table(PwlFunction f, Impl setting)
         {
             if (approx != null && approx.Tables.TryGetValue(f, out var t)) return t;
-            if (setting != "pwl")
+            if (setting != Impl.Pwl)
                 throw new EMambaException($"{ck.Path}: the model computes {f.Name()} exactly and no --approx table for it was given; the integer engine needs PWL SiLU and exp (fit them with 'emamba approx fit')", ExitCodes.BadInput);
             var (k, v) = (TensorNames.Pwl(f).Knots, TensorNames.Pwl(f).Values);
             long n = ck.File[k].ElementCount;
             return new PwlTable(f, [.. ck.Floats(k, n).Select(x => (double)x)], [.. ck.Floats(v, n).Select(x => (double)x)]);
         }
-        if (c.Arch != "mamba") throw new EMambaException($"{ck.Path}: arch '{c.Arch}' cannot be quantized; the integer engine runs eMamba models (arch mamba)", ExitCodes.BadInput);
+        if (c.Arch != Arch.Mamba) throw new EMambaException($"{ck.Path}: arch '{c.Arch.Name()}' cannot be quantized; the integer engine runs eMamba models (arch mamba)", ExitCodes.BadInput);
         var wrong = new List<string>();
-        if (c.Norm != "range") wrong.Add($"norm '{c.Norm}' (needs range)");
-        if (c.DeltaAct != "relu") wrong.Add($"delta_act '{c.DeltaAct}' (needs relu)");
+        if (c.Norm != Norm.Range) wrong.Add($"norm '{c.Norm.Name()}' (needs range)");
+        if (c.DeltaAct != DeltaAct.Relu) wrong.Add($"delta_act '{c.DeltaAct.Name()}' (needs relu)");
         if (wrong.Count > 0)
             throw new EMambaException($"{ck.Path}: not an eMamba model: {string.Join(", ", wrong)}; the integer semantics cover range norm and ReLU Delta only (train with those, e.g. the range-relu stage of 'emamba ablation')", ExitCodes.BadInput);
-        Config = c with { Silu = "pwl", Exp = "pwl" };
+        Config = c with { Silu = Impl.Pwl, Exp = Impl.Pwl };
         Silu = Table(PwlFunction.Silu, c.Silu);
         Exp = Table(PwlFunction.Exp, c.Exp);
         int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue, k = c.DConv;
@@ -63,7 +63,7 @@ public sealed class FloatModel
                 F(nm.D, din), F(nm.OutProjWeight, d, din));
         }
         NormFW = F(TensorNames.NormF.Weight, d); NormFB = F(TensorNames.NormF.Bias, d);
-        if (c.Head == "lm")
+        if (c.Head == Head.Lm)
         {
             int e = c.EmbedWidth;
             TokenEmbedding = F(TensorNames.Lm.Embedding, c.Vocab, e);

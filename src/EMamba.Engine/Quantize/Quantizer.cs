@@ -95,7 +95,7 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
     private IntModel Build(string normalizer)
     {
         int d = C.DModel;
-        bool lm = C.Head == "lm";
+        bool lm = C.Head == Head.Lm;
         Domain input = lm ? default : Calibrated("input");
         Domain x = Calibrated("x0");
         IntLinear? embed = null, embedIn = null, embedOut = null, head = null;

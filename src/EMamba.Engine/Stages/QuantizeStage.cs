@@ -36,7 +36,7 @@ public static class QuantizeStage
         var prec = q.Precision is null ? new Precision { Method = q.Method } : Precision.Load(q.Precision);
         Calibration cal;
         int n;
-        if (fm.Config.Head == "lm")
+        if (fm.Config.Head == Head.Lm)
         {
             var corpus = TaskData.Corpus(ck.Config, q.Data);
             var tokens = corpus.Train;

@@ -28,7 +28,7 @@ public static class RunStage
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var m = QuantFile.Read(q.Model);
         var cfg = m.Config;
-        if (cfg.Head == "lm") throw new EMambaException($"{q.Model}: 'emamba run' evaluates vision and radar models; streaming language-model evaluation in the engine is not built yet", ExitCodes.Usage);
+        if (cfg.Head == Head.Lm) throw new EMambaException($"{q.Model}: 'emamba run' evaluates vision and radar models; streaming language-model evaluation in the engine is not built yet", ExitCodes.Usage);
         var rc = new RunConfig { Model = cfg };
         var ds = SplitChecks.NonEmpty(TaskData.First(TaskData.Split(rc, q.Data, q.Split), q.LimitTest), q.Split);
         var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);
@@ -60,7 +60,7 @@ public static class RunStage
             if (q.Divergence > 0)
                 div = Quantize.Divergence.Measure(m, fm, Enumerable.Range(0, Math.Min(q.Divergence, n)).Select(i => Samples.Normalised(ds, i, norm)));
         }
-        string metric = cfg.Head == "regress" ? "mae_cm" : "accuracy";
+        string metric = cfg.Head == Head.Regress ? "mae_cm" : "accuracy";
         return new Result(metric, figures[metric], ff?[metric], figures, ff, agreement, n, sec, sec * 1e6 / n, fsrc, div);
     }
 
@@ -78,7 +78,7 @@ public static class RunStage
         int n = ds.Count, outs = cfg.NumOutputs;
         var f = new Dictionary<string, double> { ["samples"] = n };
         classes = null;
-        if (cfg.Head == "regress" && ds is FloatDataset fd)
+        if (cfg.Head == Head.Regress && ds is FloatDataset fd)
         {
             var pred = new float[n * outs];
             for (int j = 0; j < pred.Length; j++) pred[j] = (float)value(j);

@@ -32,9 +32,9 @@ public static class ModelLoader
             if (approx != null && (only is null || only.Contains(f)) && approx.Tables.TryGetValue(f, out var t))
             {
                 tables[f] = t; fromFile.Add(f);
-                cfg = f == PwlFunction.Silu ? cfg with { Silu = "pwl" } : cfg with { Exp = "pwl" };
+                cfg = f == PwlFunction.Silu ? cfg with { Silu = Impl.Pwl } : cfg with { Exp = Impl.Pwl };
             }
-            else if ((f == PwlFunction.Silu ? cfg.Silu : cfg.Exp) == "pwl")
+            else if ((f == PwlFunction.Silu ? cfg.Silu : cfg.Exp) == Impl.Pwl)
                 tables[f] = TableIn(ck, f);
         }
         if (only != null)
@@ -48,16 +48,16 @@ public static class ModelLoader
     /// (B, C, H, W) -> (B, NumOutputs), language models (B, L) tokens -> (B, L, V) logits.</summary>
     public static nn.Module<Tensor, Tensor> Create(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null)
     {
-        if (cfg.Arch != "mamba" && (cfg.Silu == "pwl" || cfg.Exp == "pwl"))
-            throw new EMambaException($"arch '{cfg.Arch}' has no SiLU/exp units to approximate; silu/exp 'pwl' need arch 'mamba'", ExitCodes.BadConfig);
+        if (cfg.Arch != Arch.Mamba && (cfg.Silu == Impl.Pwl || cfg.Exp == Impl.Pwl))
+            throw new EMambaException($"arch '{cfg.Arch.Name()}' has no SiLU/exp units to approximate; silu/exp 'pwl' need arch 'mamba'", ExitCodes.BadConfig);
         return cfg.Arch switch
         {
-            "mamba" when cfg.Head == "lm" => new MambaLM(cfg, tables),
-            "mamba" => new MambaModel(cfg, tables),
-            "cnn" => new CnnModel(cfg),
-            "vit" => new VitModel(cfg),
-            "transformer" => new TransformerLM(cfg),
-            _ => throw new EMambaException($"arch '{cfg.Arch}' is not one of {string.Join(", ", ModelConfig.Archs)}", ExitCodes.BadConfig),
+            Arch.Mamba when cfg.Head == Head.Lm => new MambaLM(cfg, tables),
+            Arch.Mamba => new MambaModel(cfg, tables),
+            Arch.Cnn => new CnnModel(cfg),
+            Arch.Vit => new VitModel(cfg),
+            Arch.Transformer => new TransformerLM(cfg),
+            _ => throw new EMambaException($"arch '{cfg.Arch.Name()}' is not one of {string.Join(", ", Switches.Names<Arch>())}", ExitCodes.BadConfig),
         };
     }
 

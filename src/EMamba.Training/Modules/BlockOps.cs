@@ -20,7 +20,7 @@ public sealed class BlockOps(PwlOp? silu, PwlOp? exp)
     {
         PwlOp? Make(PwlFunction f, bool on) =>
             on ? new PwlOp(tables != null && tables.TryGetValue(f, out var t) ? t : PwlTable.Default(f)) : null;
-        return new BlockOps(Make(PwlFunction.Silu, c.Silu == "pwl"), Make(PwlFunction.Exp, c.Exp == "pwl"));
+        return new BlockOps(Make(PwlFunction.Silu, c.Silu == Impl.Pwl), Make(PwlFunction.Exp, c.Exp == Impl.Pwl));
     }
 
     public IEnumerable<PwlOp> Units => new[] { Silu, Exp }.OfType<PwlOp>();

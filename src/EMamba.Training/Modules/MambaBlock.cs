@@ -31,10 +31,10 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>
     {
         this.naiveScan = naiveScan;
         this.ops = ops;
-        if ((c.Silu == "pwl") != (ops.Silu != null) || (c.Exp == "pwl") != (ops.Exp != null))
+        if ((c.Silu == Impl.Pwl) != (ops.Silu != null) || (c.Exp == Impl.Pwl) != (ops.Exp != null))
             throw new ArgumentException("the PWL units passed do not match the config's silu/exp settings");
         dInner = c.DInner; dState = c.DState; dtRank = c.DtRankValue;
-        convSilu = c.ConvSilu; reluDelta = c.DeltaAct == "relu";
+        convSilu = c.ConvSilu; reluDelta = c.DeltaAct == DeltaAct.Relu;
         norm = Norms.Create(c.Norm, c.DModel, c.RangeInit);
         in_proj = nn.Linear(c.DModel, 2 * dInner, hasBias: false);
         // Weights only: forward runs the conv itself over [carried inputs | this piece].

@@ -27,7 +27,7 @@ public sealed class MambaLM : nn.Module<Tensor, Tensor>
 
     public MambaLM(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null) : base(nameof(MambaLM))
     {
-        if (cfg.Head != "lm") throw new ArgumentException("MambaLM needs head 'lm'");
+        if (cfg.Head != Head.Lm) throw new ArgumentException("MambaLM needs head 'lm'");
         if (cfg.Vocab < 1) throw new EMambaException("model.vocab must be set (the vocabulary size) for a language model", ExitCodes.BadConfig);
         Config = cfg;
         Ops = BlockOps.Create(cfg, tables);

@@ -26,7 +26,7 @@ public sealed class MambaModel : nn.Module<Tensor, Tensor>
     /// <param name="tables">initial PWL tables for the functions the config sets to "pwl" (default: the paper's).</param>
     public MambaModel(ModelConfig cfg, IReadOnlyDictionary<PwlFunction, PwlTable>? tables = null, bool naiveScan = false) : base(nameof(MambaModel))
     {
-        if (cfg.Head == "lm") throw new ArgumentException("MambaModel is the vision/radar model; use the LM model for head 'lm'");
+        if (cfg.Head == Head.Lm) throw new ArgumentException("MambaModel is the vision/radar model; use the LM model for head 'lm'");
         Config = cfg;
         Ops = BlockOps.Create(cfg, tables);
         pwl_silu = Ops.Silu;

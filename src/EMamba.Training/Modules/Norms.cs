@@ -1,3 +1,4 @@
+using EMamba.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,11 +7,11 @@ namespace EMamba.Training.Modules;
 /// <summary>Builds the normalization named by <c>ModelConfig.Norm</c>.</summary>
 public static class Norms
 {
-    public static nn.Module<Tensor, Tensor> Create(string kind, long dim, string? rangeInit = null) => kind switch
+    public static nn.Module<Tensor, Tensor> Create(Norm kind, long dim, RangeInit? rangeInit = null) => kind switch
     {
-        "rms" => new RmsNorm(dim),
-        "layer" => nn.LayerNorm(dim),
-        "range" => new RangeNorm(dim, gain: rangeInit == "matched" ? RangeNorm.ExpectedRange((int)dim) : 1.0),
-        _ => throw new ArgumentException($"unknown norm '{kind}'"),
+        Norm.Rms => new RmsNorm(dim),
+        Norm.Layer => nn.LayerNorm(dim),
+        Norm.Range => new RangeNorm(dim, gain: rangeInit == RangeInit.Matched ? RangeNorm.ExpectedRange((int)dim) : 1.0),
+        _ => throw new ArgumentException($"unknown norm '{kind.Name()}'"),
     };
 }

@@ -17,10 +17,10 @@ namespace EMamba.Training.Stages;
 /// interrupted ablation picks up where it stopped.</summary>
 public static class AblationStage
 {
-    /// <param name="RangeInit">initial range-norm gain of the range-norm variants: "matched" (layer norm's
-    /// scale) or "one" (gamma = 1, the first ablations' setting)</param>
+    /// <param name="RangeInit">initial range-norm gain of the range-norm variants: matched (layer norm's
+    /// scale) or one (gamma = 1, the first ablations' setting)</param>
     public sealed record Request(RunConfig Base, string Name, string OutDir, string? Data, int? LimitTrain, int? LimitTest,
-        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath, string Command, string RangeInit = "matched", IStageObserver? Observer = null);
+        IReadOnlyList<string> Variants, int FineTuneEpochs, string? ReportPath, string Command, RangeInit RangeInit = RangeInit.Matched, IStageObserver? Observer = null);
 
     /// <param name="Test">the task metric on the test split (accuracy in %, or MAE in cm)</param>
     public sealed record Row(string Label, double Test, long Parameters, double TrainSeconds, string How);
@@ -43,8 +43,8 @@ public static class AblationStage
             {
                 Model = q.Base.Model with
                 {
-                    Norm = norm, DeltaAct = delta, Silu = "exact", Exp = "exact",
-                    RangeInit = norm == "range" && q.RangeInit == "matched" ? "matched" : null,
+                    Norm = norm, DeltaAct = delta, Silu = Impl.Exact, Exp = Impl.Exact,
+                    RangeInit = norm == Norm.Range && q.RangeInit == RangeInit.Matched ? RangeInit.Matched : null,
                 },
             };
             last = TrainOrReuse(cfg, Path.Combine(q.OutDir, v), q, ct);
@@ -111,8 +111,8 @@ public static class AblationStage
         sb.AppendLine($"# eMamba operator ablation: {q.Name}");
         sb.AppendLine();
         sb.Append(MachineInfo.ProvenanceLines(q.Command));
-        sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == "matched" ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
-        sb.AppendLine($"- model: {m.Task}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
+        sb.AppendLine($"- range norm gain at initialisation: {(q.RangeInit == RangeInit.Matched ? "matched to layer norm's scale (expected range of D standard normals)" : "gamma = 1")}");
+        sb.AppendLine($"- model: {m.Task.Name()}, D={m.DModel}, E={m.Expand}, N={m.DState}, M={m.NLayers}, P={m.Patch}; {q.Base.Train.Epochs} epochs per trained row, " +
                       $"batch {q.Base.Train.BatchSize}, lr {q.Base.Train.Lr:G3}, seed {q.Base.Train.Seed}; run folders under `{q.OutDir}`");
         if (protocol != null) sb.AppendLine($"- data: {protocol}");
         sb.AppendLine("- each trained row adds one operator to the row above; the PWL rows swap tables fitted to the ReLU-Delta model's " +

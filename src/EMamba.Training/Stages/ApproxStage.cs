@@ -48,7 +48,7 @@ public static class ApproxStage
                 protocol = corpus.Protocol;
                 break;
             default:
-                throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
+                throw new EMambaException($"{q.ModelPath}: a '{ck.Config.Model.Arch.Name()}' model has no SiLU/exp to approximate (only Mamba models do)", ExitCodes.BadInput);
         }
         var results = q.Specs.Select(s => ApproxFitter.Fit(s, hists[s.Function])).ToList();
 

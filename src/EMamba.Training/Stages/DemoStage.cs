@@ -81,15 +81,15 @@ public static class DemoStage
         {
             var tcfg = Presets.All[preset];
             tcfg = tcfg with { Train = tcfg.Train with { Epochs = q.EpochCap is int e ? Math.Min(e, epochs) : epochs } };
-            string? tdata = tcfg.Model.Task switch { "mars" => q.MarsDir, "wikitext2" => q.WikiTextDir, _ => q.Data };
-            if (tcfg.Model.Task == "mars" && !Directory.Exists(tdata))
+            string? tdata = tcfg.Model.Task switch { TaskKind.Mars => q.MarsDir, TaskKind.Wikitext2 => q.WikiTextDir, _ => q.Data };
+            if (tcfg.Model.Task == TaskKind.Mars && !Directory.Exists(tdata))
             {
                 string missing = tdata!;
                 tdata = Path.Combine(dir, "mars-synthetic");
                 if (!Directory.Exists(tdata)) MarsSynthetic.WriteFolder(tdata, 6000, 1500, 1500, seed: 1);
                 notes.Add($"MARS: {missing} is absent, so the MARS row uses synthetic MARS-shaped data ({tdata}); its error says nothing about real radar.");
             }
-            if (tcfg.Model.Task == "wikitext2" && !Directory.Exists(tdata))
+            if (tcfg.Model.Task == TaskKind.Wikitext2 && !Directory.Exists(tdata))
             {
                 notes.Add($"WikiText-2: {tdata} is absent, so the language-model stage was skipped.");
                 runs.Add(new TaskRun(Path.Combine(dir, sub), preset, tcfg.Train.Epochs, null));
@@ -99,7 +99,7 @@ public static class DemoStage
             // perplexity-vs-length table reads) to keep the demo short.
             // The sample limits given for the ablation apply to runs of its task only.
             bool sameTask = tcfg.Model.Task == cfg.Model.Task;
-            int? tlimit = sameTask ? q.LimitTest : tcfg.Model.Task == "wikitext2" ? LengthEval.Tokens : null;
+            int? tlimit = sameTask ? q.LimitTest : tcfg.Model.Task == TaskKind.Wikitext2 ? LengthEval.Tokens : null;
             var log = AblationStage.TrainOrReuse(tcfg, Path.Combine(dir, sub), tdata, sameTask ? q.LimitTrain : null, tlimit, q.Command, obs, ct);
             runs.Add(new TaskRun(Path.Combine(dir, sub), preset, tcfg.Train.Epochs, log));
         }

@@ -31,7 +31,7 @@ public static class EvalStage
     {
         var ck = Checkpoint.Load(modelPath);
         var model = ModelLoader.Load(ck, approx is null ? null : ApproxFile.Load(approx), only);
-        if (ck.Config.Model.Head == "lm") return RunLm(ck, model, modelPath, data, split, limit, approx, lengths);
+        if (ck.Config.Model.Head == Head.Lm) return RunLm(ck, model, modelPath, data, split, limit, approx, lengths);
         var ds = TaskData.Split(ck.Config, data, split);
         ds = SplitChecks.NonEmpty(TaskData.First(ds, limit), split);
         var objective = TaskObjective.For(ck.Config.Model);
@@ -42,13 +42,13 @@ public static class EvalStage
         var figures = r.All();
         var rows = new List<(string Item, string Value)>();
         rows.Add(("model", modelPath));
-        rows.Add(("task / split", $"{ck.Config.Model.Task} / {split} ({r.Samples:N0} samples)"));
+        rows.Add(("task / split", $"{ck.Config.Model.Task.Name()} / {split} ({r.Samples:N0} samples)"));
         rows.Add(("data", TaskData.Protocol(ck.Config, data)));
         // The config after the swap, so the row says which functions are PWL.
         var m = model is MambaModel mm ? mm.Config : ck.Config.Model;
-        rows.Add(("architecture", m.Arch == "mamba"
-            ? $"mamba: norm {m.Norm}, delta {m.DeltaAct}, silu {m.Silu}, exp {m.Exp}" + (approx is null ? "" : $" (tables from {approx})")
-            : m.Arch));
+        rows.Add(("architecture", m.Arch == Arch.Mamba
+            ? $"mamba: norm {m.Norm.Name()}, delta {m.DeltaAct.Name()}, silu {m.Silu.Name()}, exp {m.Exp.Name()}" + (approx is null ? "" : $" (tables from {approx})")
+            : m.Arch.Name()));
         rows.Add(("parameters", $"{p:N0}"));
         rows.Add(("size (FP32)", $"{p * 4 / 1000.0:F1} KB"));
         foreach (var (k, v) in figures.Where(kv => kv.Key != "samples"))
@@ -88,7 +88,7 @@ public static class EvalStage
         long p = ModelLoader.ParameterCount(model);
         var rows = new List<(string Item, string Value)>();
         rows.Add(("model", modelPath));
-        rows.Add(("task / split", $"{ck.Config.Model.Task} / {split} ({count:N0} predicted tokens)"));
+        rows.Add(("task / split", $"{ck.Config.Model.Task.Name()} / {split} ({count:N0} predicted tokens)"));
         rows.Add(("data", corpus.Protocol));
         var m = model is MambaLM lm ? lm.Config : ck.Config.Model;
         rows.Add(("architecture", RunReport.Describe(m) + (approx is null ? "" : $" (tables from {approx})")));

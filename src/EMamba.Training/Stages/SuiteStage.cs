@@ -21,14 +21,14 @@ public static class SuiteStage
     };
 
     /// <param name="Tasks">tasks to run, in this order (keys of <see cref="SuiteStage.Tasks"/>)</param>
-    /// <param name="OutDir">runs folder: Mamba runs go to OutDir/ablation/&lt;preset&gt; (-gamma1 when RangeInit is "one"), baselines to OutDir/baselines/&lt;preset&gt;</param>
+    /// <param name="OutDir">runs folder: Mamba runs go to OutDir/ablation/&lt;preset&gt; (-gamma1 when RangeInit is One), baselines to OutDir/baselines/&lt;preset&gt;</param>
     /// <param name="ReportPath">the report over the suite's finished runs (a .json and plots go beside it)</param>
     /// <param name="EpochCap">caps every run at this many epochs (quick checks; the results use the presets' own)</param>
     /// <param name="Data">data location per task (a missing or null entry: the task's standard location)</param>
     /// <param name="AblationDone">called with each task's ablation as soon as it is done, before its baselines train
     /// (so its Baselines are empty): the console prints the ablation table then, hours before the suite ends.
     /// A callback rather than an observer message because the observer carries text, and the table is the caller's to draw.</param>
-    public sealed record Request(IReadOnlyList<string> Tasks, string OutDir, string ReportPath, bool Baselines, string RangeInit,
+    public sealed record Request(IReadOnlyList<string> Tasks, string OutDir, string ReportPath, bool Baselines, RangeInit RangeInit,
         int? EpochCap, int? LimitTrain, int? LimitTest, IReadOnlyDictionary<string, string?>? Data, string Command,
         IStageObserver? Observer = null, Action<TaskResult>? AblationDone = null);
 
@@ -50,7 +50,6 @@ public static class SuiteStage
         var obs = q.Observer ?? SilentStageObserver.Instance;
         foreach (var t in q.Tasks)
             if (!Tasks.ContainsKey(t)) throw new EMambaException($"task '{t}' is not one of {string.Join(", ", Tasks.Keys)}", ExitCodes.Usage);
-        if (q.RangeInit is not ("matched" or "one")) throw new EMambaException($"range init '{q.RangeInit}' must be matched or one", ExitCodes.Usage);
         if (q.EpochCap is < 1 || q.LimitTrain is < 1 || q.LimitTest is < 1)
             throw new EMambaException("the epoch cap and the sample limits must be positive", ExitCodes.Usage);
 
@@ -62,7 +61,7 @@ public static class SuiteStage
         {
             var (mamba, baselines) = Tasks[t];
             obs.Info($"suite: {t}: {mamba} (exact and eMamba)" + (q.Baselines ? $", then {string.Join(", ", baselines)}" : ""));
-            string dir = Path.Combine(q.OutDir, "ablation", mamba + (q.RangeInit == "one" ? "-gamma1" : ""));
+            string dir = Path.Combine(q.OutDir, "ablation", mamba + (q.RangeInit == RangeInit.One ? "-gamma1" : ""));
             dirs.Add(dir);
             string? where = q.Data?.GetValueOrDefault(t);
             var rows = AblationStage.Run(new AblationStage.Request(Capped(mamba), mamba, dir, where, q.LimitTrain, q.LimitTest, ["exact", "range-relu"],

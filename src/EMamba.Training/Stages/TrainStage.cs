@@ -38,7 +38,7 @@ public static class TrainStage
 
     /// <summary>The config as trained: a language model's vocabulary size comes from its data when the config leaves it 0.</summary>
     public static RunConfig Resolve(RunConfig cfg, string? data) =>
-        cfg.Model.Head == "lm" && cfg.Model.Vocab == 0 ? WithVocab(cfg, TaskData.Corpus(cfg, data)) : cfg;
+        cfg.Model.Head == Head.Lm && cfg.Model.Vocab == 0 ? WithVocab(cfg, TaskData.Corpus(cfg, data)) : cfg;
 
     private static RunConfig WithVocab(RunConfig cfg, LmCorpus corpus) =>
         cfg.Model.Vocab == 0 ? cfg with { Model = cfg.Model with { Vocab = corpus.Vocab.Count } } : cfg;
@@ -53,7 +53,7 @@ public static class TrainStage
         try
         {
             TrainLog log;
-            if (q.Config.Model.Head == "lm")
+            if (q.Config.Model.Head == Head.Lm)
             {
                 var corpus = TaskData.Corpus(q.Config, q.Data);
                 if (q.LimitTrain is int lt && lt < corpus.Train.Length) corpus = corpus with { Train = corpus.Train[..lt] };
@@ -75,7 +75,7 @@ public static class TrainStage
             if (q.Test)
             {
                 var r = EvalStage.Run(Path.Combine(q.OutDir, RunFolder.BestFile), q.Data, "test", q.LimitTest, 500,
-                    lengths: q.Config.Model.Head == "lm" ? LengthEval.DefaultLengths : null);
+                    lengths: q.Config.Model.Head == Head.Lm ? LengthEval.DefaultLengths : null);
                 foreach (var (k, v) in r.Figures) log.Test[k] = v;
                 obs.Info($"{q.OutDir}: test {r.MetricName} {Figures.Format(r.MetricName, r.Metric)} ({r.Samples:N0} samples)");
                 AtomicFile.WriteAllText(Path.Combine(q.OutDir, RunFolder.LogFile), log.ToJson());

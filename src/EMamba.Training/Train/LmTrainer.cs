@@ -27,7 +27,7 @@ public sealed class LmTrainer
 
     public LmTrainer(RunConfig cfg, LmCorpus corpus, string outDir, ITrainObserver? observer = null)
     {
-        if (cfg.Model.Head != "lm") throw new ArgumentException("LmTrainer trains head 'lm' models");
+        if (cfg.Model.Head != Head.Lm) throw new ArgumentException("LmTrainer trains head 'lm' models");
         if (cfg.Model.Vocab != corpus.Vocab.Count)
             throw new EMambaException($"model.vocab {cfg.Model.Vocab} differs from the data's vocabulary of {corpus.Vocab.Count} words", ExitCodes.BadConfig);
         this.cfg = cfg; this.corpus = corpus; this.outDir = outDir;

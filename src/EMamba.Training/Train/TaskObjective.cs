@@ -22,10 +22,10 @@ public abstract class TaskObjective
 
     public static TaskObjective For(ModelConfig cfg) => cfg.Head switch
     {
-        "classify" => new Classification(),
-        "regress" => new Regression(),
-        "lm" => new LanguageModel(),
-        _ => throw new EMambaException($"head '{cfg.Head}' has no objective", ExitCodes.BadConfig),
+        Head.Classify => new Classification(),
+        Head.Regress => new Regression(),
+        Head.Lm => new LanguageModel(),
+        _ => throw new EMambaException($"head '{cfg.Head.Name()}' has no objective", ExitCodes.BadConfig),
     };
 
     /// <summary>Is <paramref name="a"/> a better metric value than <paramref name="b"/>?</summary>

@@ -23,7 +23,7 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
 
     public CnnModel(ModelConfig cfg) : base(nameof(CnnModel))
     {
-        if (cfg.Head == "lm") throw new ArgumentException("CnnModel is a vision/radar model; it has no language head");
+        if (cfg.Head == Head.Lm) throw new ArgumentException("CnnModel is a vision/radar model; it has no language head");
         Config = cfg;
         poolAfter = new bool[cfg.NLayers];
         var list = new Sequential[cfg.NLayers];

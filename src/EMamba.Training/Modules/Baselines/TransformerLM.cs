@@ -24,7 +24,7 @@ public sealed class TransformerLM : nn.Module<Tensor, Tensor>
 
     public TransformerLM(ModelConfig cfg, int maxContext = 512) : base(nameof(TransformerLM))
     {
-        if (cfg.Head != "lm") throw new ArgumentException("TransformerLM needs head 'lm'");
+        if (cfg.Head != Head.Lm) throw new ArgumentException("TransformerLM needs head 'lm'");
         if (cfg.Vocab < 1) throw new EMambaException("model.vocab must be set (the vocabulary size) for a language model", ExitCodes.BadConfig);
         if (cfg.DModel % cfg.Heads != 0) throw new ArgumentException($"heads {cfg.Heads} must divide d_model {cfg.DModel}");
         if (maxContext < 1) throw new ArgumentException($"maxContext {maxContext} must be >= 1");

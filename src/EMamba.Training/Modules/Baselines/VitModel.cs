@@ -22,7 +22,7 @@ public sealed class VitModel : nn.Module<Tensor, Tensor>
 
     public VitModel(ModelConfig cfg) : base(nameof(VitModel))
     {
-        if (cfg.Head == "lm") throw new ArgumentException("VitModel is a vision/radar model; use TransformerLM for head 'lm'");
+        if (cfg.Head == Head.Lm) throw new ArgumentException("VitModel is a vision/radar model; use TransformerLM for head 'lm'");
         if (cfg.DModel % cfg.Heads != 0) throw new ArgumentException($"heads {cfg.Heads} must divide d_model {cfg.DModel}");
         Config = cfg;
         embed = new PatchEmbed(cfg);

@@ -15,7 +15,7 @@ public static class QuantizeCommand
         var model = new Option<string>("--model") { Description = "Float eMamba checkpoint (range norm, ReLU Delta).", Required = true };
         var approx = new Option<string?>("--approx") { Description = "approx.json with the PWL SiLU/exp tables (default: the checkpoint's own)." };
         var calib = new Option<int>("--calib") { Description = "Calibration samples: the first N of the training split (language models: sequences).", DefaultValueFactory = _ => 512 };
-        var method = new Option<CalibMethod>("--method") { Description = "How each scale is chosen: max, percentile (99.99 %) or mse.", DefaultValueFactory = _ => CalibMethod.Max };
+        var method = new Option<CalibMethod>("--method") { Description = "How each scale is chosen: max, percentile (99.99 %) or mse.", DefaultValueFactory = _ => CalibMethod.Percentile };
         var precision = new Option<string?>("--precision") { Description = "Precision JSON (widths per op kind or layer; see docs/integer.md). Overrides --method." };
         var output = new Option<string>("--out") { Description = "Quantized model to write (.q.safetensors).", Required = true };
         var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
@@ -31,7 +31,7 @@ public static class QuantizeCommand
                     c.MaxAbs.ToString("G4", CultureInfo.InvariantCulture), c.Clipped.ToString("P3", CultureInfo.InvariantCulture), c.SquaredError.ToString("G3", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {res.Out}: {res.IntBytes:N0} bytes (float checkpoint {res.FloatBytes:N0} bytes), calibrated on {res.CalibSamples:N0} samples in {res.Seconds:F1} s")));
+                $"wrote {res.Out} ({res.FileBytes:N0} bytes with metadata); model size: {res.Size.Total:N0} bytes integer (weights {res.Size.Weights:N0}, biases {res.Size.Biases:N0}, PWL tables {res.Size.Tables:N0}; plus {res.Size.Shifts:N0} bytes of per-row shifts) vs {res.FloatBytes:N0} bytes FP32; calibrated on {res.CalibSamples:N0} samples in {res.Seconds:F1} s")));
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -20,8 +20,10 @@ public sealed record Precision
 {
     public int ActBits { get; init; } = 8;
     public int WeightBits { get; init; } = 8;
-    public CalibMethod Method { get; init; } = CalibMethod.Max;
-    public bool PerChannel { get; init; }
+    public CalibMethod Method { get; init; } = CalibMethod.Percentile;
+    /// <summary>One weight frac per output row. With power-of-two scales it costs no hardware (each row
+    /// already has its own shift), so it is the default.</summary>
+    public bool PerChannel { get; init; } = true;
     /// <summary>Overrides by op kind ("h", "delta", ...): bits and/or method.</summary>
     public IReadOnlyDictionary<string, Override> Kinds { get; init; } = new Dictionary<string, Override>();
     /// <summary>Overrides by full name ("blocks.1.h", "blocks.0.in_proj").</summary>
@@ -29,11 +31,14 @@ public sealed record Precision
 
     public sealed record Override(int? Bits = null, CalibMethod? Method = null, int? WeightBits = null, bool? PerChannel = null);
 
-    /// <summary>Widths that differ from the activation default unless overridden: the SSM's wide
-    /// domains (scale-aware: Delta, a = -A, the exp input, A_bar, the state, the out_proj result).</summary>
+    /// <summary>Widths that differ from the activation default unless overridden (docs/integer.md §2):
+    /// the SSM's own domains (scale-aware: a = -A, the exp input, A_bar, the state, its output y) and
+    /// the residual stream (x0, r, and the out_proj result o that is added to it), which feed adders and
+    /// the range norm rather than an 8-bit multiplier array. Every multiplier input of the ordinary
+    /// layers (n, u, dt, B, C, g, the norms' outputs) stays 8-bit.</summary>
     public static readonly IReadOnlyDictionary<string, int> KindDefaults = new Dictionary<string, int>
     {
-        ["a"] = 16, ["e"] = 16, ["abar"] = 16, ["h"] = 16, ["o"] = 16, ["out"] = 32,
+        ["a"] = 16, ["e"] = 16, ["abar"] = 16, ["h"] = 16, ["y"] = 16, ["x0"] = 16, ["r"] = 16, ["o"] = 16, ["out"] = 32,
     };
 
     /// <summary>Allowed widths per kind (doc §2): activations 2..16, the state 8..24, A_bar 8..16, outputs 32.</summary>

@@ -20,7 +20,9 @@ public static class QuantizeStage
         string Out, string Command, IStageObserver? Observer = null, int LmTokens = 256);
 
     /// <param name="Choices">every boundary's domain and how it was chosen</param>
-    public sealed record Result(string Out, IReadOnlyList<Quantizer.Choice> Choices, long FloatBytes, long IntBytes, int CalibSamples, double Seconds);
+    /// <param name="FloatBytes">4 bytes per float parameter</param>
+    /// <param name="Size">the integer model's device footprint (<see cref="ModelSize"/>)</param>
+    public sealed record Result(string Out, IReadOnlyList<Quantizer.Choice> Choices, long FloatBytes, ModelSize.Bytes Size, long FileBytes, int CalibSamples, double Seconds);
 
     /// <summary>Largest calibration set accepted (samples, or LM sequences).</summary>
     public const int MaxCalib = 100_000;
@@ -66,7 +68,7 @@ public static class QuantizeStage
         };
         var source = new JsonObject { ["model"] = q.Model, ["approx"] = q.Approx, ["command"] = q.Command }.ToJsonString();
         QuantFile.Write(q.Out, model, prec.ToJson(), calJson.ToJsonString(), source);
-        long floatBytes = new FileInfo(q.Model).Length, intBytes = new FileInfo(q.Out).Length;
-        return new Result(q.Out, choices, floatBytes, intBytes, n, sw.Elapsed.TotalSeconds);
+        long floatParams = ck.File.Tensors.Where(t => t.DType.IsFloatingPoint()).Sum(t => t.ElementCount);
+        return new Result(q.Out, choices, 4 * floatParams, ModelSize.Of(model), new FileInfo(q.Out).Length, n, sw.Elapsed.TotalSeconds);
     }
 }

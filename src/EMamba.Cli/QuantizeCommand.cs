@@ -21,6 +21,7 @@ public static class QuantizeCommand
         var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
         var cmd = new Command("quantize", "Quantize a float eMamba model to integers (emamba-int/1): calibrate, choose every scale, write the file.");
         foreach (var o in new Option[] { model, approx, calib, method, precision, output, data }) cmd.Options.Add(o);
+        cmd.Subcommands.Add(QuantizeSweepCommand.Create());
         cmd.SetAction(r => App.Guard(ct =>
         {
             var res = QuantizeStage.Run(new QuantizeStage.Request(r.GetValue(model)!, r.GetValue(approx), r.GetValue(data), r.GetValue(calib),

@@ -52,7 +52,7 @@ public static class Reference
         tap?.Tensor("x0", t, x);
         long[] nf = Blocks(m, state, x, t, tap);
         long[] hv = nf;
-        if (m.EmbedOut is { } eo) { hv = new long[e]; Linear(eo, nf, 0, hv); }
+        if (m.EmbedOut is { } eo) { hv = new long[e]; Linear(eo, nf, 0, hv); tap?.Tensor("embed_out", t, hv); }
         var logits = new long[m.Config.Vocab];                   // (V) tied head: E . h
         for (int v = 0; v < logits.Length; v++)
         {

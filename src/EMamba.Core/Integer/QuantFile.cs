@@ -65,7 +65,8 @@ public static class QuantFile
             t.Add(TensorData.FromInt64(p.Name + ".tails", [p.BelowSlope, p.AboveSlope, p.Lo, p.Hi], 4));
             D(p.Name + ".in", p.In); D(p.Name + ".out", p.Out);
         }
-        D("input", m.Input); D("output", m.Output);
+        if (m.Embed != null) D("input", m.Input);   // a language model reads token ids: it has no input domain (Read gives it none)
+        D("output", m.Output);
         if (m.Embed != null) Lin(m.Embed);
         if (m.TokenEmbedding != null) { t.Add(TensorData.FromInt8("embedding", m.TokenEmbedding, m.Config.Vocab, m.Config.EmbedWidth)); D("embedding", new Domain(m.TokenEmbeddingFrac, 8)); }
         if (m.EmbedIn != null) Lin(m.EmbedIn);

@@ -121,7 +121,7 @@ public sealed class FloatModel
         tap?.Invoke("x0", t, x);
         var nf = Through(st, x, t, tap);
         var hv = nf;
-        if (EmbedOutW != null) { hv = new double[e]; for (int j = 0; j < e; j++) hv[j] = Dot(nf, EmbedOutW, j * d); }
+        if (EmbedOutW != null) { hv = new double[e]; for (int j = 0; j < e; j++) hv[j] = Dot(nf, EmbedOutW, j * d); tap?.Invoke("embed_out", t, hv); }
         var logits = new double[c.Vocab];
         for (int v = 0; v < logits.Length; v++) logits[v] = Dot(hv, TokenEmbedding!, v * e);
         tap?.Invoke("out", t, logits);

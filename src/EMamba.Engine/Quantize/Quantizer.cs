@@ -97,7 +97,8 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
         int d = C.DModel;
         bool lm = C.Head == Head.Lm;
         Domain input = lm ? default : Calibrated("input");
-        Domain x = Calibrated("x0");
+        // An LM without embed_in feeds the table's codes straight in: x0 is fixed below, not calibrated.
+        Domain x = lm && fm.EmbedInW == null ? default : Calibrated("x0");
         IntLinear? embed = null, embedIn = null, embedOut = null, head = null;
         sbyte[]? table = null; int tableFrac = 0;
         if (!lm)

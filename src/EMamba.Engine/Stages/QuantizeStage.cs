@@ -27,6 +27,31 @@ public static class QuantizeStage
     /// <summary>Largest calibration set accepted (samples, or LM sequences).</summary>
     public const int MaxCalib = 100_000;
 
+    /// <summary>Calibration statistics of the float model on the first <paramref name="calib"/> training
+    /// samples (language models: that many consecutive training sequences of <paramref name="lmTokens"/>
+    /// tokens, each streamed from a fresh state), and how many it used. The statistics do not depend on
+    /// the precision, so one calibration serves every width and method (the sweep).</summary>
+    public static (Calibration Cal, int Samples) Calibrate(FloatCheckpoint ck, FloatModel fm, string? data, int calib, int lmTokens,
+        IStageObserver obs, CancellationToken ct)
+    {
+        if (fm.Config.Head == Head.Lm)
+        {
+            var corpus = TaskData.Corpus(ck.Config, data);
+            if (corpus.Vocab.Count != fm.Config.Vocab)
+                throw new EMambaException($"{ck.Path}: its vocabulary has {fm.Config.Vocab:N0} words, the corpus at {data ?? WikiText.DefaultDir} {corpus.Vocab.Count:N0}; calibrate on the corpus it was trained on", ExitCodes.BadInput);
+            var tokens = corpus.Train;
+            if (tokens.Length < 2 || lmTokens < 2) throw new EMambaException($"{data ?? WikiText.DefaultDir}: calibration needs training sequences of 2 tokens or more", ExitCodes.BadInput);
+            int len = Math.Min(lmTokens, tokens.Length);
+            int n = Math.Min(calib, tokens.Length / len);
+            obs.Info($"calibrating on {n} training sequences of {len} tokens");
+            return (Calibration.RunLm(fm, Enumerable.Range(0, n).Select(i => { ct.ThrowIfCancellationRequested(); return tokens.AsSpan(i * len, len).ToArray(); })), n);
+        }
+        var train = TaskData.Load(ck.Config.Model, data, "train");
+        int m = Math.Min(calib, train.Count);
+        obs.Info($"calibrating on the first {m:N0} training samples of {train.Source}");
+        return (Calibration.Run(fm, Enumerable.Range(0, m).Select(i => { ct.ThrowIfCancellationRequested(); return Samples.Normalised(train, i, ck.Normalizer); })), m);
+    }
+
     public static Result Run(Request q, CancellationToken ct = default)
     {
         var obs = q.Observer ?? SilentStageObserver.Instance;
@@ -36,24 +61,7 @@ public static class QuantizeStage
         var approx = q.Approx is null ? null : ApproxFile.Load(q.Approx);
         var fm = new FloatModel(ck, approx);
         var prec = q.Precision is null ? new Precision { Method = q.Method } : Precision.Load(q.Precision);
-        Calibration cal;
-        int n;
-        if (fm.Config.Head == Head.Lm)
-        {
-            var corpus = TaskData.Corpus(ck.Config, q.Data);
-            var tokens = corpus.Train;
-            int len = Math.Min(q.LmTokens, tokens.Length);
-            n = Math.Min(q.Calib, Math.Max(1, tokens.Length / len));
-            obs.Info($"calibrating on {n} training sequences of {len} tokens");
-            cal = Calibration.RunLm(fm, Enumerable.Range(0, n).Select(i => { ct.ThrowIfCancellationRequested(); return tokens.AsSpan(i * len, len).ToArray(); }));
-        }
-        else
-        {
-            var train = TaskData.Load(ck.Config.Model, q.Data, "train");
-            n = Math.Min(q.Calib, train.Count);
-            obs.Info($"calibrating on the first {n:N0} training samples of {train.Source}");
-            cal = Calibration.Run(fm, Enumerable.Range(0, n).Select(i => { ct.ThrowIfCancellationRequested(); return Samples.Normalised(train, i, ck.Normalizer); }));
-        }
+        var (cal, n) = Calibrate(ck, fm, q.Data, q.Calib, q.LmTokens, obs, ct);
         var model = Quantizer.Run(fm, cal, prec, ck.Normalizer.Serialize(), out var choices);
         var calJson = new JsonObject
         {

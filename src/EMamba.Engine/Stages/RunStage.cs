@@ -28,7 +28,7 @@ public static class RunStage
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var m = QuantFile.Read(q.Model);
         var cfg = m.Config;
-        if (cfg.Head == Head.Lm) throw new EMambaException($"{q.Model}: 'emamba run' evaluates vision and radar models; streaming language-model evaluation in the engine is not built yet", ExitCodes.Usage);
+        if (cfg.Head == Head.Lm) return LmRunStage.Run(q, m, null, ct);   // language models: streaming perplexity (LmRunStage.cs)
         var rc = new RunConfig { Model = cfg };
         var ds = SplitChecks.NonEmpty(TaskData.First(TaskData.Split(rc, q.Data, q.Split), q.LimitTest), q.Split);
         var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);

@@ -1,0 +1,37 @@
+using EMamba.Core;
+using EMamba.Data;
+
+namespace EMamba.Engine.Stages;
+
+/// <summary>A vision / radar task's figures from per-sample outputs (row-major [sample, output]):
+/// MAE and RMSE in cm for regression, accuracy for classes (argmax of the codes when given, so ties
+/// break as the integer engine's would). The same rule as RunStage's, for the sweep.</summary>
+public static class TaskMetric
+{
+    public static string Name(ModelConfig cfg) => cfg.Head == Head.Regress ? "mae_cm" : "accuracy";
+
+    public static Dictionary<string, double> Of(ModelConfig cfg, IDataset ds, Func<int, double> value, long[]? codes = null)
+    {
+        int n = ds.Count, outs = cfg.NumOutputs;
+        var f = new Dictionary<string, double> { ["samples"] = n };
+        if (cfg.Head == Head.Regress && ds is FloatDataset fd)
+        {
+            var pred = new float[n * outs];
+            for (int j = 0; j < pred.Length; j++) pred[j] = (float)value(j);
+            var r = Metrics.Regression(pred, fd.Targets.AsSpan(0, n * outs), outs);
+            f["mae_cm"] = r.MeanMae; f["rmse_cm"] = r.MeanRmse;
+            return f;
+        }
+        if (ds is not ImageDataset im) throw new EMambaException($"{ds.Source}: a classification model needs an image data set");
+        long ok = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int k = 1; k < outs; k++)
+                if (codes != null ? codes[i * outs + k] > codes[i * outs + best] : value(i * outs + k) > value(i * outs + best)) best = k;
+            if (best == im.Labels[i]) ok++;
+        }
+        f["accuracy"] = Metrics.Accuracy(ok, n);
+        return f;
+    }
+}

@@ -89,7 +89,7 @@ public sealed record Precision
     }
 
     /// <summary>The boundary kinds of doc §3.</summary>
-    public static readonly string[] KnownKinds = ["input", "x0", "n", "u0", "z", "uc", "u", "dt", "B", "C", "delta", "a", "e", "abar", "h", "y", "s", "g", "o", "r", "norm_f", "out"];
+    public static readonly string[] KnownKinds = ["input", "x0", "n", "u0", "z", "uc", "u", "dt", "B", "C", "delta", "a", "e", "abar", "h", "y", "s", "g", "o", "r", "norm_f", "embed_out", "out"];
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -18,21 +18,22 @@ public static class RunCommand
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
         var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
         var noFloat = new Option<bool>("--no-float") { Description = "Skip the float model's figure." };
+        var reference = new Option<bool>("--reference") { Description = "Run the scalar reference path (Reference.Run) instead of the fast path; the codes are the same." };
         var divergence = new Option<int>("--divergence") { Description = "Also compare every boundary with the float model on the first N samples (where quantization error enters)." };
         var cmd = new Command("run", "Run a quantized model in the integer engine on a data set and print its metric beside the float model's.");
-        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence, reference }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             if (r.GetValue(limit) is <= 0) throw new EMambaException("--limit-test must be a positive number of samples", ExitCodes.Usage);
             int th = r.GetValue(threads) ?? Environment.ProcessorCount;
             if (th < 1 || th > 4 * Environment.ProcessorCount) throw new EMambaException($"--threads {th} must be in 1..{4 * Environment.ProcessorCount} (4x the cores)", ExitCodes.Usage);
-            var res = RunStage.Run(new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence)), ct);
+            var res = RunStage.Run(new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence), r.GetValue(reference)), ct);
             var t = new Table().AddColumn("figure").AddColumn(new TableColumn("integer engine").RightAligned()).AddColumn(new TableColumn("float reference").RightAligned());
             foreach (var (k, v) in res.Figures)
                 t.AddRow(k == res.MetricName ? Figures.MetricHeader(k) : k, v.ToString("F2", CultureInfo.InvariantCulture),
                     res.FloatFigures?.TryGetValue(k, out var f) == true ? f.ToString("F2", CultureInfo.InvariantCulture) : "");
             if (res.Agreement is double a) t.AddRow("same class as float (%)", a.ToString("F2", CultureInfo.InvariantCulture), "");
-            t.AddRow("us per frame (reference path)", res.UsPerFrame.ToString("F1", CultureInfo.InvariantCulture), "");
+            t.AddRow($"us per frame ({(r.GetValue(reference) ? "reference" : "fast")} path, {th} threads)", res.UsPerFrame.ToString("F1", CultureInfo.InvariantCulture), "");
             AnsiConsole.Write(t);
             if (res.Divergence is { } div)
             {
@@ -40,6 +41,7 @@ public static class RunCommand
                 foreach (var row in div) d.AddRow(row.Name, row.Domain.ToString(), row.RelRms.ToString("P2", CultureInfo.InvariantCulture), row.MaxAbsErr.ToString("G3", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(d);
             }
+            AnsiConsole.MarkupLine(Markup.Escape($"integer engine: {res.EnginePath}"));
             if (res.FloatSource != null) AnsiConsole.MarkupLine(Markup.Escape($"float reference: {res.FloatSource} (double precision)"));
             return ExitCodes.Ok;
         }));

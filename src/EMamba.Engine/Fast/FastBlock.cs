@@ -13,8 +13,9 @@ internal sealed class FastBlock
     public readonly FastLinear InProj, XProj, DtProj, OutProj;
     private readonly FastPwl? _convSilu;
     private readonly FastPwl _silu, _exp;
-    private readonly int _eShift, _bxAlign, _abFrac, _hBits, _dAlign, _yShift, _gShift, _fx, _fo, _m, _rShift;
-    private readonly long _eMin;
+    private readonly Shift _eShift, _bxAlign, _abFrac, _dAlign, _yShift, _gShift, _xAlign, _oAlign, _rShift;
+    private readonly int _hBits;
+    private readonly long _eMin, _hMin, _hMax;
     public int DInner => B.DInner;
 
     public FastBlock(IntBlock b)
@@ -29,12 +30,14 @@ internal sealed class FastBlock
         _eMin = b.ExpIn.Min;
         _exp = new FastPwl(b.Exp, _eMin, 0);
         Domain dl = b.DtProj.Out, hs = b.State;
-        _eShift = dl.Frac + b.A.Frac - b.ExpIn.Frac;
+        _eShift = new(dl.Frac + b.A.Frac - b.ExpIn.Frac);
         int bxFrac = dl.Frac + b.B.Frac + b.U.Frac, accFrac = b.Exp.Out.Frac + hs.Frac, yAccFrac = b.C.Frac + hs.Frac;
-        _bxAlign = bxFrac - accFrac; _abFrac = b.Exp.Out.Frac; _hBits = hs.Bits;
-        _dAlign = b.DFrac + b.U.Frac - yAccFrac; _yShift = yAccFrac - b.Y.Frac;
-        _gShift = b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac;
-        _fx = b.Norm.In.Frac; _fo = b.OutProj.Out.Frac; _m = Math.Max(_fx, _fo); _rShift = _m - b.Residual.Frac;
+        _bxAlign = new(bxFrac - accFrac); _abFrac = new(b.Exp.Out.Frac); _hBits = hs.Bits;
+        _hMin = -(1L << (_hBits - 1)); _hMax = (1L << (_hBits - 1)) - 1;                 // Sat(., B_h)
+        _dAlign = new(b.DFrac + b.U.Frac - yAccFrac); _yShift = new(yAccFrac - b.Y.Frac);
+        _gShift = new(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac);
+        int fx = b.Norm.In.Frac, fo = b.OutProj.Out.Frac, m = Math.Max(fx, fo);
+        _xAlign = new(fx - m); _oAlign = new(fo - m); _rShift = new(m - b.Residual.Frac);
     }
 
     /// <summary>x: (D) -> r: (D) in place, advancing this block's window and state in <paramref name="s"/>.</summary>
@@ -53,10 +56,10 @@ internal sealed class FastBlock
         DtProj.Run(dbc[..r], 0, delta, w.Xs, vw, w.Acc);                    // (Din) unsigned: ReLU by saturation
         Scan(s.H, delta, dbc.Slice(r, n), dbc.Slice(r + n, n), u, g);     // g holds y (Din)
         var z = uz.Slice(din, din);
-        for (int c = 0; c < din; c++) g[c] = b.Gate.Clamp(RoundShift(g[c] * _silu[z[c]], _gShift));
+        for (int c = 0; c < din; c++) g[c] = b.Gate.Clamp(_gShift.Apply(g[c] * _silu[z[c]]));
         OutProj.Run(g, 0, o, w.Xs, vw, w.Acc);                              // (D)
         var res = b.Residual;
-        for (int i = 0; i < d; i++) x[i] = res.Clamp(RoundShift(Align(x[i], _fx, _m) + Align(o[i], _fo, _m), _rShift));
+        for (int i = 0; i < d; i++) x[i] = res.Clamp(_rShift.Apply(_xAlign.Apply(x[i]) + _oAlign.Apply(o[i])));
     }
 
     // doc §6; window (Din, K-1), oldest first, advanced by this token.
@@ -83,20 +86,23 @@ internal sealed class FastBlock
         var b = B;
         int din = b.DInner, n = b.DState;
         var a = b.ANeg; var ydom = b.Y;
+        Shift es = _eShift, bs = _bxAlign, abs = _abFrac;
+        long eMin = _eMin, hMin = _hMin, hMax = _hMax;
+        var exp = _exp;
         for (int c = 0; c < din; c++)
         {
             long dl = delta[c], du = dl * u[c], yacc = 0;
-            int o = c * n;
-            for (int k = 0; k < n; k++)
+            var ac = a.AsSpan(c * n, n); var hc = h.AsSpan(c * n, n);
+            for (int k = 0; k < hc.Length; k++)
             {
-                long ek = Math.Max(-RoundShift(dl * a[o + k], _eShift), _eMin);
-                long abar = _exp[ek];
-                long hk = Sat(RoundShift(abar * h[o + k] + RoundShift(bm[k] * du, _bxAlign), _abFrac), _hBits);
-                h[o + k] = hk;
+                long ek = Math.Max(-es.Apply(dl * ac[k]), eMin);
+                long abar = exp[ek];
+                long hk = Math.Clamp(abs.Apply(abar * hc[k] + bs.Apply(bm[k] * du)), hMin, hMax);
+                hc[k] = hk;
                 yacc += cm[k] * hk;
             }
-            yacc += RoundShift(b.DSkip[c] * u[c], _dAlign);
-            y[c] = ydom.Clamp(RoundShift(yacc, _yShift));
+            yacc += _dAlign.Apply(b.DSkip[c] * u[c]);
+            y[c] = ydom.Clamp(_yShift.Apply(yacc));
         }
     }
 }

@@ -17,6 +17,8 @@ internal sealed class FastLinear
     private readonly long _lo, _hi;         // the input codes the int32 bound was proved for (its domain)
     public readonly bool Lanes;             // int32 lanes proved exact for this layer
     private readonly bool _unitScale;       // every Mult is 1: skip the multiply
+    private readonly Shift[] _shift;
+    private readonly long[] _bias;          // (Tokens, Out): the bias of every row, 0 when the layer has none
 
     public FastLinear(IntLinear l)
     {
@@ -28,6 +30,9 @@ internal sealed class FastLinear
         _lo = l.In.Min; _hi = l.In.Max;
         Lanes = _lo >= short.MinValue && _hi <= short.MaxValue && ProvedInt32(l, Math.Max(Math.Abs(_lo), Math.Abs(_hi)));
         _unitScale = l.Mult.All(m => m == 1);
+        _shift = [.. l.Shift.Select(s => new Shift(s))];
+        _bias = new long[l.Tokens * Out];
+        for (int t = 0; t < l.Tokens; t++) for (int j = 0; j < Out; j++) _bias[t * Out + j] = l.BiasAt(t, j);
     }
 
     /// <summary>doc §2's bound for int32 lanes: every row's max|x| sum|w| &lt; 2^31 (the bias is added in 64 bits).</summary>
@@ -48,10 +53,12 @@ internal sealed class FastLinear
         if (width != VectorWidth.Scalar && Lanes && Pack(x, xs)) DotLanes(xs, width, acc);
         else DotWide(x, acc);
         var l = L;
+        var bias = _bias.AsSpan(l.TokenBias ? token * Out : 0, Out);
+        long lo = l.Out.Min, hi = l.Out.Max;
         for (int j = 0; j < Out; j++)
         {
-            long a = acc[j] + l.BiasAt(token, j);
-            y[j] = l.Out.Clamp(RoundShift(_unitScale ? a : a * l.Mult[j], l.Shift[j]));
+            long a = acc[j] + bias[j];
+            y[j] = Math.Clamp(_shift[j].Apply(_unitScale ? a : a * l.Mult[j]), lo, hi);
         }
     }
 

@@ -66,6 +66,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Benchmarks that compare this toolchain with its peers on this machine.");
         cmd.Subcommands.Add(train);
         cmd.Subcommands.Add(Scan());
+        cmd.Subcommands.Add(BenchEngineCommand.Create());
         return cmd;
     }
 

@@ -18,16 +18,17 @@ public static class RunCommand
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
         var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
         var noFloat = new Option<bool>("--no-float") { Description = "Skip the float model's figure." };
+        var reference = new Option<bool>("--reference") { Description = "Run the scalar reference path (Reference.Run) instead of the fast path; the codes are the same." };
         var divergence = new Option<int>("--divergence") { Description = "Also compare every boundary with the float model on the first N samples (where quantization error enters)." };
         var lengths = new Option<string?>("--lengths") { Description = "Language models: the sequence lengths whose perplexity is given, each from a fresh state (comma-separated; default 512,4096)." };
         var cmd = new Command("run", "Run a quantized model in the integer engine on a data set and print its metric beside the float model's.");
-        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence, lengths }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence, reference, lengths }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             if (r.GetValue(limit) is <= 0) throw new EMambaException("--limit-test must be a positive number of samples", ExitCodes.Usage);
             int th = r.GetValue(threads) ?? Environment.ProcessorCount;
             if (th < 1 || th > 4 * Environment.ProcessorCount) throw new EMambaException($"--threads {th} must be in 1..{4 * Environment.ProcessorCount} (4x the cores)", ExitCodes.Usage);
-            var req = new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence));
+            var req = new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence), r.GetValue(reference));
             // A language model goes to LmRunStage through RunStage too; only --lengths needs the direct call.
             var res = r.GetValue(lengths) is { } ls ? LmRunStage.Run(req, ParseLengths(ls), ct) : RunStage.Run(req, ct);
             var t = new Table().AddColumn("figure").AddColumn(new TableColumn("integer engine").RightAligned()).AddColumn(new TableColumn("float reference").RightAligned());
@@ -35,7 +36,8 @@ public static class RunCommand
                 t.AddRow(k == res.MetricName ? Figures.MetricHeader(k) : k, v.ToString("F2", CultureInfo.InvariantCulture),
                     res.FloatFigures?.TryGetValue(k, out var f) == true ? f.ToString("F2", CultureInfo.InvariantCulture) : "");
             if (res.Agreement is double a) t.AddRow("same class as float (%)", a.ToString("F2", CultureInfo.InvariantCulture), "");
-            t.AddRow(res.MetricName == "perplexity" ? "us per token (reference path)" : "us per frame (reference path)", res.UsPerFrame.ToString("F1", CultureInfo.InvariantCulture), "");
+            bool lm = res.MetricName == "perplexity";
+            t.AddRow($"us per {(lm ? "token" : "frame")} ({(lm || r.GetValue(reference) ? "reference" : "fast")} path, {th} threads)", res.UsPerFrame.ToString("F1", CultureInfo.InvariantCulture), "");
             AnsiConsole.Write(t);
             if (res.Divergence is { } div)
             {
@@ -43,6 +45,7 @@ public static class RunCommand
                 foreach (var row in div) d.AddRow(row.Name, row.Domain.ToString(), row.RelRms.ToString("P2", CultureInfo.InvariantCulture), row.MaxAbsErr.ToString("G3", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(d);
             }
+            AnsiConsole.MarkupLine(Markup.Escape($"integer engine: {res.EnginePath}"));
             if (res.FloatSource != null) AnsiConsole.MarkupLine(Markup.Escape($"float reference: {res.FloatSource} (double precision)"));
             return ExitCodes.Ok;
         }));

@@ -221,9 +221,23 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void BenchEngineQuickRunsOnATinyConfig()
+    {
+        // Every contender but the PyTorch peer (a machine may lack python3-torch); no timing is asserted.
+        var outp = new StringWriter();
+        var old = Console.Out;
+        Console.SetOut(outp);
+        try { Assert.Equal(0, Run("bench", "engine", "--quick", "--configs", Config, "--threads", "2", "--skip-pytorch")); }
+        finally { Console.SetOut(old); }
+        string text = outp.ToString();
+        Assert.Contains("arithmetic floor", text);
+        Assert.Contains("MACs/frame", text);
+    }
+
+    [Fact]
     public void HelpWorksOnEveryCommand()
     {
-        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"],
+        foreach (var c in new[] { new[] { "--help" }, ["train", "--help"], ["eval", "--help"], ["approx", "fit", "--help"], ["ablation", "--help"], ["demo", "--help"], ["bench", "train", "--help"], ["bench", "engine", "--help"],
             ["generate", "--help"], ["report", "--help"], ["config", "list"], ["config", "show", "mars-paper"], ["data", "mars-synthetic", "--help"] })
             Assert.Equal(0, Run(c));
     }

@@ -14,14 +14,16 @@ namespace EMamba.Engine.Stages;
 /// Samples run in parallel; each is independent, so results do not depend on the thread count.</summary>
 public static class RunStage
 {
-    public sealed record Request(string Model, string Split, string? Data, int? LimitTest, int Threads, bool CompareFloat = true, IStageObserver? Observer = null, int Divergence = 0);
+    /// <param name="UseReference">run the scalar reference (Reference.Run) instead of the fast path (bit-identical, slower)</param>
+    public sealed record Request(string Model, string Split, string? Data, int? LimitTest, int Threads, bool CompareFloat = true, IStageObserver? Observer = null, int Divergence = 0,
+        bool UseReference = false);
 
     /// <param name="Metric">the integer model's metric (accuracy in %, MAE in cm)</param>
     /// <param name="FloatMetric">the float reference's on the same samples (null when its checkpoint is gone or not asked for)</param>
     /// <param name="Agreement">classification: the share of samples whose predicted class equals the float model's (%)</param>
     public sealed record Result(string MetricName, double Metric, double? FloatMetric, Dictionary<string, double> Figures,
         Dictionary<string, double>? FloatFigures, double? Agreement, int Samples, double Seconds, double UsPerFrame, string? FloatSource,
-        IReadOnlyList<Divergence.Row>? Divergence = null);
+        IReadOnlyList<Divergence.Row>? Divergence = null, string EnginePath = "");
 
     public static Result Run(Request q, CancellationToken ct = default)
     {
@@ -33,15 +35,28 @@ public static class RunStage
         var ds = SplitChecks.NonEmpty(TaskData.First(TaskData.Split(rc, q.Data, q.Split), q.LimitTest), q.Split);
         var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);
         int n = ds.Count, outs = cfg.NumOutputs;
-        var intOut = new long[n * outs];
         var opts = new ParallelOptions { MaxDegreeOfParallelism = q.Threads, CancellationToken = ct };
-        obs.Info($"running {n:N0} {q.Split} samples in the integer engine on {q.Threads} thread(s)");
-        var sw = Stopwatch.StartNew();
-        Parallel.For(0, n, opts, i =>
+        // Chunks of samples: host input quantization first (doc §1), then the engine, timed alone.
+        const int chunk = 1024;
+        int size = cfg.InChannels * cfg.Height * cfg.Width;
+        var fast = q.UseReference ? null : Fast.FastModel.Prepare(m);
+        string path = fast is null ? "reference (scalar, Reference.Run)"
+            : $"fast ({fast.Width}, {fast.LayerAccumulators().Lanes} layers in int32 lanes, {fast.LayerAccumulators().Wide} in 64 bits)";
+        obs.Info($"running {n:N0} {q.Split} samples in the integer engine, {path} path, on {q.Threads} thread(s)");
+        var intOut = new long[n * outs];
+        var codes = new long[(long)Math.Min(chunk, n) * size];
+        var sw = new Stopwatch();
+        for (int c0 = 0; c0 < n; c0 += chunk)
         {
-            var codes = Samples.Codes(Samples.Normalised(ds, i, norm), m.Input);
-            Reference.Run(m, codes).CopyTo(intOut, i * outs);
-        });
+            int cn = Math.Min(chunk, n - c0);
+            Parallel.For(0, cn, opts, i => Samples.Codes(Samples.Normalised(ds, c0 + i, norm), m.Input).CopyTo(codes, (long)i * size));
+            sw.Start();
+            if (fast is null)
+                Parallel.For(0, cn, opts, i => Reference.Run(m, codes.AsSpan(i * size, size)).CopyTo(intOut, (c0 + i) * outs));
+            else
+                fast.RunBatch(codes.AsMemory(0, cn * size), q.Threads).CopyTo(intOut, c0 * outs);
+            sw.Stop();
+        }
         double sec = sw.Elapsed.TotalSeconds;
         var figures = Figures(cfg, ds, j => Samples.Real(intOut[j], m.Output), intOut, out var intClass);
 
@@ -61,7 +76,7 @@ public static class RunStage
                 div = Quantize.Divergence.Measure(m, fm, Enumerable.Range(0, Math.Min(q.Divergence, n)).Select(i => Samples.Normalised(ds, i, norm)));
         }
         string metric = cfg.Head == Head.Regress ? "mae_cm" : "accuracy";
-        return new Result(metric, figures[metric], ff?[metric], figures, ff, agreement, n, sec, sec * 1e6 / n, fsrc, div);
+        return new Result(metric, figures[metric], ff?[metric], figures, ff, agreement, n, sec, sec * 1e6 / n, fsrc, div, path);
     }
 
     private static (string Model, string? Approx)? SourceOf(string path)

@@ -291,4 +291,25 @@ public sealed class QuantFileTests : IDisposable
 
     [Fact]
     public void AMissingFileIsRefused() => Refused(Path.Combine(dir, "absent.q.safetensors"));
+
+    // Linked domains: a consumer reads codes by its own input domain, so a file whose link disagrees
+    // would index the range norm's table out of bounds or break the accumulator proof (found by these tests).
+    [Theory]
+    [InlineData("blocks.1.norm.in", "bits", 4, "blocks.0.r")]
+    [InlineData("norm_f.in", "frac", 2, "blocks.1.r")]
+    [InlineData("blocks.0.in_proj.in", "bits", 2, "blocks.0.norm.out")]
+    [InlineData("blocks.0.x_proj.in", "frac", 0, "blocks.0.u")]
+    [InlineData("blocks.0.silu.in", "frac", 1, "blocks.0.z")]
+    [InlineData("blocks.0.exp.in", "frac", 3, "blocks.0.e")]
+    [InlineData("blocks.1.out_proj.in", "bits", 3, "blocks.1.g")]
+    [InlineData("blocks.0.z", "bits", 12, "in_proj")]
+    [InlineData("blocks.1.B", "bits", 4, "x_proj")]
+    [InlineData("head.in", "bits", 8, "pooled")]
+    [InlineData("output", "frac", 1, "head.out")]
+    public void ALinkedDomainThatDisagreesIsRefused(string domain, string field, int value, string phrase)
+    {
+        var p = Rewrite(Write(Base.Value), $"link-{domain}.q.safetensors", (_, meta) => EditDomain(meta, domain, o => o[field] = value));
+        Refused(p, domain, phrase);
+    }
+
 }

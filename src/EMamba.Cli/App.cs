@@ -26,6 +26,7 @@ public static class App
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(GoldenCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());

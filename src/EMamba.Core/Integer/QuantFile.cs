@@ -248,6 +248,61 @@ public static class QuantFile
             Fits("exp input", Log2(dl.Max) + b.A.Bits, -(dl.Frac + b.A.Frac - b.ExpIn.Frac));
         }
 
+        /// <summary>Where one operation's output is the next one's input, the two domains must be the
+        /// same: the engine reads codes by the consumer's domain (the range norm indexes its reciprocal
+        /// table by the input's width), and the accumulator bounds above are proved with it.</summary>
+        private void CheckLinks(IntModel m)
+        {
+            void Same(string producer, Domain produced, string consumer, Domain consumed)
+            {
+                if (produced != consumed) throw Bad(path, $"domain '{consumer}' is {consumed} but it reads '{producer}', which is {produced}; linked domains must be equal");
+            }
+            // A layer saturates every row at its output width; rows that write other domains must share it.
+            void Rows(IntLinear l, params (string Name, Domain D)[] rows)
+            {
+                foreach (var (n, d) in rows)
+                    if (d.Bits != l.Out.Bits || d.Unsigned != l.Out.Unsigned)
+                        throw Bad(path, $"domain '{n}' is {d} but {l.Name} saturates its rows at {l.Out}; the rows' domains must share width and signedness");
+            }
+            string Prev(int i) => i == 0 ? (m.Embed != null ? "embed.out" : m.EmbedIn != null ? "embed_in.out" : "embedding") : $"blocks.{i - 1}.r";
+            if (m.Embed != null && m.Blocks.Length > 0) Same("embed.out", m.Embed.Out, "blocks.0.norm.in", m.Blocks[0].Norm.In);
+            if (m.TokenEmbedding is { } table)
+            {
+                // The int8 table feeds embed_in, or the first block directly: its codes must fit that input.
+                var first = m.EmbedIn?.In ?? (m.Blocks.Length > 0 ? m.Blocks[0].Norm.In : m.FinalNorm.In);
+                foreach (var v in table) if (v < first.Min || v > first.Max) throw Bad(path, $"tensor 'embedding': code {v} does not fit its consumer's input domain {first}");
+                if (m.EmbedIn != null && m.Blocks.Length > 0) Same("embed_in.out", m.EmbedIn.Out, "blocks.0.norm.in", m.Blocks[0].Norm.In);
+            }
+            for (int i = 0; i < m.Blocks.Length; i++)
+            {
+                var b = m.Blocks[i];
+                string p = $"blocks.{i}.";
+                if (i > 0) Same(Prev(i), m.Blocks[i - 1].Residual, p + "norm.in", b.Norm.In);
+                Same(p + "norm.out", b.Norm.Out, p + "in_proj.in", b.InProj.In);
+                Rows(b.InProj, (p + "u0", b.U0), (p + "z", b.Z));
+                if (b.ConvSilu is { } cs) { Same(p + "uc", b.Conv.Out, p + "silu_conv.in", cs.In); Same(p + "silu_conv.out", cs.Out, p + "u", b.U); }
+                else Same(p + "uc", b.Conv.Out, p + "u", b.U);
+                Same(p + "u", b.U, p + "x_proj.in", b.XProj.In);
+                Rows(b.XProj, (p + "dt", b.Dt), (p + "B", b.B), (p + "C", b.C));
+                Same(p + "dt", b.Dt, p + "dt_proj.in", b.DtProj.In);
+                Same(p + "e", b.ExpIn, p + "exp.in", b.Exp.In);
+                Same(p + "z", b.Z, p + "silu.in", b.Silu.In);
+                Same(p + "g", b.Gate, p + "out_proj.in", b.OutProj.In);
+            }
+            var last = m.Blocks.Length > 0 ? m.Blocks[^1].Residual : m.Embed?.Out ?? m.FinalNorm.In;
+            Same(m.Blocks.Length > 0 ? $"blocks.{m.Blocks.Length - 1}.r" : Prev(0), last, "norm_f.in", m.FinalNorm.In);
+            if (m.Head != null)
+            {
+                // The pooled sum of T tokens is the head's input: norm_f's frac, ceil(log2 T) more bits.
+                var nf = m.FinalNorm.Out;
+                int t = Math.Max(m.Config.Tokens, 2), need = nf.Bits + 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(t - 1));   // + ceil(log2 T)
+                if (m.Head.In.Frac != nf.Frac || m.Head.In.Unsigned != nf.Unsigned || m.Head.In.Bits < need)
+                    throw Bad(path, $"domain 'head.in' is {m.Head.In} but the pooled sum of {m.Config.Tokens} tokens of norm_f ({nf}) needs frac {nf.Frac} and at least {need} bits");
+                Same("head.out", m.Head.Out, "output", m.Output);
+            }
+            if (m.EmbedOut != null) Same("norm_f.out", m.FinalNorm.Out, "embed_out.in", m.EmbedOut.In);
+        }
+
         public IntModel Model(ModelConfig c, string normalizer)
         {
             int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue, kk = c.DConv;
@@ -288,7 +343,9 @@ public static class QuantFile
             var nf = Norm("norm_f", d);
             if (lm && c.EmbedWidth < d) embedOut = Linear("embed_out", d, c.EmbedWidth);
             if (!lm) head = Linear("head", d, c.NumOutputs, requireBias: true);
-            return new IntModel(c, lm ? default : Dom("input"), embed, table, tableFrac, embedIn, blocks, nf, embedOut, head, Dom("output"), normalizer);
+            var model = new IntModel(c, lm ? default : Dom("input"), embed, table, tableFrac, embedIn, blocks, nf, embedOut, head, Dom("output"), normalizer);
+            CheckLinks(model);
+            return model;
         }
     }
 }

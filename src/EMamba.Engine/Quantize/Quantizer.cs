@@ -75,6 +75,11 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
     private IntLinear Linear(string name, double[] w, int outF, int inF, double[]? bias, Domain input, Func<int, Domain> outOf,
         double weightScale = 1, bool tokenBias = false, double[]? perToken = null)
     {
+        // One layer clamps every row at one width (hardware: one output width per unit), so rows that
+        // write different domains (in_proj: u0 | z; x_proj: dt | B | C) must share bits and signedness.
+        for (int j = 1; j < outF; j++)
+            if (outOf(j).Bits != outOf(0).Bits || outOf(j).Unsigned != outOf(0).Unsigned)
+                throw new ConfigException("precision", [$"{name}: its outputs must share one width, but row {j} writes {outOf(j)} and row 0 writes {outOf(0)} (set the kinds of one layer, e.g. u0 and z, or dt, B and C, to the same bits)"]);
         var (q, wf) = Weights(name, w, outF, inF, weightScale);
         int tokens = tokenBias ? perToken!.Length / outF : 1;
         var b = new long[bias == null && !tokenBias ? 0 : tokens * outF];

@@ -33,7 +33,8 @@ public static class DemoCommand
                 ConsoleStageObserver.Instance, AblationDone: rows => AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(cfg.Model).MetricName))), ct);
             var (exact, tuned) = (result.Exact, result.FineTuned);
             Console.WriteLine($"demo done in {result.WallTime.TotalMinutes:F1} min (stage 1 {result.Stage1Time.TotalMinutes:F1}): exact Mamba {exact.Test:F2} %, " +
-                              $"all eMamba operators (fine-tuned) {tuned.Test:F2} % with {tuned.Parameters:N0} parameters; report: {result.Report}");
+                              $"all eMamba operators (fine-tuned) {tuned.Test:F2} % with {tuned.Parameters:N0} parameters, " +
+                              $"INT8 in the integer engine {result.Integer.Metric:F2} % ({result.Integer.IntBytes:N0} bytes); report: {result.Report}");
             return ExitCodes.Ok;
         }));
         return cmd;

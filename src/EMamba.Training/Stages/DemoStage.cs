@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using EMamba.Core;
+using EMamba.Core.Integer;
 using EMamba.Data;
+using EMamba.Engine.Stages;
 using EMamba.Reports;
 using EMamba.Training.Train;
 
@@ -11,7 +13,9 @@ namespace EMamba.Training.Stages;
 ///    + ReLU Delta; fitted PWL SiLU/exp swapped in, then 1 epoch of fine-tuning);
 /// 2. the other tasks and the baselines, briefly: a CNN and a ViT on Fashion-MNIST (2 epochs each),
 ///    MARS radar pose (mars-demo, 20 epochs), a WikiText-2 language model (wikitext2-demo, 1 epoch,
-///    scored on the first 64 K test tokens).
+///    scored on the first 64 K test tokens);
+/// 3. the integer model: the fine-tuned eMamba model quantized (PTQ, docs/integer.md) and run in the
+///    integer engine on the ablation's test split, beside the float model.
 /// One report (OutDir/report.md) covers both. Fashion-MNIST itself is not installed here: the data
 /// location is a request field (the ./emamba wrapper runs build/setup.sh demo, which installs the Debian package, before the real run).</summary>
 public static class DemoStage
@@ -48,9 +52,13 @@ public static class DemoStage
     /// <param name="Notes">the caveats the report lists under the ablation (short schedules, synthetic MARS, skipped runs)</param>
     /// <param name="Files">files the demo wrote itself: the ablation report and its JSON, then the report, its JSON and plots
     /// (each run folder holds its own files; synthetic MARS data, when generated, is under OutDir/mars-synthetic)</param>
+    /// <param name="Integer">stage 3: the quantized model's figures in the integer engine, and its size</param>
     public sealed record Result(IReadOnlyList<AblationStage.Row> Rows, string MetricName, AblationStage.Row Exact, AblationStage.Row FineTuned,
-        IReadOnlyList<TaskRun> Stage2, IReadOnlyList<string> Notes, string AblationReport, string Report, IReadOnlyList<string> Files,
+        IntegerRun Integer, IReadOnlyList<TaskRun> Stage2, IReadOnlyList<string> Notes, string AblationReport, string Report, IReadOnlyList<string> Files,
         TimeSpan WallTime, TimeSpan Stage1Time);
+
+    /// <summary>Stage 3's record: the quantized file, its metric and the float model's on the same samples, sizes.</summary>
+    public sealed record IntegerRun(string Model, double Metric, double? FloatMetric, double? Agreement, int Samples, long IntBytes, long FloatBytes, double UsPerFrame);
 
     public static Result Run(Request q, CancellationToken ct)
     {
@@ -104,16 +112,32 @@ public static class DemoStage
             runs.Add(new TaskRun(Path.Combine(dir, sub), preset, tcfg.Train.Epochs, log));
         }
 
+        // Stage 3: quantize the fine-tuned model and run it in the integer engine (seconds: no training).
+        obs.Info("demo stage 3: INT8 post-training quantization of the fine-tuned model, run in the integer engine");
+        string qdir = Path.Combine(dir, "int8"), qmodel = Path.Combine(qdir, "model.q.safetensors");
+        Directory.CreateDirectory(qdir);
+        var qr = QuantizeStage.Run(new QuantizeStage.Request(Path.Combine(dir, "finetune", RunFolder.BestFile), null, q.Data, 512,
+            CalibMethod.Percentile, null, qmodel, q.Command, obs), ct);
+        var rr = RunStage.Run(new RunStage.Request(qmodel, "test", q.Data, q.LimitTest, Environment.ProcessorCount, true, obs), ct);
+        var integer = new IntegerRun(qmodel, rr.Metric, rr.FloatMetric, rr.Agreement, rr.Samples, qr.Size.Total, qr.FloatBytes, rr.UsPerFrame);
+        string unit = rr.MetricName == "accuracy" ? " %" : " cm";
+        string intSection = "\n\n## INT8 model in the integer engine (stage 3)\n\n" +
+            $"`emamba quantize` (percentile calibration on 512 training samples, docs/integer.md) then `emamba run` on the test split ({rr.Samples:N0} samples):\n\n" +
+            "| model | test metric | size |\n|---|---:|---:|\n" +
+            $"| eMamba FP32 (float reference) | {rr.FloatMetric:F2}{unit} | {qr.FloatBytes:N0} bytes |\n" +
+            $"| eMamba INT8 PTQ, integer engine | {rr.Metric:F2}{unit} | {qr.Size.Total:N0} bytes |\n" +
+            (rr.Agreement is double ag ? $"\nThe integer model predicts the float model's class on {ag:F2} % of the samples; {rr.UsPerFrame:F0} us per frame in the engine's fast path on this machine.\n" : "");
+
         string report = Path.Combine(dir, "report.md");
         double total = sw.Elapsed.TotalMinutes;
         var preamble = "## eMamba operators (stage 1)\n\n" + UserFile.ReadAllText(ablation).Split('\n', 2)[1] +
                        string.Concat(notes.Select(n => $"\n- {n}")) +
-                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stage 2 {total - stage1.TotalMinutes:F1} min; " +
-                       "stages reused from an earlier run take no time).\n";
+                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stages 2-3 {total - stage1.TotalMinutes:F1} min; " +
+                       "stages reused from an earlier run take no time).\n" + intSection;
         var files = CrossRunReport.Build(dir, report, CrossRunReport.Collect(dir, skipped: obs.Info), q.Command, "eMamba.NET demo", preamble);
         var exact = rows[0];
         var tuned = rows.First(x => x.Label.StartsWith("all eMamba ops, fine-tuned", StringComparison.Ordinal));
-        return new Result(rows, TaskObjective.For(cfg.Model).MetricName, exact, tuned, runs, notes, ablation, report,
+        return new Result(rows, TaskObjective.For(cfg.Model).MetricName, exact, tuned, integer, runs, notes, ablation, report,
             [ablation, Path.ChangeExtension(ablation, ".json"), .. files], sw.Elapsed, stage1);
     }
 }

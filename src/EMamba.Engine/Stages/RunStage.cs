@@ -58,7 +58,7 @@ public static class RunStage
             sw.Stop();
         }
         double sec = sw.Elapsed.TotalSeconds;
-        var figures = Figures(cfg, ds, j => Samples.Real(intOut[j], m.Output), intOut, out var intClass);
+        var figures = TaskMetric.Of(cfg, ds, j => Samples.Real(intOut[j], m.Output), intOut, out var intClass);
 
         // The float model it came from, when its files are still where quantize found them.
         Dictionary<string, double>? ff = null; double? agreement = null; string? fsrc = null;
@@ -69,13 +69,13 @@ public static class RunStage
             var fm = new FloatModel(FloatCheckpoint.Read(s.Model), s.Approx is null ? null : ApproxFile.Load(s.Approx));
             var fo = new double[n * outs];
             Parallel.For(0, n, opts, i => fm.Run(Samples.Normalised(ds, i, norm)).CopyTo(fo, i * outs));
-            ff = Figures(cfg, ds, j => fo[j], null, out var floatClass);
+            ff = TaskMetric.Of(cfg, ds, j => fo[j], null, out var floatClass);
             fsrc = s.Model + (s.Approx is null ? "" : $" + {s.Approx}");
             if (intClass != null && floatClass != null) agreement = 100.0 * intClass.Zip(floatClass).Count(p => p.First == p.Second) / n;
             if (q.Divergence > 0)
                 div = Quantize.Divergence.Measure(m, fm, Enumerable.Range(0, Math.Min(q.Divergence, n)).Select(i => Samples.Normalised(ds, i, norm)));
         }
-        string metric = cfg.Head == Head.Regress ? "mae_cm" : "accuracy";
+        string metric = TaskMetric.Name(cfg);
         return new Result(metric, figures[metric], ff?[metric], figures, ff, agreement, n, sec, sec * 1e6 / n, fsrc, div, path);
     }
 
@@ -85,34 +85,5 @@ public static class RunStage
         if (!f.Metadata.TryGetValue("source", out var json) || JsonNode.Parse(json) is not JsonObject o) return null;
         var model = o["model"]?.GetValue<string>();
         return model is null ? null : (model, o["approx"]?.GetValue<string>());
-    }
-
-    // The task metric from per-sample outputs (row-major [sample, output]); codes give the argmax for classes.
-    private static Dictionary<string, double> Figures(ModelConfig cfg, IDataset ds, Func<int, double> value, long[]? codes, out int[]? classes)
-    {
-        int n = ds.Count, outs = cfg.NumOutputs;
-        var f = new Dictionary<string, double> { ["samples"] = n };
-        classes = null;
-        if (cfg.Head == Head.Regress && ds is FloatDataset fd)
-        {
-            var pred = new float[n * outs];
-            for (int j = 0; j < pred.Length; j++) pred[j] = (float)value(j);
-            var r = Metrics.Regression(pred, fd.Targets.AsSpan(0, n * outs), outs);
-            f["mae_cm"] = r.MeanMae; f["rmse_cm"] = r.MeanRmse;
-            return f;
-        }
-        if (ds is not ImageDataset im) throw new EMambaException($"{ds.Source}: a classification model needs an image data set");
-        classes = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            int best = 0;
-            for (int k = 1; k < outs; k++)
-                if ((codes != null ? codes[i * outs + k] > codes[i * outs + best] : value(i * outs + k) > value(i * outs + best))) best = k;
-            classes[i] = best;
-        }
-        long ok = 0;
-        for (int i = 0; i < n; i++) if (classes[i] == im.Labels[i]) ok++;
-        f["accuracy"] = Metrics.Accuracy(ok, n);
-        return f;
     }
 }

@@ -4,13 +4,15 @@ using static TorchSharp.torch;
 using EMamba.Data;
 using EMamba.Training.Scan;
 
+using EMamba.Data.Checkpoints;
+
 namespace EMamba.Training.Checkpoints;
 
 /// <summary>Float checkpoints as safetensors: parameters under their module names, the run config
 /// and input normalization in <c>__metadata__</c>; resumable checkpoints add optimizer state.</summary>
 public sealed class Checkpoint
 {
-    public const string FormatTag = "emamba-float/1";
+    public const string FormatTag = FloatCheckpoint.FormatTag;
 
     public required string Path { get; init; }
     public required RunConfig Config { get; init; }
@@ -46,24 +48,11 @@ public sealed class Checkpoint
         return TensorData.FromFloat(name, c.data<float>().ToArray(), c.shape);
     }
 
+    /// <summary>Reads and validates the file (format tag, config, normalizer: <see cref="FloatCheckpoint.Read"/>, shared with the torch-free quantizer).</summary>
     public static Checkpoint Load(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new EMambaException($"{path}: model file not found", ExitCodes.BadInput);
-        var file = SafetensorsFile.Read(path);
-        if (!file.Metadata.TryGetValue("format", out var fmt) || fmt != FormatTag)
-            throw new EMambaException($"{path}: not an eMamba float checkpoint (metadata 'format' is '{fmt ?? "missing"}', expected '{FormatTag}')");
-        if (!file.Metadata.TryGetValue("config", out var cfgJson))
-            throw new EMambaException($"{path}: metadata has no 'config'");
-        var cfg = RunConfig.Parse(cfgJson, path + " (metadata 'config')");
-        // The normalizer must fit the model: batching indexes it per input channel, and a NaN or zero std
-        // makes every input NaN (eval would report loss NaN and succeed).
-        if (!file.Metadata.TryGetValue("normalizer", out var normText))
-            throw new EMambaException($"{path}: metadata has no 'normalizer'", ExitCodes.BadInput);
-        int channels = cfg.Model.Head == Head.Lm ? 0 : cfg.Model.InChannels;
-        Normalizer norm;
-        try { norm = Normalizer.Parse(normText, channels); }
-        catch (FormatException e) { throw new EMambaException($"{path}: metadata 'normalizer' is invalid: {e.Message}", ExitCodes.BadInput); }
-        return new Checkpoint { Path = path, Config = cfg, Normalizer = norm, File = file };
+        var f = FloatCheckpoint.Read(path);
+        return new Checkpoint { Path = f.Path, Config = f.Config, Normalizer = f.Normalizer, File = f.File };
     }
 
     /// <summary>Copies every parameter (except those <paramref name="skip"/> names) and buffer of <paramref name="module"/> from the file; a missing tensor,

@@ -109,7 +109,18 @@ public static class QuantFile
 
     // ------------------------------------------------------------ reading
 
-    public static IntModel Read(string path)
+    public static IntModel Read(string path) => Load(path).Model;
+
+    /// <summary>A read file: the model and the file's metadata (provenance, checksum), from one read.</summary>
+    public sealed record Loaded(IntModel Model, IReadOnlyDictionary<string, string> Metadata)
+    {
+        /// <summary>The float checkpoint and PWL tables the file was quantized from (metadata "source"), when recorded.</summary>
+        public (string Model, string? Approx)? FloatSource =>
+            Metadata.TryGetValue("source", out var json) && JsonNode.Parse(json) is JsonObject o && o["model"]?.GetValue<string>() is { } model
+                ? (model, o["approx"]?.GetValue<string>()) : null;
+    }
+
+    public static Loaded Load(string path)
     {
         var f = SafetensorsFile.Read(path);
         string Meta(string k) => f.Metadata.TryGetValue(k, out var v) ? v : throw Bad(path, $"metadata has no '{k}'");
@@ -119,7 +130,7 @@ public static class QuantFile
             throw Bad(path, "checksum mismatch: the file was changed or damaged after it was written");
         var cfg = RunConfig.ModelFromJson(Meta("config"), path + " (metadata 'config')");
         var r = new Reader(path, f, ParseDomains(path, Meta("domains")));
-        return r.Model(cfg, Meta("normalizer"));
+        return new Loaded(r.Model(cfg, Meta("normalizer")), f.Metadata);
     }
 
     private static EMambaException Bad(string path, string problem) => new($"{path}: {problem}", ExitCodes.BadInput);

@@ -12,7 +12,7 @@ public static class Divergence
 
     public static IReadOnlyList<Row> Measure(IntModel m, FloatModel fm, IEnumerable<double[]> samples)
     {
-        var fracs = Fracs(m);
+        var fracs = Trace.Layouts(m).ToDictionary(kv => kv.Key, kv => kv.Value.Domain);
         var acc = new Dictionary<string, (double Err2, double Ref2, double Max, long N)>();
         var order = new List<string>();
         foreach (var x in samples)
@@ -33,23 +33,6 @@ public static class Divergence
             }));
         }
         return [.. order.Select(n => { var (e2, r2, mx, c) = acc[n]; return new Row(n, fracs[n], r2 == 0 ? 0 : Math.Sqrt(e2 / r2), mx, c); })];
-    }
-
-    // The domain of each tapped boundary (the integer forward's names).
-    private static Dictionary<string, Domain> Fracs(IntModel m)
-    {
-        var d = new Dictionary<string, Domain>();
-        if (m.Embed != null) d["x0"] = m.Embed.Out;
-        foreach (var b in m.Blocks)
-        {
-            string p = $"blocks.{b.Index}.";
-            d[p + "n"] = b.Norm.Out; d[p + "u0"] = b.U0; d[p + "z"] = b.Z; d[p + "uc"] = b.Conv.Out; d[p + "u"] = b.U;
-            d[p + "dt"] = b.Dt; d[p + "B"] = b.B; d[p + "C"] = b.C; d[p + "delta"] = b.DtProj.Out; d[p + "abar"] = b.Exp.Out;
-            d[p + "h"] = b.State; d[p + "y"] = b.Y; d[p + "g"] = b.Gate; d[p + "o"] = b.OutProj.Out; d[p + "r"] = b.Residual;
-        }
-        d["norm_f"] = m.FinalNorm.Out;
-        d["out"] = m.Output;
-        return d;
     }
 
     private sealed class Tap(Action<string, int, long[]> f) : ITap

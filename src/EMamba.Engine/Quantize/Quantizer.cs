@@ -35,8 +35,9 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
     {
         var set = prec.For(name);
         var s = cal[name];
-        var (f, err, clip) = Calibration.Choose(s, set.Bits, unsigned, set.Method);
-        var by = Enum.GetValues<CalibMethod>().ToDictionary(x => x, x => Calibration.Choose(s, set.Bits, unsigned, x).SquaredError);
+        var all = Enum.GetValues<CalibMethod>().ToDictionary(x => x, x => Calibration.Choose(s, set.Bits, unsigned, x));
+        var (f, err, clip) = all[set.Method];
+        var by = all.ToDictionary(kv => kv.Key, kv => kv.Value.SquaredError);
         var d = new Domain(f, set.Bits, unsigned);
         Choices.Add(new Choice(name, d, set.Method, s.MaxAbs, err, clip, by));
         return d;

@@ -33,7 +33,8 @@ public static class GoldenStage
         CheckTarget(dir, q.Force);
         if (!File.Exists(q.Model)) throw new EMambaException($"{q.Model}: model file not found", ExitCodes.BadInput);
         var sw = Stopwatch.StartNew();
-        var m = QuantFile.Read(q.Model);
+        var file = QuantFile.Load(q.Model);
+        var m = file.Model;
         var cfg = m.Config;
         if (cfg.Head == Head.Lm) throw new EMambaException($"{q.Model}: golden vectors are made for vision and radar models; language models are not supported yet", ExitCodes.Usage);
         var ds = SplitChecks.NonEmpty(TaskData.First(TaskData.Split(new RunConfig { Model = cfg }, q.Data, q.Split), q.Count), q.Split);
@@ -62,7 +63,7 @@ public static class GoldenStage
                 Directory.CreateDirectory(sd);
                 foreach (var (name, values) in byName) bytes += WriteHex(Path.Combine(sd, name + ".hex"), values, layout[name].Domain, name);
             }
-            var manifest = Manifest(q, m, sha, ds, layout, order!, cfg.Tokens);
+            var manifest = Manifest(q, file.Metadata, sha, ds, layout, order!, cfg.Tokens);
             File.WriteAllText(Path.Combine(tmp, ManifestName), manifest.ToJsonString(ManifestJson) + "\n");
             Replace(tmp, dir);
             return new Result(dir, ds.Count, order!.Count, bytes, sha, sw.Elapsed.TotalSeconds);
@@ -148,16 +149,15 @@ public static class GoldenStage
         return bytes.Length;
     }
 
-    private static JsonObject Manifest(Request q, IntModel m, string sha, IDataset ds, Dictionary<string, Trace.Layout> layout, List<string> order, int tokens)
+    private static JsonObject Manifest(Request q, IReadOnlyDictionary<string, string> meta, string sha, IDataset ds, Dictionary<string, Trace.Layout> layout, List<string> order, int tokens)
     {
-        var f = SafetensorsFile.Read(q.Model);
         return new JsonObject
         {
             ["format"] = FormatTag,
             ["model"] = new JsonObject
             {
                 ["path"] = q.Model, ["sha256"] = sha,
-                ["checksum"] = f.Metadata.TryGetValue("checksum", out var c) ? c : null,
+                ["checksum"] = meta.TryGetValue("checksum", out var c) ? c : null,
                 ["tokens"] = tokens,
             },
             ["split"] = q.Split,

@@ -19,10 +19,11 @@ public static class LmRunStage
     public static readonly int[] DefaultLengths = [512, 4096];
 
     public static RunStage.Result Run(RunStage.Request q, IReadOnlyList<int>? lengths = null, CancellationToken ct = default) =>
-        Run(q, QuantFile.Read(q.Model), lengths, ct);
+        Run(q, QuantFile.Load(q.Model), lengths, ct);
 
-    public static RunStage.Result Run(RunStage.Request q, IntModel m, IReadOnlyList<int>? lengths, CancellationToken ct)
+    public static RunStage.Result Run(RunStage.Request q, QuantFile.Loaded file, IReadOnlyList<int>? lengths, CancellationToken ct)
     {
+        var m = file.Model;
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var cfg = m.Config;
         if (cfg.Head != Head.Lm) throw new EMambaException($"{q.Model}: --lengths applies to language models; this is a {cfg.Task.Name()} model", ExitCodes.Usage);
@@ -38,7 +39,7 @@ public static class LmRunStage
         long fed = (stream.Length - 1) + lengths.Where(L => L <= plan.Head.Length).Sum(L => (long)(plan.Head.Length / L) * (L - 1));
 
         Dictionary<string, double>? ff = null; string? fsrc = null;
-        if (q.CompareFloat && FloatSource(q.Model) is { } s && File.Exists(s.Model) && (s.Approx is null || File.Exists(s.Approx)))
+        if (q.CompareFloat && file.FloatSource is { } s && File.Exists(s.Model) && (s.Approx is null || File.Exists(s.Approx)))
         {
             var fm = new FloatModel(FloatCheckpoint.Read(s.Model), s.Approx is null ? null : ApproxFile.Load(s.Approx));
             obs.Info($"the same tokens through the float reference {s.Model}");
@@ -67,13 +68,4 @@ public static class LmRunStage
     /// <summary>The whole stream, and the lengths on its first LengthEval.Tokens tokens, as EvalStage does.</summary>
     public static Streaming.Plan PlanFor(int[] stream, IReadOnlyList<int> lengths, bool overall = true) =>
         new(overall ? stream : null, stream[..Math.Min(stream.Length, LengthEval.Tokens)], lengths);
-
-    /// <summary>The float checkpoint and tables a quantized file was made from (its "source" metadata).</summary>
-    public static (string Model, string? Approx)? FloatSource(string path)
-    {
-        var f = SafetensorsFile.Read(path);
-        if (!f.Metadata.TryGetValue("source", out var json) || JsonNode.Parse(json) is not JsonObject o) return null;
-        var model = o["model"]?.GetValue<string>();
-        return model is null ? null : (model, o["approx"]?.GetValue<string>());
-    }
 }

@@ -28,9 +28,10 @@ public static class RunStage
     public static Result Run(Request q, CancellationToken ct = default)
     {
         var obs = q.Observer ?? SilentStageObserver.Instance;
-        var m = QuantFile.Read(q.Model);
+        var file = QuantFile.Load(q.Model);
+        var m = file.Model;
         var cfg = m.Config;
-        if (cfg.Head == Head.Lm) return LmRunStage.Run(q, m, null, ct);   // language models: streaming perplexity (LmRunStage.cs)
+        if (cfg.Head == Head.Lm) return LmRunStage.Run(q, file, null, ct);   // language models: streaming perplexity (LmRunStage.cs)
         var rc = new RunConfig { Model = cfg };
         var ds = SplitChecks.NonEmpty(TaskData.First(TaskData.Split(rc, q.Data, q.Split), q.LimitTest), q.Split);
         var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);
@@ -63,7 +64,7 @@ public static class RunStage
         // The float model it came from, when its files are still where quantize found them.
         Dictionary<string, double>? ff = null; double? agreement = null; string? fsrc = null;
         IReadOnlyList<Divergence.Row>? div = null;
-        var src = SourceOf(q.Model);
+        var src = file.FloatSource;
         if (q.CompareFloat && src is { } s && File.Exists(s.Model) && (s.Approx is null || File.Exists(s.Approx)))
         {
             var fm = new FloatModel(FloatCheckpoint.Read(s.Model), s.Approx is null ? null : ApproxFile.Load(s.Approx));
@@ -77,13 +78,5 @@ public static class RunStage
         }
         string metric = TaskMetric.Name(cfg);
         return new Result(metric, figures[metric], ff?[metric], figures, ff, agreement, n, sec, sec * 1e6 / n, fsrc, div, path);
-    }
-
-    private static (string Model, string? Approx)? SourceOf(string path)
-    {
-        var f = SafetensorsFile.Read(path);
-        if (!f.Metadata.TryGetValue("source", out var json) || JsonNode.Parse(json) is not JsonObject o) return null;
-        var model = o["model"]?.GetValue<string>();
-        return model is null ? null : (model, o["approx"]?.GetValue<string>());
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EMamba.Core;
 using EMamba.Core.Approx;
+using EMamba.Core.Integer;
 using EMamba.Reports;
 using EMamba.Training.Stages;
 
@@ -21,7 +22,12 @@ public static class TrainCommand
         var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune this checkpoint (its config, weights and input normalisation); defaults become 2 epochs, a tenth of its learning rate, no warm-up." };
         var approx = new Option<string?>("--approx") { Description = "approx.json whose tables become the model's PWL SiLU/exp (with --init-from: swapped into the checkpoint)." };
         var onlyApprox = new Option<bool>("--only-approx") { Description = "Train only the PWL knots and values; every other weight stays frozen." };
+        var qat = new Option<bool>("--qat") { Description = "Quantization-aware fine-tuning of --init-from: quantize it, fine-tune with the integer forward in the loop, quantize the result with the same domains, run both in the integer engine (docs/integer.md §21)." };
+        var calib = new Option<int>("--calib") { Description = "With --qat: calibration samples of the post-training quantization.", DefaultValueFactory = _ => 512 };
+        var method = new Option<CalibMethod>("--method") { Description = "With --qat: how the post-training quantization chooses each scale (max, percentile, mse).", DefaultValueFactory = _ => CalibMethod.Percentile };
+        var precision = new Option<string?>("--precision") { Description = "With --qat: precision JSON of the quantization (see docs/integer.md). Overrides --method." };
         var cmd = new Command("train", "Train a float Mamba model; checkpoints every epoch and keeps the best on validation.");
+        cmd.Options.Add(qat); cmd.Options.Add(calib); cmd.Options.Add(method); cmd.Options.Add(precision);
         cmd.Options.Add(task); cmd.Options.Add(config); cmd.Options.Add(initFrom); cmd.Options.Add(approx); cmd.Options.Add(onlyApprox); cmd.Options.Add(outDir); cmd.Options.Add(resume); cmd.Options.Add(force); cmd.Options.Add(noTest);
         common.AddTo(cmd, training: true);
         cmd.SetAction(r => App.Guard(ct =>
@@ -56,7 +62,19 @@ public static class TrainCommand
             if (taskKind is { } tk && cfg.Model.Task != tk)
                 throw new EMambaException($"--task {tk.Name()} but config '{cfgName}' is for task '{cfg.Model.Task.Name()}'", ExitCodes.Usage);
             common.SetThreads(r);
-            string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName));
+            string dir = r.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(cfgName) + (r.GetValue(qat) ? "-qat" : ""));
+            if (r.GetValue(qat))
+            {
+                if (init is null) throw new EMambaException("--qat fine-tunes a trained model: pass --init-from <checkpoint>", ExitCodes.Usage);
+                var res = QatStage.Run(new QatStage.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain), r.GetValue(common.LimitTest), dir,
+                    r.GetValue(resume), r.GetValue(force), r.GetValue(calib), r.GetValue(method), r.GetValue(precision),
+                    r.GetValue(common.Threads) ?? Environment.ProcessorCount, App.CommandLine, ConsoleStageObserver.Instance), ct);
+                Console.WriteLine(File.ReadAllText(Path.Combine(dir, QatStage.ReportFile)));
+                Console.WriteLine($"run folder {dir}: {QatStage.QuantizedFile} is the QAT integer model");
+                return ExitCodes.Ok;
+            }
+            if (r.GetValue(calib) != 512 || r.GetValue(precision) != null || r.GetResult(method) is { Implicit: false })
+                throw new EMambaException("--calib, --method and --precision belong to --qat", ExitCodes.Usage);
             var log = TrainStage.Run(new TrainStage.Request(cfg, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
                 r.GetValue(common.LimitTest), dir, r.GetValue(resume), r.GetValue(force), !r.GetValue(noTest), App.CommandLine, ConsoleStageObserver.Instance), ct);
             Console.WriteLine($"best epoch {log.BestEpoch}: val {log.MetricName} {log.BestValMetric:F2}; " +

@@ -34,6 +34,11 @@ public sealed record TrainConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool OnlyApprox { get; init; }
 
+    /// <summary>Quantization-aware training: the post-training quantized model (emamba-int/1) whose
+    /// boundary domains the integer forward trains under (docs/integer.md §21).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Qat { get; init; }
+
     /// <summary>Largest gradient-norm clip: a finite bound (Infinity or 1e308 reached libtorch as a clip
     /// that overflows); far above any useful value.</summary>
     public const double MaxGradClip = 1e6;
@@ -53,6 +58,8 @@ public sealed record TrainConfig
         if (SeqLen < 1 || SeqLen > 65536) p.Add($"seq_len {SeqLen} must be in 1..65536");
         if (InitFrom is "") p.Add("init_from must be a checkpoint path or absent");
         if (Approx is "") p.Add("approx must be a file path or absent");
+        if (Qat is "") p.Add("qat must be a quantized model's path or absent");
+        if (Qat != null && OnlyApprox) p.Add("qat and only_approx exclude each other: QAT trains the weights under fixed PWL tables");
         return p;
     }
 }

@@ -10,7 +10,7 @@ namespace EMamba.Engine.Quantize;
 /// its precision setting names, every weight int8 (per tensor, or per output channel), biases at
 /// their accumulator's scale, PWL tables in codes. This is the float world's last step: it may use
 /// doubles; what it produces is integers only.</summary>
-public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
+public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec, IReadOnlyDictionary<string, Domain>? pinned = null)
 {
     /// <summary>One boundary's choice, for the report and the file.</summary>
     /// <param name="Note">why the domain is fixed rather than calibrated (null when calibrated)</param>
@@ -19,9 +19,11 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
 
     public List<Choice> Choices { get; } = [];
 
-    public static IntModel Run(FloatModel fm, Calibration cal, Precision prec, string normalizer, out List<Choice> choices)
+    /// <param name="pinned">boundary domains to keep instead of calibrating (QAT exports the domains it trained under)</param>
+    public static IntModel Run(FloatModel fm, Calibration cal, Precision prec, string normalizer, out List<Choice> choices,
+        IReadOnlyDictionary<string, Domain>? pinned = null)
     {
-        var q = new Quantizer(fm, cal, prec);
+        var q = new Quantizer(fm, cal, prec, pinned);
         var m = q.Build(normalizer);
         choices = q.Choices;
         return m;
@@ -31,10 +33,20 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
 
     // ------------------------------------------------------------ domains
 
+    /// <summary>The note of a boundary whose domain was pinned rather than calibrated.</summary>
+    public const string PinnedNote = "pinned: the domain quantization-aware training used";
+
     private Domain Calibrated(string name, bool unsigned = false)
     {
         var set = prec.For(name);
         var s = cal[name];
+        if (pinned != null)
+        {
+            if (!pinned.TryGetValue(name, out var pd) || pd.Bits != set.Bits || pd.Unsigned != unsigned)
+                throw new EMambaException($"the pinned domains have {(pinned.ContainsKey(name) ? $"{pinned[name]} for '{name}', the precision asks {(unsigned ? "u" : "s")}{set.Bits}" : $"no '{name}'")}: they come from another model or precision", ExitCodes.BadInput);
+            Choices.Add(new Choice(name, pd, set.Method, s.MaxAbs, 0, 0, new Dictionary<CalibMethod, double>(), PinnedNote));
+            return pd;
+        }
         var all = Enum.GetValues<CalibMethod>().ToDictionary(x => x, x => Calibration.Choose(s, set.Bits, unsigned, x));
         var (f, err, clip) = all[set.Method];
         var by = all.ToDictionary(kv => kv.Key, kv => kv.Value.SquaredError);
@@ -49,9 +61,31 @@ public sealed class Quantizer(FloatModel fm, Calibration cal, Precision prec)
         return d;
     }
 
-    private static int FracFor(double maxAbs, long top) => maxAbs <= 0 ? 0 : Math.Clamp((int)Math.Floor(Math.Log2(top / maxAbs)), -32, 48);
+    /// <summary>The frac that puts <paramref name="maxAbs"/> as close below <paramref name="top"/> codes as a power of two allows (weights, fixed domains).</summary>
+    public static int FracFor(double maxAbs, long top) => maxAbs <= 0 ? 0 : Math.Clamp((int)Math.Floor(Math.Log2(top / maxAbs)), -32, 48);
 
-    internal static long Code(double v, int frac) => checked((long)Math.Round(v * Math.Pow(2, frac), MidpointRounding.ToEven));
+    /// <summary>v at <paramref name="frac"/>, rounded half to even (weights and tables: an offline choice).</summary>
+    public static long Code(double v, int frac) => checked((long)Math.Round(v * Math.Pow(2, frac), MidpointRounding.ToEven));
+
+    /// <summary>Every calibrated boundary's domain in <paramref name="m"/>, by name: what a QAT run trains
+    /// under and pins when it exports (the fixed ones follow from the weights and tables).</summary>
+    public static Dictionary<string, Domain> CalibratedDomains(IntModel m)
+    {
+        var d = new Dictionary<string, Domain>(StringComparer.Ordinal);
+        if (m.Embed != null) d["input"] = m.Input;
+        if (m.Embed != null || m.EmbedIn != null) d["x0"] = m.Blocks.Length > 0 ? m.Blocks[0].Norm.In : m.FinalNorm.In;
+        foreach (var b in m.Blocks)
+        {
+            string p = $"blocks.{b.Index}.";
+            d[p + "n"] = b.Norm.Out; d[p + "u0"] = b.U0; d[p + "z"] = b.Z; d[p + "uc"] = b.Conv.Out;
+            if (b.ConvSilu != null) d[p + "u"] = b.U;
+            d[p + "dt"] = b.Dt; d[p + "B"] = b.B; d[p + "C"] = b.C; d[p + "delta"] = b.DtProj.Out;
+            d[p + "h"] = b.State; d[p + "y"] = b.Y; d[p + "s"] = b.Silu.Out; d[p + "g"] = b.Gate; d[p + "o"] = b.OutProj.Out; d[p + "r"] = b.Residual;
+        }
+        d["norm_f"] = m.FinalNorm.Out;
+        if (m.EmbedOut != null) d["embed_out"] = m.EmbedOut.Out;
+        return d;
+    }
 
     // ------------------------------------------------------------ weights
 

@@ -81,16 +81,22 @@ public static class RandomModel
         {
             string path = Path.Combine(dir, "model.safetensors");
             RandomCheckpoint.Write(path, cfg, seed);
-            var ck = FloatCheckpoint.Read(path);
-            var fm = new FloatModel(ck, null);
-            var rng = new Random(seed + 1);
-            double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-            var c = fm.Config;
-            var cal = c.Head == Head.Lm
-                ? Calibration.RunLm(fm, Enumerable.Range(0, calib).Select(_ => Enumerable.Range(0, 32).Select(_ => rng.Next(c.Vocab)).ToArray()))
-                : Calibration.Run(fm, Enumerable.Range(0, calib).Select(_ => Enumerable.Range(0, c.InChannels * c.Height * c.Width).Select(_ => Normal()).ToArray()));
-            return Quantizer.Run(fm, cal, precision ?? new Core.Integer.Precision { Method = Core.Integer.CalibMethod.Percentile }, ck.Normalizer.Serialize(), out _);
+            return QuantizedFrom(path, seed, precision, calib);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>The float checkpoint at <paramref name="path"/> quantized on random calibration inputs.</summary>
+    public static Core.Integer.IntModel QuantizedFrom(string path, int seed, Core.Integer.Precision? precision = null, int calib = 16)
+    {
+        var ck = FloatCheckpoint.Read(path);
+        var fm = new FloatModel(ck, null);
+        var rng = new Random(seed + 1);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var c = fm.Config;
+        var cal = c.Head == Head.Lm
+            ? Calibration.RunLm(fm, Enumerable.Range(0, calib).Select(_ => Enumerable.Range(0, 32).Select(_ => rng.Next(c.Vocab)).ToArray()))
+            : Calibration.Run(fm, Enumerable.Range(0, calib).Select(_ => Enumerable.Range(0, c.InChannels * c.Height * c.Width).Select(_ => Normal()).ToArray()));
+        return Quantizer.Run(fm, cal, precision ?? new Core.Integer.Precision { Method = Core.Integer.CalibMethod.Percentile }, ck.Normalizer.Serialize(), out _);
     }
 }

@@ -16,8 +16,9 @@ namespace EMamba.Engine.Stages;
 public static class QuantizeStage
 {
     /// <param name="Precision">a precision JSON file (null: the defaults, with <paramref name="Method"/>)</param>
+    /// <param name="PinFrom">a quantized file whose precision and calibrated domains are kept (a QAT run's template); calibration then only fills the report</param>
     public sealed record Request(string Model, string? Approx, string? Data, int Calib, CalibMethod Method, string? Precision,
-        string Out, string Command, IStageObserver? Observer = null, int LmTokens = 256);
+        string Out, string Command, IStageObserver? Observer = null, int LmTokens = 256, string? PinFrom = null);
 
     /// <param name="Choices">every boundary's domain and how it was chosen</param>
     /// <param name="FloatBytes">4 bytes per float parameter</param>
@@ -61,20 +62,28 @@ public static class QuantizeStage
         var approx = q.Approx is null ? null : ApproxFile.Load(q.Approx);
         var fm = new FloatModel(ck, approx);
         var prec = q.Precision is null ? new Precision { Method = q.Method } : Precision.Load(q.Precision);
+        Dictionary<string, Domain>? pinned = null;
+        if (q.PinFrom != null)
+        {
+            if (q.Precision != null) throw new EMambaException("a pinned quantization takes the precision of the file it pins from; do not pass a precision too", ExitCodes.Usage);
+            var pin = QuantFile.Load(q.PinFrom);
+            prec = Precision.Parse(pin.Metadata.TryGetValue("precision", out var pj) ? pj : throw new EMambaException($"{q.PinFrom}: its metadata has no precision", ExitCodes.BadInput), q.PinFrom);
+            pinned = Quantizer.CalibratedDomains(pin.Model);
+        }
         var (cal, n) = Calibrate(ck, fm, q.Data, q.Calib, q.LmTokens, obs, ct);
-        var model = Quantizer.Run(fm, cal, prec, ck.Normalizer.Serialize(), out var choices);
+        var model = Quantizer.Run(fm, cal, prec, ck.Normalizer.Serialize(), out var choices, pinned);
         var calJson = new JsonObject
         {
             ["samples"] = n,
             ["method"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(prec.Method.ToString()),
             ["boundaries"] = new JsonArray([.. choices.Select(c => (JsonNode)new JsonObject
             {
-                ["name"] = c.Name, ["domain"] = c.Domain.ToString(), ["method"] = c.Note is null ? c.Method.ToString().ToLowerInvariant() : "fixed",
+                ["name"] = c.Name, ["domain"] = c.Domain.ToString(), ["method"] = c.Note is null ? c.Method.ToString().ToLowerInvariant() : c.Note == Quantizer.PinnedNote ? "pinned" : "fixed",
                 ["max_abs"] = c.MaxAbs, ["mse"] = c.SquaredError, ["clipped"] = c.Clipped, ["note"] = c.Note,
                 ["mse_by_method"] = new JsonObject([.. c.ErrorBy.Select(kv => KeyValuePair.Create(kv.Key.ToString().ToLowerInvariant(), (JsonNode?)kv.Value))]),
             })]),
         };
-        var source = new JsonObject { ["model"] = q.Model, ["approx"] = q.Approx, ["command"] = q.Command }.ToJsonString();
+        var source = new JsonObject { ["model"] = q.Model, ["approx"] = q.Approx, ["command"] = q.Command, ["pinned_from"] = q.PinFrom }.ToJsonString();
         QuantFile.Write(q.Out, model, prec.ToJson(), calJson.ToJsonString(), source);
         long floatParams = ck.File.Tensors.Where(t => t.DType.IsFloatingPoint()).Sum(t => t.ElementCount);
         return new Result(q.Out, choices, 4 * floatParams, ModelSize.Of(model), new FileInfo(q.Out).Length, n, sw.Elapsed.TotalSeconds);

@@ -12,6 +12,7 @@ using EMamba.Data;
 using EMamba.Training.Checkpoints;
 using EMamba.Training.Runtime;
 using EMamba.Training.Scan;
+using EMamba.Training.Qat;
 
 namespace EMamba.Training.Train;
 
@@ -91,6 +92,8 @@ public sealed class RunState
             tables = planTables;
         }
         var model = ModelLoader.Create(cfg.Model, tables);
+        // QAT: the same parameters under the integer forward (its state_dict has the float model's names).
+        if (t.Qat != null) model = QatModel.Open(model, t.Qat);
         if (t.OnlyApprox)
         {
             if (!ModelLoader.PwlUnits(model).Any()) throw new EMambaException("train.only_approx is set but the model has no piecewise-linear units (silu/exp 'pwl')", ExitCodes.BadConfig);

@@ -45,6 +45,43 @@ public sealed class IntegerCliTests : IDisposable
     private void Quantize(string method = "percentile", string? output = null) =>
         Assert.Equal((0, ""), Run("quantize", "--model", Float, "--data", Mars, "--calib", "24", "--method", method, "--out", output ?? Q));
 
+    // ------------------------------------------------------------ QAT
+
+    [Fact]
+    public void TrainQatWritesTheTemplateTheQatModelWithPinnedDomainsAndTheReport()
+    {
+        string run = Path.Combine(dir, "qat");
+        var (code, err) = Run("train", "--qat", "--init-from", Float, "--data", Mars, "--calib", "24", "--epochs", "1", "--batch-size", "32",
+            "--limit-test", "16", "--threads", "1", "--out", run);
+        Assert.True(code == 0, err);
+        var tpl = QuantFile.Read(Path.Combine(run, "ptq.q.safetensors"));
+        var qat = QuantFile.Read(Path.Combine(run, "qat.q.safetensors"));
+        Assert.Equal(Quantizer.CalibratedDomains(tpl), Quantizer.CalibratedDomains(qat));
+        var cal = JsonNode.Parse(SafetensorsFile.Read(Path.Combine(run, "qat.q.safetensors")).Metadata["calibration"])!["boundaries"]!.AsArray();
+        Assert.Equal("pinned", cal.First(b => b!["name"]!.GetValue<string>() == "blocks.0.h")!["method"]!.GetValue<string>());
+        string report = File.ReadAllText(Path.Combine(run, "qat.md"));
+        Assert.Contains("INT8 quantization-aware fine-tuned", report);
+        Assert.Contains("INT8 post-training quantization", report);
+        var log = TrainLog.FromJson(File.ReadAllText(Path.Combine(run, "log.json")), "log.json");
+        Assert.Contains("int8_qat_mae_cm", log.Test.Keys);
+        Assert.EndsWith("ptq.q.safetensors", log.Config.Train.Qat);
+        // A second run into the same folder is refused before anything is rewritten; --resume finishes it again.
+        Assert.Equal(ExitCodes.Usage, Run("train", "--qat", "--init-from", Float, "--data", Mars, "--out", run).Code);
+        Assert.Equal(0, Run("train", "--qat", "--init-from", Float, "--data", Mars, "--calib", "24", "--epochs", "1", "--batch-size", "32",
+            "--limit-test", "16", "--threads", "1", "--out", run, "--resume").Code);
+    }
+
+    [Fact]
+    public void TrainQatNeedsAModelToStartFromAndItsOptionsNeedQat()
+    {
+        var (code, err) = Run("train", "--qat", "--config", "mars-paper", "--data", Mars, "--out", Path.Combine(dir, "q1"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--init-from", err);
+        (code, err) = Run("train", "--config", "mars-paper", "--calib", "10", "--data", Mars, "--out", Path.Combine(dir, "q2"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("belong to --qat", err);
+    }
+
     // ------------------------------------------------------------ the flow
 
     [Theory]

@@ -53,7 +53,7 @@ public static class QatStage
         var qat = RunStage.Run(new RunStage.Request(quantized, "test", q.Data, q.LimitTest, q.Threads, CompareFloat: false, obs), ct);
         foreach (var (k, v) in qat.Figures) log.Test["int8_qat_" + k] = v;
         foreach (var (k, v) in ptq.Figures) log.Test["int8_ptq_" + k] = v;
-        if (ptq.FloatMetric is double fm) log.Test["float_" + ptq.MetricName] = fm;
+        foreach (var (k, v) in ptq.FloatFigures ?? []) log.Test["float_" + k] = v;
         AtomicFile.WriteAllText(folder.Log, log.ToJson());
         AtomicFile.WriteAllText(Path.Combine(q.OutDir, ReportFile), Report(q, log, ptq, qat));
         return new Result(log, ptq, qat, template, quantized);
@@ -72,14 +72,16 @@ public static class QatStage
             $"- from: `{log.Config.Train.InitFrom}`; {log.Epochs.Count} epoch(s) at lr {log.Config.Train.Lr.ToString("G3", inv)}; best epoch {log.BestEpoch} on validation (integer forward)",
             $"- test split: {ptq.Samples:N0} samples; every integer figure is the integer engine's ({ptq.EnginePath} path)",
             "",
-            $"| model | test {ptq.MetricName} |",
-            "|---|---:|",
         };
-        if (ptq.FloatMetric is double fm) lines.Add($"| FP32 (float reference of `{log.Config.Train.InitFrom}`) | {F(ptq.MetricName, fm)} |");
-        lines.Add($"| INT8 post-training quantization (`{TemplateFile}`) | {F(ptq.MetricName, ptq.Metric)} |");
-        lines.Add($"| INT8 quantization-aware fine-tuned (`{QuantizedFile}`) | {F(qat.MetricName, qat.Metric)} |");
-        foreach (var k in qat.Figures.Keys.Where(k => k != qat.MetricName && k != "samples"))
-            lines.Add($"| (INT8 QAT {k}; PTQ {F(k, ptq.Figures.GetValueOrDefault(k))}) | {F(k, qat.Figures[k])} |");
+        // One column per figure, the task metric first (samples is in the line above).
+        var keys = new[] { ptq.MetricName }.Concat(ptq.Figures.Keys.Where(k => k != ptq.MetricName && k != "samples")).ToList();
+        string Row(string name, IReadOnlyDictionary<string, double>? f) =>
+            $"| {name} | " + string.Join(" | ", keys.Select(k => f != null && f.TryGetValue(k, out var v) ? F(k, v) : "")) + " |";
+        lines.Add("| model | " + string.Join(" | ", keys.Select(Figures.MetricHeader)) + " |");
+        lines.Add("|---|" + string.Concat(keys.Select(_ => "---:|")));
+        if (ptq.FloatFigures != null) lines.Add(Row($"FP32 (double-precision float reference of `{log.Config.Train.InitFrom}`)", ptq.FloatFigures));
+        lines.Add(Row($"INT8 post-training quantization (`{TemplateFile}`)", ptq.Figures));
+        lines.Add(Row($"INT8 quantization-aware fine-tuned (`{QuantizedFile}`)", qat.Figures));
         lines.Add("");
         return string.Join("\n", lines);
     }

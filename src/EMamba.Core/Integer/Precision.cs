@@ -34,11 +34,13 @@ public sealed record Precision
     /// <summary>Widths that differ from the activation default unless overridden (docs/integer.md §2):
     /// the SSM's own domains (scale-aware: a = -A, the exp input, A_bar, the state, its output y) and
     /// the residual stream (x0, r, and the out_proj result o that is added to it), which feed adders and
-    /// the range norm rather than an 8-bit multiplier array. Every multiplier input of the ordinary
-    /// layers (n, u, dt, B, C, g, the norms' outputs) stays 8-bit.</summary>
+    /// the range norm rather than an 8-bit multiplier array, and the gated SSM output g = y SiLU(z),
+    /// which inherits y's heavy tails (at 8 bits it doubled the relative error of every block on
+    /// CIFAR-10: docs/results/integer.md); out_proj multiplies it as 16 x 8 bits. Every other
+    /// multiplier input (n, u, dt, B, C, the norms' outputs) stays 8-bit.</summary>
     public static readonly IReadOnlyDictionary<string, int> KindDefaults = new Dictionary<string, int>
     {
-        ["a"] = 16, ["e"] = 16, ["abar"] = 16, ["h"] = 16, ["y"] = 16, ["x0"] = 16, ["r"] = 16, ["o"] = 16, ["out"] = 32,
+        ["a"] = 16, ["e"] = 16, ["abar"] = 16, ["h"] = 16, ["y"] = 16, ["x0"] = 16, ["r"] = 16, ["o"] = 16, ["g"] = 16, ["out"] = 32,
     };
 
     /// <summary>Allowed widths per kind (doc §2): activations 2..16, the state 8..24, A_bar 8..16, outputs 32.</summary>

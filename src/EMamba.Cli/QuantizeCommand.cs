@@ -19,16 +19,17 @@ public static class QuantizeCommand
         var precision = new Option<string?>("--precision") { Description = "Precision JSON (widths per op kind or layer; see docs/integer.md). Overrides --method." };
         var output = new Option<string>("--out") { Description = "Quantized model to write (.q.safetensors).", Required = true };
         var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
+        var pinFrom = new Option<string?>("--pin-from") { Description = "Keep the precision and calibrated domains of this quantized model (a QAT run's ptq.q.safetensors: its fine-tuned checkpoint then quantizes to the model it trained)." };
         var cmd = new Command("quantize", "Quantize a float eMamba model to integers (emamba-int/1): calibrate, choose every scale, write the file.");
-        foreach (var o in new Option[] { model, approx, calib, method, precision, output, data }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, approx, calib, method, precision, output, data, pinFrom }) cmd.Options.Add(o);
         cmd.Subcommands.Add(QuantizeSweepCommand.Create());
         cmd.SetAction(r => App.Guard(ct =>
         {
             var res = QuantizeStage.Run(new QuantizeStage.Request(r.GetValue(model)!, r.GetValue(approx), r.GetValue(data), r.GetValue(calib),
-                r.GetValue(method), r.GetValue(precision), r.GetValue(output)!, App.CommandLine, new ConsoleStageObserver()), ct);
+                r.GetValue(method), r.GetValue(precision), r.GetValue(output)!, App.CommandLine, new ConsoleStageObserver(), PinFrom: r.GetValue(pinFrom)), ct);
             var t = new Table().AddColumns("boundary", "domain", "method", "max |v|", "clipped", "mse");
             foreach (var c in res.Choices)
-                t.AddRow(c.Name, c.Domain.ToString(), c.Note is null ? c.Method.ToString().ToLowerInvariant() : "fixed: " + Markup.Escape(c.Note),
+                t.AddRow(c.Name, c.Domain.ToString(), c.Note is null ? c.Method.ToString().ToLowerInvariant() : c.Note == EMamba.Engine.Quantize.Quantizer.PinnedNote ? "pinned" : "fixed: " + Markup.Escape(c.Note),
                     c.MaxAbs.ToString("G4", CultureInfo.InvariantCulture), c.Clipped.ToString("P3", CultureInfo.InvariantCulture), c.SquaredError.ToString("G3", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,

@@ -18,6 +18,7 @@ public static class Figures
     {
         "accuracy" => "test accuracy %",
         "mae_cm" => "test MAE cm",
+        "rmse_cm" => "test RMSE cm",
         _ => "test " + metric,
     };
 }

@@ -65,6 +65,13 @@ public sealed class IntegerCliTests : IDisposable
         var log = TrainLog.FromJson(File.ReadAllText(Path.Combine(run, "log.json")), "log.json");
         Assert.Contains("int8_qat_mae_cm", log.Test.Keys);
         Assert.EndsWith("ptq.q.safetensors", log.Config.Train.Qat);
+        // quantize --pin-from remakes the QAT model from its checkpoint and the template, tensor for tensor.
+        string again = Path.Combine(dir, "again.q.safetensors");
+        Assert.Equal(0, Run("quantize", "--model", Path.Combine(run, "best.safetensors"), "--pin-from", Path.Combine(run, "ptq.q.safetensors"),
+            "--data", Mars, "--calib", "24", "--out", again).Code);
+        var a = SafetensorsFile.Read(again); var b = SafetensorsFile.Read(Path.Combine(run, "qat.q.safetensors"));
+        Assert.Equal(b.Tensors.Select(t => t.Name), a.Tensors.Select(t => t.Name));
+        Assert.All(a.Tensors.Zip(b.Tensors), p => Assert.Equal(p.Second.Bytes, p.First.Bytes));
         // A second run into the same folder is refused before anything is rewritten; --resume finishes it again.
         Assert.Equal(ExitCodes.Usage, Run("train", "--qat", "--init-from", Float, "--data", Mars, "--out", run).Code);
         Assert.Equal(0, Run("train", "--qat", "--init-from", Float, "--data", Mars, "--calib", "24", "--epochs", "1", "--batch-size", "32",

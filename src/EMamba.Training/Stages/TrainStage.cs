@@ -32,6 +32,7 @@ public static class TrainStage
             {
                 Epochs = 2, Lr = t.Lr / 10, WarmupSteps = 0,
                 InitFrom = Path.GetFullPath(initFrom), Approx = approx is null ? null : Path.GetFullPath(approx), OnlyApprox = onlyApprox,
+                Qat = null, // a QAT checkpoint fine-tunes as a float model unless --qat asks again
             },
         };
     }

@@ -21,14 +21,15 @@ public static class RunCommand
         var reference = new Option<bool>("--reference") { Description = "Run the scalar reference path (Reference.Run) instead of the fast path; the codes are the same." };
         var divergence = new Option<int>("--divergence") { Description = "Also compare every boundary with the float model on the first N samples (where quantization error enters)." };
         var lengths = new Option<string?>("--lengths") { Description = "Language models: the sequence lengths whose perplexity is given, each from a fresh state (comma-separated; default 512,4096)." };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per engine call (vision / radar; the codes do not depend on it).", DefaultValueFactory = _ => RunStage.DefaultBatch };
         var cmd = new Command("run", "Run a quantized model in the integer engine on a data set and print its metric beside the float model's.");
-        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence, reference, lengths }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, split, limit, threads, data, noFloat, divergence, reference, lengths, batch }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             if (r.GetValue(limit) is <= 0) throw new EMambaException("--limit-test must be a positive number of samples", ExitCodes.Usage);
             int th = r.GetValue(threads) ?? Environment.ProcessorCount;
             if (th < 1 || th > 4 * Environment.ProcessorCount) throw new EMambaException($"--threads {th} must be in 1..{4 * Environment.ProcessorCount} (4x the cores)", ExitCodes.Usage);
-            var req = new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence), r.GetValue(reference));
+            var req = new RunStage.Request(r.GetValue(model)!, r.GetValue(split)!, r.GetValue(data), r.GetValue(limit), th, !r.GetValue(noFloat), new ConsoleStageObserver(), r.GetValue(divergence), r.GetValue(reference), r.GetValue(batch));
             // A language model goes to LmRunStage through RunStage too; only --lengths needs the direct call.
             var res = r.GetValue(lengths) is { } ls ? LmRunStage.Run(req, ParseLengths(ls), ct) : RunStage.Run(req, ct);
             var t = new Table().AddColumn("figure").AddColumn(new TableColumn("integer engine").RightAligned()).AddColumn(new TableColumn("float reference").RightAligned());

@@ -45,6 +45,17 @@ public sealed class IntegerCliTests : IDisposable
     private void Quantize(string method = "percentile", string? output = null) =>
         Assert.Equal((0, ""), Run("quantize", "--model", Float, "--data", Mars, "--calib", "24", "--method", method, "--out", output ?? Q));
 
+    [Fact]
+    public void RunGivesTheSameFiguresAtAnyBatchSizeAndRefusesAnAbsurdOne()
+    {
+        Quantize();
+        var a = RunStage.Run(new RunStage.Request(Q, "test", Mars, 23, 2, CompareFloat: false));
+        var b = RunStage.Run(new RunStage.Request(Q, "test", Mars, 23, 2, CompareFloat: false, BatchSize: 5));
+        Assert.Equal(a.Figures, b.Figures);
+        Assert.Equal(ExitCodes.Usage, Run("run", "--model", Q, "--data", Mars, "--batch-size", "0").Code);
+        Assert.Equal(ExitCodes.Usage, Run("run", "--model", Q, "--data", Mars, "--batch-size", "1000000").Code);
+    }
+
     // ------------------------------------------------------------ QAT
 
     [Fact]

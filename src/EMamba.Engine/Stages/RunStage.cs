@@ -15,8 +15,11 @@ namespace EMamba.Engine.Stages;
 public static class RunStage
 {
     /// <param name="UseReference">run the scalar reference (Reference.Run) instead of the fast path (bit-identical, slower)</param>
+    /// <param name="BatchSize">samples handed to the engine per call (host quantization runs per batch; the codes do not depend on it)</param>
     public sealed record Request(string Model, string Split, string? Data, int? LimitTest, int Threads, bool CompareFloat = true, IStageObserver? Observer = null, int Divergence = 0,
-        bool UseReference = false);
+        bool UseReference = false, int BatchSize = DefaultBatch);
+
+    public const int DefaultBatch = 1024, MaxBatch = 65536;
 
     /// <param name="Metric">the integer model's metric (accuracy in %, MAE in cm)</param>
     /// <param name="FloatMetric">the float reference's on the same samples (null when its checkpoint is gone or not asked for)</param>
@@ -38,7 +41,8 @@ public static class RunStage
         int n = ds.Count, outs = cfg.NumOutputs;
         var opts = new ParallelOptions { MaxDegreeOfParallelism = q.Threads, CancellationToken = ct };
         // Chunks of samples: host input quantization first (doc §1), then the engine, timed alone.
-        const int chunk = 1024;
+        if (q.BatchSize < 1 || q.BatchSize > MaxBatch) throw new EMambaException($"--batch-size {q.BatchSize} must be in 1..{MaxBatch}", ExitCodes.Usage);
+        int chunk = q.BatchSize;
         int size = cfg.InChannels * cfg.Height * cfg.Width;
         var fast = q.UseReference ? null : Fast.FastModel.Prepare(m);
         string path = fast is null ? "reference (scalar, Reference.Run)"

@@ -67,13 +67,15 @@ internal sealed unsafe class LaneBlock
     public readonly LaneLinear InProj, XProj, DtProj, OutProj;
     public readonly CodeRange OutRange;
     private readonly int _din, _n, _r, _k;
-    private readonly int[] _cw, _cb, _a, _dSkip;      // conv (Din, K), conv bias (Din), a = -A (Din, N), D (Din)
+    private readonly int[] _cw, _cb, _dSkip;          // conv (Din, K), conv bias (Din), D (Din)
     private readonly Shift[] _cs;                      // conv requantization (Din)
     private readonly LaneTable? _convSilu;
-    private readonly LaneTable _silu, _exp;
-    private readonly Shift _eShift, _bxRound, _dAlign, _yShift, _gShift, _xAlign, _oAlign, _rShift;
+    private readonly LaneTable _silu;
+    private readonly LaneTable _abar;      // (Din, Delta codes, ceil(N/2)): A_bar of states 2j, 2j+1 as two uint16 in one int
+    private readonly int _deltaCodes, _statePairs;
+    private readonly Shift _bxRound, _dAlign, _yShift, _gShift, _xAlign, _oAlign, _rShift;
     private readonly int _hRnd, _hPre, _bxLeft, _hPost;    // the state update's shifts, split so that int32 holds it (see the constructor)
-    private readonly int _ucLo, _ucHi, _eMin, _hMin, _hMax, _yLo, _yHi, _gLo, _gHi, _rLo, _rHi;
+    private readonly int _ucLo, _ucHi, _hMin, _hMax, _yLo, _yHi, _gLo, _gHi, _rLo, _rHi;
 
     public LaneBlock(IntBlock b, CodeRange x, Int32Proof proof)
     {
@@ -101,17 +103,26 @@ internal sealed unsafe class LaneBlock
         DtProj = new LaneLinear(b.DtProj, XProj.OutRange, proof);
         var bc = XProj.OutRange;
 
-        // doc §9: Delta, a >= 0, so RoundShift(Delta a) >= 0 and e = max(-that, e_min) lies in [e_min, 0].
+        // doc §8-§9: A_bar_ck = PWL exp(max(-RoundShift(Delta_c a_ck), e_min)) depends on channel, state and the
+        // Delta code only, and Delta is a small unsigned code (u8: 256): one table row per (c, Delta) holds every
+        // state's A_bar, computed with IntOps, so the scan gathers N/2 ints per channel instead of running
+        // Delta a, the shift and an exp lookup per state. Two uint16 A_bar share an int (1.0 = 2^15 fits).
         var dl = DtProj.OutRange;
-        proof.Require(dl.Lo >= 0 && b.ANeg.All(v => v >= 0 && v <= int.MaxValue), p + "scan: Delta and a must be unsigned");
-        _a = [.. b.ANeg.Select(v => (int)Math.Clamp(v, 0, int.MaxValue))];
-        long aMax = b.ANeg.Length == 0 ? 0 : b.ANeg.Max();
+        proof.Require(dl.Lo >= 0 && (Int128)(dl.Hi + 1) * _din * ((_n + 1) / 2) <= LaneTable.MaxEntries,
+            $"{p}scan: Delta codes [{dl.Lo}, {dl.Hi}] give too large an A_bar table");
+        _deltaCodes = (int)Math.Min(dl.Hi + 1, int.MaxValue); _statePairs = (_n + 1) / 2;
+        int eShift = b.DtProj.Out.Frac + b.A.Frac - b.ExpIn.Frac, codes = _deltaCodes, pairs = _statePairs, n = _n;
+        long AbarOf(int c, int k, long delta) => k >= n ? 0 : IntOps.Pwl(Math.Max(-IntOps.RoundShift(delta * b.ANeg[c * n + k], eShift), b.ExpIn.Min), b.Exp);
+        long abarMax = 0;
+        _abar = LaneTable.Of(proof.Refusal is null ? (long)_din * codes * pairs : 1, i =>
+        {
+            int c = (int)(i / ((long)codes * pairs)), delta = (int)(i / pairs % codes), j = (int)(i % pairs);
+            long lo = AbarOf(c, 2 * j, delta), hi = AbarOf(c, 2 * j + 1, delta);
+            proof.Require(lo is >= 0 and <= ushort.MaxValue && hi is >= 0 and <= ushort.MaxValue, $"{p}A_bar outside uint16");
+            abarMax = Math.Max(abarMax, Math.Max(lo, hi));
+            return (int)(lo | hi << 16);
+        }, p + "A_bar", proof);
         Domain hs = b.State;
-        _eShift = new(b.DtProj.Out.Frac + b.A.Frac - b.ExpIn.Frac);
-        proof.Shifted(proof.Fit((Int128)dl.Hi * aMax, p + "Delta a"), _eShift, p + "e");
-        proof.Require(b.ExpIn.Min <= 0, p + "e: an unsigned exp input cannot hold -(Delta a)");
-        _eMin = (int)Math.Max(b.ExpIn.Min, int.MinValue);
-        _exp = LaneTable.Pwl(b.Exp, new CodeRange(Math.Min(b.ExpIn.Min, 0), 0), proof);
         // doc §10: |A_bar h + Align(Delta B u)| <= max A_bar 2^(B_h-1) + the aligned term's bound.
         int bxFrac = b.DtProj.Out.Frac + b.B.Frac + b.U.Frac, accFrac = b.Exp.Out.Frac + hs.Frac, yAccFrac = b.C.Frac + hs.Frac;
         // h = RoundShift(A_bar h + Align(bx), f_Abar) with Align a left shift by L (the default: bx 22 bits << 10) has
@@ -128,7 +139,7 @@ internal sealed unsafe class LaneBlock
         _hMin = (int)Math.Max(-hAbs, int.MinValue); _hMax = (int)Math.Min(hAbs - 1, int.MaxValue);
         var du = proof.Fit((Int128)dl.MaxAbs * u.MaxAbs, p + "Delta u");
         var bx = proof.Shifted(proof.Fit(du * bc.MaxAbs, p + "Delta B u"), _bxRound, p + "rounded Delta B u");
-        var ah = proof.Fit((Int128)_exp.Values.MaxAbs * hAbs + _hRnd, p + "A_bar h");
+        var ah = proof.Fit((Int128)abarMax * hAbs + _hRnd, p + "A_bar h");
         proof.Fit((ah >> _hPre) + 1 + (bx << _bxLeft), p + "A_bar h + Delta B u");
         // doc §11: |sum_k C_k h_k + Align(D u)| <= N max|C| 2^(B_h-1) + the aligned D u bound.
         _dAlign = new(b.DFrac + b.U.Frac - yAccFrac); _yShift = new(yAccFrac - b.Y.Frac);
@@ -214,28 +225,37 @@ internal sealed unsafe class LaneBlock
     // doc §9-§11 per lane: h (Din, N, G) advanced, y (Din, G) into w.G.
     private void Scan<TL, TV>(Span<int> h, LaneWorkspace w) where TL : ILanes<TV> where TV : struct
     {
-        int g = TL.Count, n = _n;
+        int g = TL.Count, n = _n, pairs = _statePairs;
         ref int hr = ref h[0], dr = ref w.Delta[0], ur = ref w.U[0], yr = ref w.G[0];
         ref int br = ref w.Dbc[_r * g], cr = ref w.Dbc[(_r + n) * g];
-        TV eMin = TL.Splat(_eMin), zero = TL.Splat(0), hRnd = TL.Splat(_hRnd);
+        // Every constant in a local: the stores through refs would otherwise make the JIT reload the fields.
+        TV hRnd = TL.Splat(_hRnd), bxRnd = TL.Splat((int)_bxRound.Rnd), hMin = TL.Splat(_hMin), hMax = TL.Splat(_hMax), rowInts = TL.Splat(pairs);
+        int bxR = _bxRound.R, hPre = _hPre, bxLeft = _bxLeft, hPost = _hPost;
+        int* abar = _abar.Origin;
         for (int c = 0; c < _din; c++)
         {
             var dl = TL.Load(ref Unsafe.Add(ref dr, c * g));
             var uc = TL.Load(ref Unsafe.Add(ref ur, c * g));
             var du = TL.Mul(dl, uc);                                                             // Delta u, formed once per channel
+            var row = TL.Add(TL.Mul(dl, rowInts), TL.Splat(c * _deltaCodes * pairs));            // (c, Delta) row of A_bar pairs
             var yacc = Apply<TL, TV>(TL.Mul(TL.Splat(_dSkip[c]), uc), _dAlign);
+            ref int hc = ref Unsafe.Add(ref hr, c * n * g);
+            TV packed = TL.Splat(0);
             for (int k = 0; k < n; k++)
             {
-                var e = TL.Max(TL.Sub(zero, Apply<TL, TV>(TL.Mul(dl, TL.Splat(_a[c * n + k])), _eShift)), eMin);
-                var abar = TL.Gather(_exp.Origin, e);
-                var bx = Apply<TL, TV>(TL.Mul(TL.Load(ref Unsafe.Add(ref br, k * g)), du), _bxRound);
-                ref int hk = ref Unsafe.Add(ref hr, (c * n + k) * g);
-                var ah = TL.Sra(TL.Add(TL.Mul(abar, TL.Load(ref hk)), hRnd), _hPre);
-                var hv = Clamp<TL, TV>(TL.Sra(TL.Add(ah, TL.Shl(bx, _bxLeft)), _hPost), _hMin, _hMax);
+                TV ab;
+                if ((k & 1) == 0) { packed = TL.Gather(abar, TL.Add(row, TL.Splat(k >> 1))); ab = TL.And(packed, 0xFFFF); }
+                else ab = TL.Srl(packed, 16);
+                var bx = TL.Sra(TL.Add(TL.Mul(TL.Load(ref Unsafe.Add(ref br, k * g)), du), bxRnd), bxR);
+                ref int hk = ref Unsafe.Add(ref hc, k * g);
+                var ah = TL.Sra(TL.Add(TL.Mul(ab, TL.Load(ref hk)), hRnd), hPre);
+                var hv = TL.Min(TL.Max(TL.Sra(TL.Add(ah, TL.Shl(bx, bxLeft)), hPost), hMin), hMax);
                 TL.Store(hv, ref hk);
                 yacc = TL.Add(yacc, TL.Mul(TL.Load(ref Unsafe.Add(ref cr, k * g)), hv));
             }
             TL.Store(Clamp<TL, TV>(Apply<TL, TV>(yacc, _yShift), _yLo, _yHi), ref Unsafe.Add(ref yr, c * g));
         }
     }
+
+
 }

@@ -7,7 +7,7 @@ namespace EMamba.Engine.Fast;
 /// pointer; <see cref="Origin"/> points at code 0, so a lane's code is its own index.</summary>
 internal sealed unsafe class LaneTable
 {
-    public const long MaxEntries = 1 << 17;
+    public const long MaxEntries = 1 << 20;
     private readonly int[] _t;
     public readonly int* Origin;
     public readonly CodeRange Values;   // the smallest and largest entry: the consumer's input range
@@ -29,6 +29,9 @@ internal sealed unsafe class LaneTable
         Values = new CodeRange(vmin, vmax);
         fixed (int* p = _t) Origin = p - lo;   // the array is pinned for its lifetime
     }
+
+    /// <summary>f(i) for i in [0, count): a table whose index is not a code (the scan's A_bar pairs).</summary>
+    public static LaneTable Of(long count, Func<long, long> f, string what, Int32Proof proof) => new(0, count - 1, f, what, proof);
 
     /// <summary>IntOps.Pwl on every code of [lo, hi].</summary>
     public static LaneTable Pwl(IntPwl p, CodeRange q, Int32Proof proof) => new(q.Lo, q.Hi, v => IntOps.Pwl(v, p), p.Name, proof);

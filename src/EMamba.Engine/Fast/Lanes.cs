@@ -28,6 +28,10 @@ internal interface ILanes<TV> where TV : struct
     /// <summary>((a b &lt;&lt; l) + rnd) &gt;&gt; r per lane with the product and the shift in int64, narrowed back to
     /// int32 (exact where the caller proved the result fits).</summary>
     static abstract TV MulShift64(TV a, TV b, int l, long rnd, int r);
+    /// <summary>a &amp; m (the low half of a packed pair).</summary>
+    static abstract TV And(TV a, int m);
+    /// <summary>Logical right shift (the high half of a packed pair).</summary>
+    static abstract TV Srl(TV a, int s);
     /// <summary>table[idx] per lane; idx is within the table (the caller proved it).</summary>
     static abstract unsafe TV Gather(int* table, TV idx);
 }
@@ -57,6 +61,8 @@ internal readonly struct L512 : ILanes<Vector512<int>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Pair(Vector512<int> lo, Vector512<int> hi) => (lo & Vector512.Create(0xFFFF)) | Vector512.ShiftLeft(hi, 16);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> And(Vector512<int> a, int m) => a & Vector512.Create(m);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> Srl(Vector512<int> a, int s) => Vector512.ShiftRightLogical(a, s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector512<int> Gather(int* table, Vector512<int> idx) =>
         Vector512.Create(L256.Gather(table, idx.GetLower()), L256.Gather(table, idx.GetUpper()));
@@ -87,6 +93,8 @@ internal readonly struct L256 : ILanes<Vector256<int>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Pair(Vector256<int> lo, Vector256<int> hi) => (lo & Vector256.Create(0xFFFF)) | Vector256.ShiftLeft(hi, 16);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> And(Vector256<int> a, int m) => a & Vector256.Create(m);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> Srl(Vector256<int> a, int s) => Vector256.ShiftRightLogical(a, s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<int> Gather(int* table, Vector256<int> idx) => Avx2.GatherVector256(table, idx, 4);
 }
@@ -116,6 +124,8 @@ internal readonly struct L128 : ILanes<Vector128<int>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Pair(Vector128<int> lo, Vector128<int> hi) => (lo & Vector128.Create(0xFFFF)) | Vector128.ShiftLeft(hi, 16);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<int> And(Vector128<int> a, int m) => a & Vector128.Create(m);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<int> Srl(Vector128<int> a, int s) => Vector128.ShiftRightLogical(a, s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector128<int> Gather(int* table, Vector128<int> idx)
     {

@@ -246,10 +246,13 @@ internal sealed unsafe class LaneBlock
                 TV ab;
                 if ((k & 1) == 0) { packed = TL.Gather(abar, TL.Add(row, TL.Splat(k >> 1))); ab = TL.And(packed, 0xFFFF); }
                 else ab = TL.Srl(packed, 16);
-                var bx = TL.Sra(TL.Add(TL.Mul(TL.Load(ref Unsafe.Add(ref br, k * g)), du), bxRnd), bxR);
+                // Shifts by 0 are skipped: the test is on scalar ports, the vector ports are the bottleneck.
+                var bx = TL.Mul(TL.Load(ref Unsafe.Add(ref br, k * g)), du);
+                if (bxR != 0) bx = TL.Sra(TL.Add(bx, bxRnd), bxR);
+                if (bxLeft != 0) bx = TL.Shl(bx, bxLeft);
                 ref int hk = ref Unsafe.Add(ref hc, k * g);
                 var ah = TL.Sra(TL.Add(TL.Mul(ab, TL.Load(ref hk)), hRnd), hPre);
-                var hv = TL.Min(TL.Max(TL.Sra(TL.Add(ah, TL.Shl(bx, bxLeft)), hPost), hMin), hMax);
+                var hv = TL.Min(TL.Max(TL.Sra(TL.Add(ah, bx), hPost), hMin), hMax);
                 TL.Store(hv, ref hk);
                 yacc = TL.Add(yacc, TL.Mul(TL.Load(ref Unsafe.Add(ref cr, k * g)), hv));
             }

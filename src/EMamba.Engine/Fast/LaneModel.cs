@@ -44,13 +44,20 @@ internal sealed class LaneModel
 
     public LaneWorkspace CreateWorkspace() => new(_fm, Lanes);
 
-    public bool Covers(ReadOnlySpan<long> sample)
+    // The sample's codes as int32, false when one lies outside the input range the proof covers (it then runs alone).
+    private bool Pack(ReadOnlySpan<long> sample, Span<int> dst)
     {
-        foreach (long v in sample) if (v < Input.Lo || v > Input.Hi) return false;
+        long lo = Input.Lo, hi = Input.Hi;
+        for (int i = 0; i < sample.Length; i++)
+        {
+            long v = sample[i];
+            if (v < lo || v > hi) return false;
+            dst[i] = (int)v;
+        }
         return true;
     }
 
-    /// <summary>Up to G samples (count, C*H*W) -> (count, NumOutputs); a sample <see cref="Covers"/> refuses runs alone.</summary>
+    /// <summary>Up to G samples (count, C*H*W) -> (count, NumOutputs); a sample outside <see cref="Input"/> runs alone.</summary>
     public void RunGroup(ReadOnlySpan<long> inputs, int count, Span<long> outputs, LaneWorkspace w)
     {
         switch (_fm.Width)
@@ -61,30 +68,39 @@ internal sealed class LaneModel
         }
     }
 
-    private void RunGroup<TL, TV>(ReadOnlySpan<long> inputs, int count, Span<long> outputs, LaneWorkspace w) where TL : ILanes<TV> where TV : struct
+    private unsafe void RunGroup<TL, TV>(ReadOnlySpan<long> inputs, int count, Span<long> outputs, LaneWorkspace w) where TL : ILanes<TV> where TV : struct
     {
         var fm = _fm;
         int g = TL.Count, size = fm.InputSize, outs = fm.Outputs, pd = fm.Model.Config.PatchDim, d = fm.Model.Config.DModel;
+        // (G, C*H*W) as int32: the group's samples, zeros in lanes without one (0 is in every input domain).
         Span<bool> lane = stackalloc bool[g];
-        for (int s = 0; s < g; s++) lane[s] = s < count && Covers(inputs.Slice(s * size, size));
+        for (int s = 0; s < g; s++)
+        {
+            var dst = w.Input.AsSpan(s * size, size);
+            lane[s] = s < count && Pack(inputs.Slice(s * size, size), dst);
+            if (!lane[s]) dst.Clear();
+        }
         w.Reset();
         var idx = fm.PatchIndex;
-        for (int t = 0; t < fm.Model.Tokens; t++)
+        Span<int> offsets = stackalloc int[g];
+        for (int s = 0; s < g; s++) offsets[s] = s * size;
+        TV laneOffset = TL.Load(ref offsets[0]);
+        fixed (int* input = w.Input)
         {
-            // (C*P*P, G): the patch of every sample, zeros in lanes without one (0 is in every input domain).
-            for (int k = 0; k < pd; k++)
+            for (int t = 0; t < fm.Model.Tokens; t++)
             {
-                int at = idx[t * pd + k];
-                for (int s = 0; s < g; s++) w.Patch[k * g + s] = lane[s] ? (int)inputs[s * size + at] : 0;
-            }
-            _embed.Run<TL, TV>(w.Patch, t, w.X, w.Pairs);                       // (D, G), position table in the token bias
-            for (int i = 0; i < _blocks.Length; i++) _blocks[i].Step<TL, TV>(w.X, t, w, w.Blocks[i]);
-            _final.Run<TL, TV>(w.X, w.N);                                       // (D, G)
-            ref int pr = ref w.Pooled[0], nr = ref w.N[0];
-            for (int i = 0; i < d; i++)
-            {
-                ref int pi = ref Unsafe.Add(ref pr, i * g);
-                TL.Store(TL.Add(TL.Load(ref pi), TL.Load(ref Unsafe.Add(ref nr, i * g))), ref pi);
+                // (C*P*P, G): element k of patch t of every sample, one gather per k.
+                ref int pr0 = ref w.Patch[0];
+                for (int k = 0; k < pd; k++) TL.Store(TL.Gather(input, TL.Add(laneOffset, TL.Splat(idx[t * pd + k]))), ref Unsafe.Add(ref pr0, k * g));
+                _embed.Run<TL, TV>(w.Patch, t, w.X, w.Pairs);                       // (D, G), position table in the token bias
+                for (int i = 0; i < _blocks.Length; i++) _blocks[i].Step<TL, TV>(w.X, t, w, w.Blocks[i]);
+                _final.Run<TL, TV>(w.X, w.N);                                       // (D, G)
+                ref int pr = ref w.Pooled[0], nr = ref w.N[0];
+                for (int i = 0; i < d; i++)
+                {
+                    ref int pi = ref Unsafe.Add(ref pr, i * g);
+                    TL.Store(TL.Add(TL.Load(ref pi), TL.Load(ref Unsafe.Add(ref nr, i * g))), ref pi);
+                }
             }
         }
         var one = w.Sample;
@@ -110,7 +126,7 @@ public sealed class LaneWorkspace
     }
 
     internal readonly BlockState[] Blocks;
-    internal readonly int[] Patch, X, N, Uz, U, Dbc, Delta, G, O, Pooled, Pairs;
+    internal readonly int[] Input, Patch, X, N, Uz, U, Dbc, Delta, G, O, Pooled, Pairs;
     internal readonly FastWorkspace Sample;   // the head and samples outside the proved input range
 
     internal LaneWorkspace(FastModel m, int g)
@@ -118,7 +134,7 @@ public sealed class LaneWorkspace
         var c = m.Model.Config;
         int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue;
         Blocks = [.. m.Model.Blocks.Select(b => new BlockState(b.DInner, b.Conv.Kernel, b.DState, g))];
-        Patch = new int[c.PatchDim * g]; X = new int[d * g]; N = new int[d * g]; Uz = new int[2 * din * g]; U = new int[din * g];
+        Input = new int[c.InChannels * c.Height * c.Width * g]; Patch = new int[c.PatchDim * g]; X = new int[d * g]; N = new int[d * g]; Uz = new int[2 * din * g]; U = new int[din * g];
         Dbc = new int[(r + 2 * n) * g]; Delta = new int[din * g]; G = new int[din * g]; O = new int[d * g]; Pooled = new int[d * g];
         Pairs = new int[(Math.Max(Math.Max(c.PatchDim, d), Math.Max(din, r)) + 1) / 2 * g];
         Sample = m.CreateWorkspace();

@@ -37,6 +37,7 @@ internal sealed unsafe class LaneNorm
     }
 
     /// <summary>x: (D, G) -> y: (D, G).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TL, TV>(Span<int> x, Span<int> y) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count;
@@ -167,6 +168,7 @@ internal sealed unsafe class LaneBlock
     }
 
     /// <summary>x: (D, G) -> r: (D, G) in place at token t, advancing the conv history and h in <paramref name="s"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step<TL, TV>(Span<int> x, int t, LaneWorkspace w, LaneWorkspace.BlockState s) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count, din = _din;
@@ -196,6 +198,7 @@ internal sealed unsafe class LaneBlock
     }
 
     // v = table[v] in place over (rows, G).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Lookup<TL, TV>(LaneTable table, Span<int> v, int rows) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count;
@@ -205,6 +208,7 @@ internal sealed unsafe class LaneBlock
 
     // doc §6. history (K-1, Din, G) is a ring: token tau's u0 sits in slot tau mod (K-1), so the window needs no
     // moves; slots of tokens before 0 were never written and hold the zeros the sequence starts with.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Conv<TL, TV>(Span<int> uz, int t, Span<int> history, Span<int> y) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count, k = _k, kw = k - 1, din = _din;
@@ -223,6 +227,7 @@ internal sealed unsafe class LaneBlock
     }
 
     // doc §9-§11 per lane: h (Din, N, G) advanced, y (Din, G) into w.G.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Scan<TL, TV>(Span<int> h, LaneWorkspace w) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count, n = _n, pairs = _statePairs;

@@ -49,6 +49,7 @@ internal sealed class LaneLinear
     }
 
     /// <summary>x: (In, G) -> y: (Out, G) for one token; pairs is an (Pairs, G) scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TL, TV>(Span<int> x, int token, Span<int> y, Span<int> pairs) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using EMamba.Core.Integer;
 using static EMamba.Engine.Fast.LaneOps;
 
@@ -72,6 +73,7 @@ internal sealed unsafe class LaneBlock
     private readonly Shift[] _cs;                      // conv requantization (Din)
     private readonly LaneTable? _convSilu;
     private readonly LaneTable _silu;
+    private readonly LaneByteTable? _convSiluBytes, _siluBytes;   // the same tables as byte permutes (16 lanes, VBMI)
     private readonly LaneTable _abar;      // (Din, Delta codes, ceil(N/2)): A_bar of states 2j, 2j+1 as two uint16 in one int
     private readonly int _deltaCodes, _statePairs;
     private readonly Shift _bxRound, _dAlign, _yShift, _gShift, _xAlign, _oAlign, _rShift;
@@ -99,6 +101,7 @@ internal sealed unsafe class LaneBlock
         var uc = proof.Codes(cv.Out, cv.Name);
         (_ucLo, _ucHi) = ((int)Math.Max(uc.Lo, int.MinValue), (int)Math.Min(uc.Hi, int.MaxValue));
         _convSilu = b.ConvSilu is { } cs ? LaneTable.Pwl(cs, uc, proof) : null;
+        _convSiluBytes = _convSilu is { } ct && proof.Refusal is null ? LaneByteTable.TryBuild(ct, uc) : null;
         var u = _convSilu?.Values ?? uc;
         XProj = new LaneLinear(b.XProj, u, proof);
         DtProj = new LaneLinear(b.DtProj, XProj.OutRange, proof);
@@ -152,6 +155,7 @@ internal sealed unsafe class LaneBlock
         (_yLo, _yHi) = ((int)Math.Max(y.Lo, int.MinValue), (int)Math.Min(y.Hi, int.MaxValue));
         // doc §12: |y s| <= max|y| max|s|.
         _silu = LaneTable.Pwl(b.Silu, InProj.OutRange, proof);
+        _siluBytes = proof.Refusal is null ? LaneByteTable.TryBuild(_silu, InProj.OutRange) : null;
         _gShift = new(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac);
         proof.Shifted(proof.Fit((Int128)y.MaxAbs * _silu.Values.MaxAbs, p + "y s"), _gShift, p + "g");
         var g = proof.Codes(b.Gate, p + "g");
@@ -175,7 +179,7 @@ internal sealed unsafe class LaneBlock
         Norm.Run<TL, TV>(x, w.N);                                              // (D, G)
         InProj.Run<TL, TV>(w.N, 0, w.Uz, w.Pairs);                             // (2 Din, G) = [u0 | z]
         Conv<TL, TV>(w.Uz, t, s.History, w.U);                                 // (Din, G)
-        if (_convSilu is { } cs) Lookup<TL, TV>(cs, w.U, din);
+        if (_convSilu is { } cs) Lookup<TL, TV>(cs, _convSiluBytes, w.U, din);
         XProj.Run<TL, TV>(w.U, 0, w.Dbc, w.Pairs);                             // (R + 2N, G) = [dt | B | C]
         DtProj.Run<TL, TV>(w.Dbc, 0, w.Delta, w.Pairs);                        // (Din, G) unsigned: ReLU by saturation
         Scan<TL, TV>(s.H, w);                                                  // w.G holds y (Din, G)
@@ -183,7 +187,7 @@ internal sealed unsafe class LaneBlock
         ref int yr = ref w.G[0], zr = ref w.Uz[din * g];
         for (int c = 0; c < din; c++)
         {
-            var sv = TL.Gather(_silu.Origin, TL.Load(ref Unsafe.Add(ref zr, c * g)));
+            var sv = Lookup<TL, TV>(_silu, _siluBytes, TL.Load(ref Unsafe.Add(ref zr, c * g)));
             ref int yc = ref Unsafe.Add(ref yr, c * g);
             TL.Store(Clamp<TL, TV>(Apply<TL, TV>(TL.Mul(TL.Load(ref yc), sv), _gShift), _gLo, _gHi), ref yc);
         }
@@ -198,12 +202,20 @@ internal sealed unsafe class LaneBlock
     }
 
     // v = table[v] in place over (rows, G).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Lookup<TL, TV>(LaneTable table, Span<int> v, int rows) where TL : ILanes<TV> where TV : struct
+    private static void Lookup<TL, TV>(LaneTable table, LaneByteTable? bytes, Span<int> v, int rows) where TL : ILanes<TV> where TV : struct
     {
         int g = TL.Count;
         ref int vr = ref v[0];
-        for (int i = 0; i < rows; i++) { ref int vi = ref Unsafe.Add(ref vr, i * g); TL.Store(TL.Gather(table.Origin, TL.Load(ref vi)), ref vi); }
+        for (int i = 0; i < rows; i++) { ref int vi = ref Unsafe.Add(ref vr, i * g); TL.Store(Lookup<TL, TV>(table, bytes, TL.Load(ref vi)), ref vi); }
+    }
+
+    // table[q] per lane: byte permutes at 16 lanes where available (typeof is a JIT-time constant), else a gather.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Lookup<TL, TV>(LaneTable table, LaneByteTable? bytes, TV q) where TL : ILanes<TV> where TV : struct
+    {
+        if (typeof(TV) == typeof(Vector512<int>) && bytes != null)
+            return Unsafe.BitCast<Vector512<int>, TV>(bytes.Lookup(Unsafe.BitCast<TV, Vector512<int>>(q)));
+        return TL.Gather(table.Origin, q);
     }
 
     // doc §6. history (K-1, Din, G) is a ring: token tau's u0 sits in slot tau mod (K-1), so the window needs no

@@ -30,6 +30,9 @@ internal sealed unsafe class LaneTable
         fixed (int* p = _t) Origin = p - lo;   // the array is pinned for its lifetime
     }
 
+    /// <summary>The entry of code q (q within the table).</summary>
+    public int this[long q] => Origin[q];
+
     /// <summary>f(i) for i in [0, count): a table whose index is not a code (the scan's A_bar pairs).</summary>
     public static LaneTable Of(long count, Func<long, long> f, string what, Int32Proof proof) => new(0, count - 1, f, what, proof);
 

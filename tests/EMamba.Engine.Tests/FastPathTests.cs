@@ -205,6 +205,23 @@ public class FastPathTests
     }
 
     [Fact]
+    public void ByteTableLookupEqualsIntOpsPwl()
+    {
+        // The VBMI byte-permute SiLU (16 lanes) against IntOps.Pwl on every s8 code.
+        var m = RandomModel.Quantized(ReferenceTests.Tiny, 2);
+        var b = m.Blocks[0];
+        var range = CodeRange.Of(b.InProj.Out);
+        var table = LaneTable.Pwl(b.Silu, range, new Int32Proof());
+        if (LaneByteTable.TryBuild(table, range) is not { } bytes) return;   // no AVX-512 VBMI on this CPU
+        for (long q0 = range.Lo; q0 <= range.Hi; q0 += 16)
+        {
+            var q = System.Runtime.Intrinsics.Vector512.Create([.. Enumerable.Range(0, 16).Select(i => (int)Math.Min(q0 + i, range.Hi))]);
+            var got = bytes.Lookup(q);
+            for (int i = 0; i < 16; i++) Assert.Equal(IntOps.Pwl(q[i], b.Silu), got[i]);
+        }
+    }
+
+    [Fact]
     public void LayerBeyondTheInt32BoundAccumulatesIn64Bits()
     {
         // A 16-bit input against 127-valued weights: 2^15 x 127 x In passes 2^31 for In >= 517.

@@ -5,7 +5,9 @@ namespace EMamba.Engine.Fast;
 /// <summary>The fast integer engine for vision / radar models: bit-identical to <see cref="Reference.Run"/>
 /// for every model the file format allows (docs/integer.md §18), prepared once from an <see cref="IntModel"/>
 /// (int16 padded weights for SIMD dot products in int32 lanes where the accumulator bound proves them exact,
-/// PWL units as lookup tables, shifts precomputed), then run per sample on preallocated buffers.</summary>
+/// PWL units as lookup tables, shifts precomputed), then run per sample on preallocated buffers. A batch runs in
+/// groups of samples, one per int32 lane (<see cref="LaneModel"/>), when Prepare proves every intermediate of the
+/// model fits 32 bits (<see cref="LaneRefusal"/> says why not otherwise).</summary>
 public sealed class FastModel
 {
     public IntModel Model { get; }

@@ -117,7 +117,7 @@ internal sealed class LaneModel
 
 /// <summary>Every buffer a group of G samples needs, feature-major: element (i, s) of a (rows, G) buffer is at
 /// i G + s. One per worker thread, reused for every token and group.</summary>
-public sealed class LaneWorkspace
+internal sealed class LaneWorkspace
 {
     internal sealed class BlockState(int din, int k, int n, int g)
     {

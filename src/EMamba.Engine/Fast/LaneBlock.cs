@@ -62,7 +62,8 @@ internal sealed unsafe class LaneNorm
 
 /// <summary>One eMamba block (doc §3) on G samples at once, every value an int32 lane proved exact at Prepare
 /// (<see cref="Int32Proof"/>): Reference.Block's arithmetic per lane, with the selective scan vectorised across
-/// the samples of the group (one vector per channel and state index) and the PWL units as gathers.</summary>
+/// the samples of the group (one vector per channel and state index), A_bar read from a (channel, Delta) table and
+/// the SiLU units as byte permutes or gathers.</summary>
 internal sealed unsafe class LaneBlock
 {
     public readonly LaneNorm Norm;

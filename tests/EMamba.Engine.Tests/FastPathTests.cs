@@ -90,6 +90,88 @@ public class FastPathTests
         }, iter: 6, threads: 1);
     }
 
+    // The default precisions (s8 activations, s16 state), under which the lane path's int32 proof holds.
+    private static readonly Gen<Case> DefaultPrecisionCases = Cases.Select(c => c with
+    {
+        Prec = c.Prec with { ActBits = 8, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 16) } },
+    });
+
+    [Fact]
+    public void BatchedLanesEqualReferenceAtEveryWidthAndOddBatch()
+    {
+        int laned = 0, cases = 0;
+        DefaultPrecisionCases.Sample(c =>
+        {
+            var m = RandomModel.Quantized(c.Cfg, c.Seed, c.Prec, calib: 4);
+            // 35 = 2 x 16 + 3: full groups and a part-filled one at every lane count (16, 8, 4).
+            var x = Inputs(m, 35, c.Seed + 5);
+            var want = ReferenceBatch(m, x);
+            foreach (var w in Enum.GetValues<VectorWidth>())
+            {
+                var fm = FastModel.Prepare(m, w);
+                if (w == VectorWidths.Best) { cases++; if (fm.LaneRefusal is null) laned++; }
+                foreach (int n in new[] { 1, 5, 35 })
+                {
+                    var got = fm.RunBatch(x.AsMemory(0, n * fm.InputSize));
+                    Assert.True(want.AsSpan(0, n * fm.Outputs).SequenceEqual(got), $"{c}, width {w}, batch {n}, lanes {fm.BatchLanes} ({fm.LaneRefusal})");
+                }
+            }
+        }, iter: 25, threads: 1);
+        Assert.True(laned * 2 > cases, $"only {laned} of {cases} default-precision models ran in lanes");
+    }
+
+    [Fact]
+    public void LaneGroupsDoNotDependOnTheThreadCount()
+    {
+        DefaultPrecisionCases.Sample(c =>
+        {
+            var m = RandomModel.Quantized(c.Cfg, c.Seed, c.Prec, calib: 4);
+            var x = Inputs(m, 37, c.Seed + 9);
+            var want = ReferenceBatch(m, x);
+            var fm = FastModel.Prepare(m);
+            foreach (int t in new[] { 1, 2, 3, 7 }) Assert.True(want.SequenceEqual(fm.RunBatch(x, t)), $"{c}, {t} threads, lanes {fm.BatchLanes}");
+        }, iter: 4, threads: 1);
+    }
+
+    [Fact]
+    public void LanePathIsProvedForTheDefaultPrecision()
+    {
+        var m = RandomModel.Quantized(ReferenceTests.Tiny, 3);
+        foreach (var w in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 }.Where(VectorWidths.Supported))
+        {
+            var fm = FastModel.Prepare(m, w);
+            Assert.Null(fm.LaneRefusal);
+            Assert.Equal(w switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, _ => 4 }, fm.BatchLanes);
+        }
+        Assert.NotNull(FastModel.Prepare(m, VectorWidth.Scalar).LaneRefusal);
+    }
+
+    [Fact]
+    public void WideStateIsRefusedByTheLanesAndStillExact()
+    {
+        // h s24: A_bar h reaches 2^15 x 2^23, past int32; the batch then runs sample by sample.
+        var prec = new Precision { Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 24) } };
+        var m = RandomModel.Quantized(ReferenceTests.Tiny, 4, prec, calib: 4);
+        var fm = FastModel.Prepare(m);
+        Assert.NotNull(fm.LaneRefusal);
+        Assert.Equal(1, fm.BatchLanes);
+        var x = Inputs(m, 5, 13);
+        Assert.Equal(ReferenceBatch(m, x), fm.RunBatch(x));
+    }
+
+    [Fact]
+    public void SampleOutsideTheInputDomainRunsAloneInsideABatch()
+    {
+        // The lane proof covers the input domain; a code beyond it (Run accepts any long) is computed alone, exactly.
+        var m = RandomModel.Quantized(ReferenceTests.Tiny, 6);
+        var fm = FastModel.Prepare(m);
+        Assert.Null(fm.LaneRefusal);
+        var x = Inputs(m, 20, 17);
+        x[3 * fm.InputSize + 1] = m.Input.Max + 1000;
+        x[19 * fm.InputSize] = m.Input.Min - 1;
+        Assert.Equal(ReferenceBatch(m, x), fm.RunBatch(x));
+    }
+
     [Fact]
     public void DefaultWidthIsTheWidestAccelerated()
     {
@@ -120,6 +202,23 @@ public class FastPathTests
         var p = m.Blocks[0].Silu;
         var t = new FastPwl(p, -100, 100);
         for (long q = -300; q <= 300; q++) Assert.Equal(IntOps.Pwl(q, p), t[q]);   // inside and outside the table
+    }
+
+    [Fact]
+    public void ByteTableLookupEqualsIntOpsPwl()
+    {
+        // The VBMI byte-permute SiLU (16 lanes) against IntOps.Pwl on every s8 code.
+        var m = RandomModel.Quantized(ReferenceTests.Tiny, 2);
+        var b = m.Blocks[0];
+        var range = CodeRange.Of(b.InProj.Out);
+        var table = LaneTable.Pwl(b.Silu, range, new Int32Proof());
+        if (LaneByteTable.TryBuild(table, range) is not { } bytes) return;   // no AVX-512 VBMI on this CPU
+        for (long q0 = range.Lo; q0 <= range.Hi; q0 += 16)
+        {
+            var q = System.Runtime.Intrinsics.Vector512.Create([.. Enumerable.Range(0, 16).Select(i => (int)Math.Min(q0 + i, range.Hi))]);
+            var got = bytes.Lookup(q);
+            for (int i = 0; i < 16; i++) Assert.Equal(IntOps.Pwl(q[i], b.Silu), got[i]);
+        }
     }
 
     [Fact]

@@ -22,7 +22,7 @@ internal static class DesignDocs
             TAPS ?= 0
 
             lint:
-            {"\t"}verilator --lint-only -Wall -Wno-DECLFILENAME --top-module {c.TopName} $(SOURCES)
+            {"\t"}verilator --lint-only -Wall --top-module {c.TopName} $(SOURCES)
 
             verilator: obj_dir/V{Design.Testbench}
 

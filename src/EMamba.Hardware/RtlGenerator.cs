@@ -57,7 +57,7 @@ public static class RtlGenerator
         return r.ReadToEnd();
     }
 
-    private static string HashOf(IReadOnlyDictionary<string, string> files)
+    internal static string HashOf(IReadOnlyDictionary<string, string> files)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (k, v) in files.OrderBy(f => f.Key, StringComparer.Ordinal))

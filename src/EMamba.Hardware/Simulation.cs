@@ -42,7 +42,7 @@ public static class Simulation
     public static SimBuild Build(Design d, Simulator s, string? cache = null)
     {
         if (Missing(s) is { } tool) throw new InvalidOperationException($"{tool} is not on PATH: install the '{(s == Simulator.Verilator ? "verilator" : "iverilog")}' package (build/setup.sh test does)");
-        string dir = Path.Combine(cache ?? DefaultCache(), $"{s.ToString().ToLowerInvariant()}-{d.Hash[..20]}");
+        string dir = Path.Combine(cache ?? DefaultCache(), $"{s.ToString().ToLowerInvariant()}-{d.Hash}");
         if (File.Exists(Path.Combine(dir, Marker))) return new SimBuild(s, dir, true);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);   // an interrupted build
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);

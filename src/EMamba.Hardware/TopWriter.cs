@@ -196,8 +196,10 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, List<Step> step
         decl.Append(TapDecl("norm_f"));
         body.Append("    assign tap_norm_f_we = u_norm_f_y_we;\n    assign tap_norm_f_idx = u_norm_f_y_idx;\n    assign tap_norm_f_data = u_norm_f_y_data;\n");
         Mem("pooled", d);
-        writes.Append("        if (tap_norm_f_we) m_pooled[tap_norm_f_idx] <= m_pooled[tap_norm_f_idx] + tap_norm_f_data;\n");
-        LinearUnit("u_head", head, "m_pooled[{0}]", "32'd0", "head");
+        // pooled_set marks the sums started since start (the others read as zero): a one-cycle clear for any D.
+        decl.Append($"    reg [{I(d - 1)}:0] pooled_set;\n");
+        writes.Append("        if (tap_norm_f_we) begin\n            m_pooled[tap_norm_f_idx] <= (pooled_set[tap_norm_f_idx] ? m_pooled[tap_norm_f_idx] : 64'sd0) + tap_norm_f_data;\n            pooled_set[tap_norm_f_idx] <= 1'b1;\n        end\n");
+        LinearUnit("u_head", head, "(pooled_set[{0}] ? m_pooled[{0}] : 64'sd0)", "32'd0", "head");
         Stored("out", cfg.NumOutputs, "u_head_y_we", "u_head_y_idx", "u_head_y_data");
 
         return Assemble(nin, d);
@@ -235,8 +237,8 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, List<Step> step
         sb.Append($"    assign out_data = m_out[out_i][{I(ob - 1)}:0];\n\n");
 
         // Memory writes (the same ports are the taps).
-        sb.Append("    integer p;\n    always @(posedge clk) begin\n");
-        sb.Append($"        if (clear) for (p = 0; p < {I(d)}; p = p + 1) m_pooled[p] <= 64'sd0;\n");
+        sb.Append("    always @(posedge clk) begin\n");
+        sb.Append($"        if (clear) pooled_set <= {{{I(d)}{{1'b0}}}};\n");
         sb.Append($"        if (in_valid && in_ready) m_input[ld_i] <= {{{{{I(64 - ib)}{{in_data[{I(ib - 1)}]}}}}, in_data}};\n");
         sb.Append(writes).Append("    end\n\n");
 

@@ -36,6 +36,9 @@ module em_conv #(
     end
 
     reg signed [63:0] window [0:C*KW-1];
+    // Window entries written since clear; the others read as zero. Clearing a bit vector takes one
+    // cycle whatever C, where clearing the memory itself would need a write port per entry.
+    reg [C*KW-1:0] filled;
     reg        busy;
     reg [31:0] c;
 
@@ -48,7 +51,7 @@ module em_conv #(
     integer k;
     always @* begin
         acc = $signed(bias_rom[c]) + sx8(weight_rom[c * K + KW]) * u_data;
-        for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * window[c * KW + k];
+        for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : 64'sd0);
     end
 
     em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult($signed(mult_rom[c])), .shift($signed(shift_rom[c])), .y(y_data));
@@ -58,18 +61,21 @@ module em_conv #(
     assign y_idx = c;
     assign done = busy && c == C - 1;
 
-    integer w;
     always @(posedge clk) begin
         if (rst || clear) begin
             busy <= 1'b0;
             c <= 32'd0;
-            for (w = 0; w < C * KW; w = w + 1) window[w] <= 64'sd0;
+            filled <= {C*KW{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             c <= 32'd0;
         end else if (busy) begin
-            for (k = 0; k + 1 < KW; k = k + 1) window[c * KW + k] <= window[c * KW + k + 1];
+            for (k = 0; k + 1 < KW; k = k + 1) begin
+                window[c * KW + k] <= window[c * KW + k + 1];
+                filled[c * KW + k] <= filled[c * KW + k + 1];
+            end
             window[c * KW + KW - 1] <= u_data;
+            filled[c * KW + KW - 1] <= 1'b1;
             if (c == C - 1) busy <= 1'b0;
             else c <= c + 32'd1;
         end

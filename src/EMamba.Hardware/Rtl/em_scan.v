@@ -54,6 +54,7 @@ module em_scan #(
     end
 
     reg signed [63:0] h [0:DIN*N-1];
+    reg [DIN*N-1:0] h_set;   // states written since clear; the others read as zero (a one-cycle clear)
     reg        busy;
     reg [31:0] c;
     reg [31:0] k;
@@ -73,7 +74,7 @@ module em_scan #(
     wire signed [63:0] bx_aligned;
     em_round_shift bx_align_u (.v(delta_c * b_k * u_c), .s(BX_SHIFT), .y(bx_aligned));
     wire signed [63:0] h_rounded;
-    em_round_shift h_round_u (.v(abar_data * h[ck] + bx_aligned), .s(ABAR_FRAC), .y(h_rounded));
+    em_round_shift h_round_u (.v(abar_data * (h_set[ck] ? h[ck] : 64'sd0) + bx_aligned), .s(ABAR_FRAC), .y(h_rounded));
     em_sat #(.BITS(H_BITS)) h_sat_u (.v(h_rounded), .y(h_data));
 
     // §11: the readout with the D skip, written on the channel's last state index.
@@ -92,14 +93,13 @@ module em_scan #(
     assign y_idx = c;
     assign done = busy && c == DIN - 1 && k == N - 1;
 
-    integer w;
     always @(posedge clk) begin
         if (rst || clear) begin
             busy <= 1'b0;
             c <= 32'd0;
             k <= 32'd0;
             y_acc <= 64'sd0;
-            for (w = 0; w < DIN * N; w = w + 1) h[w] <= 64'sd0;
+            h_set <= {DIN*N{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             c <= 32'd0;
@@ -107,6 +107,7 @@ module em_scan #(
             y_acc <= 64'sd0;
         end else if (busy) begin
             h[ck] <= h_data;
+            h_set[ck] <= 1'b1;
             if (k == N - 1) begin
                 k <= 32'd0;
                 y_acc <= 64'sd0;

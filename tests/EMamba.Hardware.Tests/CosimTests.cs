@@ -1,12 +1,13 @@
 using EMamba.Core.Integer;
+using Xunit.Abstractions;
 
 namespace EMamba.Hardware.Tests;
 
 /// <summary>The generated accelerator on tiny random models, in both simulators: every tapped tensor and
 /// every output equal to the integer reference, and the measured cycles equal to the cycle model.</summary>
-public class CosimTests
+public class CosimTests(ITestOutputHelper log)
 {
-    private static void Check(IntModel m, AcceleratorConfig c, Simulator sim, int samples)
+    private void Check(IntModel m, AcceleratorConfig c, Simulator sim, int samples)
     {
         var d = RtlGenerator.Generate(m, c);
         var build = Simulation.Build(d, sim, Tiny.Cache);
@@ -19,6 +20,7 @@ public class CosimTests
             Assert.True(mismatch == null, $"{sim}, sample {s}: {mismatch}");
             Assert.Equal(model, res[s].Cycles);
         }
+        log.WriteLine($"{sim}, {m.Blocks.Length} block(s), {c.LinearLanes} lanes: measured {res[0].Cycles} cycles, model {model}");
     }
 
     [SimFact(Simulator.Verilator)]

@@ -56,7 +56,8 @@ public static class Simulation
             else
                 Exec(tmp, "iverilog", ["-g2005", "-o", Design.Testbench + ".vvp", "-s", Design.Testbench, .. src]);
             File.WriteAllText(Path.Combine(tmp, Marker), d.Hash + "\n");
-            Directory.Move(tmp, dir);
+            try { Directory.Move(tmp, dir); }
+            catch (IOException) when (File.Exists(Path.Combine(dir, Marker))) { return new SimBuild(s, dir, true); }   // another process built it meanwhile
         }
         finally { if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); }
         return new SimBuild(s, dir, false);

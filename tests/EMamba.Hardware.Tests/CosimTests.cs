@@ -41,13 +41,34 @@ public class CosimTests(ITestOutputHelper log)
         foreach (int lanes in new[] { 1, 2, 5, 16 }) Check(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = lanes }, Simulator.Icarus, 1);
     }
 
+    /// <summary>Other shapes and precisions (expand 1, one state, wide and narrow activations, a 24-bit state,
+    /// per-tensor weights, min-max calibration): the same RTL generator, bit-exact each time.</summary>
+    [SimFact(Simulator.Icarus)]
+    public void OtherShapesAndPrecisionsAreBitExact()
+    {
+        var cases = new (Core.ModelConfig Cfg, Precision P)[]
+        {
+            (Tiny.One with { Expand = 1, DState = 1 }, new Precision { ActBits = 6, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 24) } }),
+            (Tiny.One with { DState = 4, DConv = 2 }, new Precision { ActBits = 12, PerChannel = false, Method = CalibMethod.Max }),
+            (Tiny.Two with { NLayers = 3, DModel = 6 }, new Precision { WeightBits = 4, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 8), ["abar"] = new(Bits: 8) } }),
+        };
+        for (int i = 0; i < cases.Length; i++) Check(Engine.Quantize.RandomModel.Quantized(cases[i].Cfg, 40 + i, cases[i].P), new AcceleratorConfig { LinearLanes = 1 + i }, Simulator.Icarus, 2);
+    }
+
     [SimFact(Simulator.Icarus)]
     public void ARerunUsesTheCachedBuild()
     {
-        var d = RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 });
-        Assert.False(Simulation.Build(d, Simulator.Icarus, Tiny.Cache).Cached);
-        Assert.True(Simulation.Build(RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 }), Simulator.Icarus, Tiny.Cache).Cached);
-        Assert.NotEqual(d.Hash, RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 6 }).Hash);
+        string cache = Path.Combine(Path.GetTempPath(), "emamba-hw-cache-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var d = RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 });
+            Assert.False(Simulation.Build(d, Simulator.Icarus, cache).Cached);
+            var again = Simulation.Build(RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 }), Simulator.Icarus, cache);
+            Assert.True(again.Cached);
+            Assert.Equal(Tiny.ModelOne.Config.NumOutputs, Simulation.Run(again, [Tiny.Input(Tiny.ModelOne, 1)], taps: false)[0].Outputs.Length);
+            Assert.NotEqual(d.Hash, RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 6 }).Hash);
+        }
+        finally { Directory.Delete(cache, recursive: true); }
     }
 
     [SimFact(Simulator.Icarus)]

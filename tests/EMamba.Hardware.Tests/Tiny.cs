@@ -43,6 +43,6 @@ internal static class Tiny
         return x;
     }
 
-    /// <summary>A cache folder per test run, so builds are shared between the tests of one run only.</summary>
-    public static readonly string Cache = Path.Combine(Path.GetTempPath(), "emamba-hw-tests-" + Environment.ProcessId);
+    /// <summary>The tests' build cache: keyed by design hash, so a rerun of the tests reuses every build.</summary>
+    public static readonly string Cache = Path.Combine(Path.GetTempPath(), "emamba-hw-tests-cache");
 }

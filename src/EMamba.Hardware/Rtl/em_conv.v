@@ -54,7 +54,9 @@ module em_conv #(
         for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : 64'sd0);
     end
 
-    em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult($signed(mult_rom[c])), .shift($signed(shift_rom[c])), .y(y_data));
+    wire signed [63:0] channel_mult = mult_rom[c];
+    wire signed [7:0]  channel_shift = shift_rom[c];
+    em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_data));
 
     assign u_idx = c;
     assign y_we = busy;

@@ -8,7 +8,8 @@ module em_gate #(
     input  wire signed [63:0] s,
     output wire signed [63:0] g
 );
+    wire signed [63:0] product = y * s;
     wire signed [63:0] rounded;
-    em_round_shift round_u (.v(y * s), .s(SHIFT), .y(rounded));
+    em_round_shift round_u (.v(product), .s(SHIFT), .y(rounded));
     em_sat #(.BITS(BITS)) sat_u (.v(rounded), .y(g));
 endmodule

@@ -61,8 +61,10 @@ module em_linear #(
         end
     end
 
-    em_requant #(.BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (
-        .acc(acc), .mult($signed(mult_rom[row])), .shift($signed(shift_rom[row])), .y(y_data));
+    // The row's scale, read into named wires (port connections carry no memory reads).
+    wire signed [63:0] row_mult = mult_rom[row];
+    wire signed [7:0]  row_shift = shift_rom[row];
+    em_requant #(.BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (.acc(acc), .mult(row_mult), .shift(row_shift), .y(y_data));
 
     assign x_base = group * LANES;
     assign y_we = busy && writing;

@@ -42,8 +42,11 @@ module em_pwl #(
         else slope = $signed(slope_rom[seg]);
     end
 
+    wire signed [63:0] knot = knot_rom[seg];
+    wire signed [63:0] value = value_rom[seg];
+    wire signed [63:0] offset = (q - knot) * slope;
     wire signed [63:0] step;
-    em_round_shift step_u (.v((q - $signed(knot_rom[seg])) * slope), .s(SLOPE_FRAC), .y(step));
-    wire signed [63:0] raw = $signed(value_rom[seg]) + step;
+    em_round_shift step_u (.v(offset), .s(SLOPE_FRAC), .y(step));
+    wire signed [63:0] raw = value + step;
     assign y = raw < LO ? LO : (raw > HI ? HI : raw);
 endmodule

@@ -44,11 +44,16 @@ module em_range_norm #(
 
     wire signed [63:0] range = max_x - min_x;
     wire signed [63:0] centred = x_data * D - sum;
+    wire signed [63:0] scaled = centred * recip;
     wire signed [63:0] t_rounded;
-    em_round_shift t_round_u (.v(centred * recip), .s(T_SHIFT), .y(t_rounded));
+    em_round_shift t_round_u (.v(scaled), .s(T_SHIFT), .y(t_rounded));
     wire signed [63:0] t = empty ? 64'sd0 : t_rounded;
+    wire [7:0] gamma_code = gamma_rom[i];
+    wire signed [63:0] gamma = {{56{gamma_code[7]}}, gamma_code};
+    wire signed [63:0] beta = beta_rom[i];
+    wire signed [63:0] affine = t * gamma + beta;
     wire signed [63:0] y_rounded;
-    em_round_shift y_round_u (.v(t * $signed({{56{gamma_rom[i][7]}}, gamma_rom[i]}) + $signed(beta_rom[i])), .s(Y_SHIFT), .y(y_rounded));
+    em_round_shift y_round_u (.v(affine), .s(Y_SHIFT), .y(y_rounded));
     em_sat #(.BITS(BITS)) y_sat_u (.v(y_rounded), .y(y_data));
 
     assign x_idx = i;

@@ -10,7 +10,8 @@ module em_residual #(
     input  wire signed [63:0] o,
     output wire signed [63:0] r
 );
+    wire signed [63:0] sum = (x <<< X_LEFT) + (o <<< O_LEFT);
     wire signed [63:0] rounded;
-    em_round_shift round_u (.v((x <<< X_LEFT) + (o <<< O_LEFT)), .s(SHIFT), .y(rounded));
+    em_round_shift round_u (.v(sum), .s(SHIFT), .y(rounded));
     em_sat #(.BITS(BITS)) sat_u (.v(rounded), .y(r));
 endmodule

@@ -63,26 +63,35 @@ module em_scan #(
     wire [31:0] ck = c * N + k;
 
     // §9: the exp input, saturated at the domain's lower end (the table is constant below its lowest knot).
+    wire signed [63:0] a = a_rom[ck];
+    wire signed [63:0] delta_a = delta_c * a;
     wire signed [63:0] da_rounded;
-    em_round_shift e_round_u (.v(delta_c * $signed(a_rom[ck])), .s(E_SHIFT), .y(da_rounded));
+    em_round_shift e_round_u (.v(delta_a), .s(E_SHIFT), .y(da_rounded));
     wire signed [63:0] e = -da_rounded < E_MIN ? E_MIN : -da_rounded;
 
     em_pwl #(.NK(EXP_NK), .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
              .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.q(e), .y(abar_data));
 
     // §10: the state update, narrowed once for storage.
+    wire signed [63:0] bx = delta_c * b_k * u_c;
     wire signed [63:0] bx_aligned;
-    em_round_shift bx_align_u (.v(delta_c * b_k * u_c), .s(BX_SHIFT), .y(bx_aligned));
+    em_round_shift bx_align_u (.v(bx), .s(BX_SHIFT), .y(bx_aligned));
+    wire signed [63:0] h_old = h_set[ck] ? h[ck] : 64'sd0;
+    wire signed [63:0] h_acc = abar_data * h_old + bx_aligned;
     wire signed [63:0] h_rounded;
-    em_round_shift h_round_u (.v(abar_data * (h_set[ck] ? h[ck] : 64'sd0) + bx_aligned), .s(ABAR_FRAC), .y(h_rounded));
+    em_round_shift h_round_u (.v(h_acc), .s(ABAR_FRAC), .y(h_rounded));
     em_sat #(.BITS(H_BITS)) h_sat_u (.v(h_rounded), .y(h_data));
 
     // §11: the readout with the D skip, written on the channel's last state index.
     wire signed [63:0] y_sum = y_acc + c_k * h_data;
+    wire [7:0] d_code = d_rom[c];
+    wire signed [63:0] d_skip = {{56{d_code[7]}}, d_code};
+    wire signed [63:0] du = d_skip * u_c;
     wire signed [63:0] d_aligned;
-    em_round_shift d_align_u (.v($signed({{56{d_rom[c][7]}}, d_rom[c]}) * u_c), .s(D_SHIFT), .y(d_aligned));
+    em_round_shift d_align_u (.v(du), .s(D_SHIFT), .y(d_aligned));
+    wire signed [63:0] y_total = y_sum + d_aligned;
     wire signed [63:0] y_rounded;
-    em_round_shift y_round_u (.v(y_sum + d_aligned), .s(Y_SHIFT), .y(y_rounded));
+    em_round_shift y_round_u (.v(y_total), .s(Y_SHIFT), .y(y_rounded));
     em_sat #(.BITS(Y_BITS)) y_sat_u (.v(y_rounded), .y(y_data));
 
     assign c_idx = c;

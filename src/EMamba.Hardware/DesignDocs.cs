@@ -55,7 +55,7 @@ internal static class DesignDocs
         string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
         sb.Append($"# {c.TopName}: generated eMamba accelerator\n\n");
-        sb.Append($"Model: {cfg.Task}, {cfg.NLayers} blocks, D = {cfg.DModel}, Din = {cfg.DModel * cfg.Expand}, N = {cfg.DState}, {m.Tokens} tokens of {cfg.PatchDim} codes, {cfg.NumOutputs} outputs.\n");
+        sb.Append($"Model: {cfg.Task.ToString().ToLowerInvariant()}, {cfg.NLayers} blocks, D = {cfg.DModel}, Din = {cfg.DModel * cfg.Expand}, N = {cfg.DState}, {m.Tokens} tokens of {cfg.PatchDim} codes, {cfg.NumOutputs} outputs.\n");
         sb.Append($"Config: {c.LinearLanes} MACs per cycle per linear unit, clock target {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n");
         sb.Append("The arithmetic is docs/integer.md of eMamba.NET, bit for bit; docs/hardware.md describes the architecture.\n\n");
         sb.Append("## Interface (`rtl/").Append(c.TopName).Append(".v`)\n\n");

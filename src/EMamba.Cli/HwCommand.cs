@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using EMamba.Core;
+using EMamba.Hardware;
+using EMamba.Hardware.Stages;
+using Spectre.Console;
+
+namespace EMamba.Cli;
+
+/// <summary><c>emamba hw</c>: the accelerator of a quantized model (docs/hardware.md): <c>gen</c> writes
+/// its RTL folder, <c>sim</c> co-simulates it on data set samples against the integer engine.</summary>
+public static class HwCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("hw", "The generated accelerator of a quantized vision / radar model: RTL generation and bit-exact co-simulation.");
+        cmd.Subcommands.Add(Gen());
+        cmd.Subcommands.Add(Sim());
+        return cmd;
+    }
+
+    private static Option<string> ModelOption() => new("--model") { Description = "Quantized model (.q.safetensors from 'emamba quantize').", Required = true };
+    private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, clock_mhz, top_name); defaults when omitted." };
+
+    private static Command Gen()
+    {
+        var model = ModelOption(); var config = ConfigOption();
+        var output = new Option<string>("--out") { Description = "Folder to write (must not exist): rtl/, rom/, tb.v, Makefile, README.md.", Required = true };
+        var cmd = new Command("gen", "Write the accelerator's Verilog, ROM images, testbench, Makefile and README for a quantized model.");
+        foreach (var o in new Option[] { model, config, output }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(_ =>
+        {
+            var res = HwGenStage.Run(new HwGenStage.Request(r.GetValue(model)!, r.GetValue(config), r.GetValue(output)!, ConsoleStageObserver.Instance));
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {res.Files} files ({res.Bytes:N0} bytes) to {res.Out}; top {res.Config.TopName}, {res.Config.LinearLanes} MACs/cycle per linear unit; cycle model {res.Cycles.Total:N0} cycles per inference ({res.Cycles.Microseconds(res.Config):F1} us at {res.Config.ClockMhz} MHz)")));
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    private static Command Sim()
+    {
+        var model = ModelOption(); var config = ConfigOption();
+        var count = new Option<int>("--count") { Description = $"Samples: the first K of the split (1..{HwSimStage.MaxCount}).", DefaultValueFactory = _ => 8 };
+        var sim = SwitchOption.WithDefault("--sim", "Simulator: verilator or icarus.", Simulator.Verilator, v => $"--sim '{v}' must be verilator or icarus");
+        var split = new Option<string>("--split") { Description = "Split: test, val or train.", DefaultValueFactory = _ => "test" };
+        var data = new Option<string?>("--data") { Description = "Data set location (default: the task's standard location)." };
+        var cache = new Option<string?>("--cache") { Description = "Build cache folder (default: ~/.cache/emamba/hw); builds are kept per design hash." };
+        var cmd = new Command("sim", "Co-simulate the generated accelerator on data set samples: every output bit-exact against the integer engine, measured cycles beside the cycle model.");
+        foreach (var o in new Option[] { model, config, count, sim, split, data, cache }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(ct =>
+        {
+            var res = AnsiConsole.Progress().AutoClear(true).Start(p =>
+            {
+                var task = p.AddTask("simulating", maxValue: r.GetValue(count));
+                return HwSimStage.Run(new HwSimStage.Request(r.GetValue(model)!, r.GetValue(config), r.GetValue(count), r.GetValue(sim), r.GetValue(split)!,
+                    r.GetValue(data), r.GetValue(cache), ConsoleStageObserver.Instance, (done, total) => { task.MaxValue = total; task.Value = done; }), ct);
+            });
+            var cm = res.Model;
+            long lo = res.Measured.Min(), hi = res.Measured.Max();
+            string measured = lo == hi ? lo.ToString("N0", CultureInfo.InvariantCulture) : $"{lo:N0}..{hi:N0}";
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"{res.Samples:N0} samples in {res.SimSeconds:F1} s ({(res.Cached ? "cached build" : $"built in {res.BuildSeconds:F1} s")}); cycles per inference: measured {measured}, cycle model {cm.Total:N0} ({cm.Microseconds(res.Config):F1} us at {res.Config.ClockMhz} MHz)")));
+            if (res.FirstMismatch is { } first)
+            {
+                Console.Error.WriteLine($"emamba: error: {res.Mismatches} of {res.Samples} samples differ from the integer engine; first: {first}");
+                return ExitCodes.Failure;
+            }
+            AnsiConsole.MarkupLine($"bit-exact: all {res.Samples:N0} samples equal the integer engine's outputs");
+            if (lo != cm.Total || hi != cm.Total) { Console.Error.WriteLine("emamba: error: the measured cycles differ from the cycle model"); return ExitCodes.Failure; }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

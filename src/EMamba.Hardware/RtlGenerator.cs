@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using EMamba.Core.Integer;
+
+namespace EMamba.Hardware;
+
+/// <summary>Generates the accelerator for a quantized vision / radar model (docs/hardware.md): the
+/// operation modules (Rtl/*.v, one per IntOps family), a top that runs <see cref="Schedule"/> token by
+/// token, its ROM images from the model, a testbench, a Makefile and a README. Datapaths are 64 bits
+/// wide and every stored code is already saturated to its domain (narrow storage is later work).</summary>
+public static class RtlGenerator
+{
+    public static readonly string[] Modules = ["em_round_shift", "em_sat", "em_requant", "em_linear", "em_range_norm", "em_pwl", "em_conv", "em_scan", "em_gate", "em_residual"];
+
+    public static Design Generate(IntModel m, AcceleratorConfig c)
+    {
+        c.Validated();
+        var steps = Schedule.Of(m, c);
+        Check(m);
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod);
+        var top = new TopWriter(m, c, steps, files);
+        files[$"rtl/{c.TopName}.v"] = top.Write();
+        var cfg = m.Config;
+        int nin = cfg.InChannels * cfg.Height * cfg.Width;
+        files[Design.TestbenchFile] = TestbenchWriter.Write(m, c, top.Taps);
+        var sources = Modules.Select(x => $"rtl/{x}.v").Append($"rtl/{c.TopName}.v").ToList();
+        files["Makefile"] = DesignDocs.Makefile(c, sources);
+        files["README.md"] = DesignDocs.Readme(m, c, CycleModel.Of(m, c), top.Taps);
+        string hash = HashOf(files);
+        return new Design(c.TopName, files, sources, top.Taps.Select(t => t.Name).ToList(), nin, cfg.NumOutputs, hash);
+    }
+
+    private static void Check(IntModel m)
+    {
+        var probs = new List<string>();
+        if (m.Input.Unsigned) probs.Add("unsigned input codes");
+        foreach (var b in m.Blocks)
+        {
+            if (b.Conv.Kernel < 2) probs.Add($"blocks.{b.Index}: d_conv {b.Conv.Kernel} (the conv unit needs a window, d_conv >= 2)");
+            foreach (var (d, what) in new[] { (b.Norm.Out, "n"), (b.Conv.Out, "uc"), (b.State, "h"), (b.Y, "y"), (b.Gate, "g"), (b.Residual, "r"), (b.InProj.Out, "in_proj"), (b.XProj.Out, "x_proj"), (b.OutProj.Out, "o") })
+                if (d.Unsigned) probs.Add($"blocks.{b.Index}.{what}: unsigned domain {d}");
+            foreach (var p in new[] { b.Exp, b.Silu }.Concat(b.ConvSilu is { } cs ? [cs] : []))
+                if (p.Knots.Length < 2 || p.Slopes.Length != p.Knots.Length - 1) probs.Add($"{p.Name}: {p.Knots.Length} knots and {p.Slopes.Length} slopes (the PWL unit needs at least 2 knots and one slope per segment)");
+        }
+        if (m.FinalNorm.Out.Unsigned) probs.Add("norm_f: unsigned domain");
+        if (probs.Count > 0) throw new NotSupportedException("the accelerator does not support this model: " + string.Join("; ", probs));
+    }
+
+    public static string ModuleText(string name)
+    {
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream($"EMamba.Hardware.Rtl.{name}.v")
+            ?? throw new InvalidOperationException($"module {name} is not embedded");
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    internal static string HashOf(IReadOnlyDictionary<string, string> files)
+    {
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (k, v) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            h.AppendData(Encoding.UTF8.GetBytes(k + "\0" + v.Length.ToString(CultureInfo.InvariantCulture) + "\0"));
+            h.AppendData(Encoding.UTF8.GetBytes(v));
+        }
+        return Convert.ToHexStringLower(h.GetHashAndReset());
+    }
+}

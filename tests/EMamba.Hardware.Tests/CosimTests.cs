@@ -1,0 +1,92 @@
+using EMamba.Core.Integer;
+using Xunit.Abstractions;
+
+namespace EMamba.Hardware.Tests;
+
+/// <summary>The generated accelerator on tiny random models, in both simulators: every tapped tensor and
+/// every output equal to the integer reference, and the measured cycles equal to the cycle model.</summary>
+public class CosimTests(ITestOutputHelper log)
+{
+    private void Check(IntModel m, AcceleratorConfig c, Simulator sim, int samples)
+    {
+        var d = RtlGenerator.Generate(m, c);
+        var build = Simulation.Build(d, sim, Tiny.Cache);
+        var inputs = Enumerable.Range(0, samples).Select(s => Tiny.Input(m, 100 + s)).ToList();
+        var res = Simulation.Run(build, inputs, taps: true);
+        long model = CycleModel.Of(m, c).Total;
+        for (int s = 0; s < samples; s++)
+        {
+            string? mismatch = Cosim.FirstMismatch(m, d, inputs[s], res[s]);
+            Assert.True(mismatch == null, $"{sim}, sample {s}: {mismatch}");
+            Assert.Equal(model, res[s].Cycles);
+        }
+        log.WriteLine($"{sim}, {m.Blocks.Length} block(s), {c.LinearLanes} lanes: measured {res[0].Cycles} cycles, model {model}");
+    }
+
+    [SimFact(Simulator.Verilator)]
+    public void OneBlockInVerilator() => Check(Tiny.ModelOne, new AcceleratorConfig(), Simulator.Verilator, 2);
+
+    [SimFact(Simulator.Icarus)]
+    public void OneBlockInIcarus() => Check(Tiny.ModelOne, new AcceleratorConfig(), Simulator.Icarus, 2);
+
+    [SimFact(Simulator.Verilator)]
+    public void TwoBlocksNarrowInVerilator() => Check(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 3 }, Simulator.Verilator, 2);
+
+    [SimFact(Simulator.Icarus)]
+    public void TwoBlocksNarrowInIcarus() => Check(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 3 }, Simulator.Icarus, 2);
+
+    [SimFact(Simulator.Icarus)]
+    public void EveryLaneCountGivesTheSameCodesAndItsModelledCycles()
+    {
+        foreach (int lanes in new[] { 1, 2, 5, 16 }) Check(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = lanes }, Simulator.Icarus, 1);
+    }
+
+    /// <summary>Other shapes and precisions (expand 1, one state, wide and narrow activations, a 24-bit state,
+    /// per-tensor weights, min-max calibration): the same RTL generator, bit-exact each time.</summary>
+    [SimFact(Simulator.Icarus)]
+    public void OtherShapesAndPrecisionsAreBitExact()
+    {
+        var cases = new (Core.ModelConfig Cfg, Precision P)[]
+        {
+            (Tiny.One with { Expand = 1, DState = 1 }, new Precision { ActBits = 6, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 24) } }),
+            (Tiny.One with { DState = 4, DConv = 2 }, new Precision { ActBits = 12, PerChannel = false, Method = CalibMethod.Max }),
+            (Tiny.Two with { NLayers = 3, DModel = 6 }, new Precision { WeightBits = 4, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 8), ["abar"] = new(Bits: 8) } }),
+        };
+        for (int i = 0; i < cases.Length; i++) Check(Engine.Quantize.RandomModel.Quantized(cases[i].Cfg, 40 + i, cases[i].P), new AcceleratorConfig { LinearLanes = 1 + i }, Simulator.Icarus, 2);
+    }
+
+    [SimFact(Simulator.Icarus)]
+    public void ARerunUsesTheCachedBuild()
+    {
+        string cache = Path.Combine(Path.GetTempPath(), "emamba-hw-cache-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var d = RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 });
+            Assert.False(Simulation.Build(d, Simulator.Icarus, cache).Cached);
+            var again = Simulation.Build(RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 7 }), Simulator.Icarus, cache);
+            Assert.True(again.Cached);
+            Assert.Equal(Tiny.ModelOne.Config.NumOutputs, Simulation.Run(again, [Tiny.Input(Tiny.ModelOne, 1)], taps: false)[0].Outputs.Length);
+            Assert.NotEqual(d.Hash, RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = 6 }).Hash);
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
+    [SimFact(Simulator.Icarus)]
+    public void AMismatchNamesTheFirstDifferingTensorTokenAndIndex()
+    {
+        var m = Tiny.ModelOne;
+        var d = RtlGenerator.Generate(m, new AcceleratorConfig());
+        // Flip the bias of x_proj's second row (dt is R = 1 row, so that is B index 0): every earlier tensor still agrees.
+        string rom = "rom/blocks_0_x_proj_bias.hex";
+        var lines = d.Files[rom].Split('\n');
+        long bias = long.Parse(lines[1], System.Globalization.NumberStyles.HexNumber);
+        lines[1] = Hex.Word(bias >= 0 ? bias - (1L << 30) : bias + (1L << 30), 64);   // far past any rounding: B saturates the other way
+        var files = new Dictionary<string, string>(d.Files) { [rom] = string.Join('\n', lines) };
+        var bad = d with { Files = files, Hash = RtlGenerator.HashOf(files) };
+        var x = Tiny.Input(m, 5);
+        var res = Simulation.Run(Simulation.Build(bad, Simulator.Icarus, Tiny.Cache), [x], taps: true);
+        string? msg = Cosim.FirstMismatch(m, bad, x, res[0]);
+        Assert.NotNull(msg);
+        Assert.StartsWith("blocks.0.B token 0 index 0: RTL", msg);
+    }
+}

@@ -4,17 +4,21 @@
 #   build/setup.sh bench   PyTorch peer for benchmarks (Debian packages python3-torch and libopenblas0-pthread:
 #                          without an optimised BLAS, Debian's libblas.so.3 is the slow reference BLAS and the
 #                          peer runs about 1.5x slower than it can)
-#   build/setup.sh test    the RTL simulators the hardware co-simulation tests run (Debian packages verilator and
-#                          iverilog); the tests otherwise use generated files
+#   build/setup.sh hw      the RTL tools of 'emamba hw' (Debian packages verilator, iverilog and yosys)
+#   build/setup.sh test    what the tests need: the RTL tools of 'hw' (the co-simulation and yosys tests); the
+#                          tests otherwise use generated files
+#   build/setup.sh base    nothing beyond the .NET SDK (every other command)
 set -euo pipefail
 need=()
 case "${1:-test}" in
   demo)  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist) ;;
   bench) /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
          dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread) ;;
-  test)  command -v verilator >/dev/null || need+=(verilator)
-         command -v iverilog >/dev/null || need+=(iverilog) ;;
-  *) echo "setup.sh: unknown job '$1' (demo, bench, test)" >&2; exit 2 ;;
+  hw|test) command -v verilator >/dev/null || need+=(verilator)
+         command -v iverilog >/dev/null || need+=(iverilog)
+         command -v yosys >/dev/null || need+=(yosys) ;;
+  base) ;;
+  *) echo "setup.sh: unknown job '$1' (demo, bench, hw, test, base)" >&2; exit 2 ;;
 esac
 command -v python3 >/dev/null || need+=(python3)   # the TorchSharp load fix (build/weaken-glibcxx.py)
 if [ ${#need[@]} -gt 0 ]; then

@@ -20,7 +20,7 @@ public static class HwCommand
     }
 
     private static Option<string> ModelOption() => new("--model") { Description = "Quantized model (.q.safetensors from 'emamba quantize').", Required = true };
-    private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, clock_mhz, top_name); defaults when omitted." };
+    private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, linear_rows, vector_lanes, ssm_lanes, state_lanes, stream_lanes, clock_mhz, top_name); defaults when omitted." };
 
     private static Command Gen()
     {
@@ -32,10 +32,27 @@ public static class HwCommand
         {
             var res = HwGenStage.Run(new HwGenStage.Request(r.GetValue(model)!, r.GetValue(config), r.GetValue(output)!, ConsoleStageObserver.Instance));
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {res.Files} files ({res.Bytes:N0} bytes) to {res.Out}; top {res.Config.TopName}, {res.Config.LinearLanes} MACs/cycle per linear unit; cycle model {res.Cycles.Total:N0} cycles per inference ({res.Cycles.Microseconds(res.Config):F1} us at {res.Config.ClockMhz} MHz)")));
+                $"wrote {res.Files} files ({res.Bytes:N0} bytes) to {res.Out}; top {res.Config.TopName}")));
+            PrintSchedule(res.Cycles, res.Config);
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>The config in one line, the cycle model's per-stage schedule as a table, and its summary.</summary>
+    private static void PrintSchedule(CycleModel cm, AcceleratorConfig c)
+    {
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"config: linear {c.LinearLanes} lanes x {c.LinearRows} rows, vector lanes {c.VectorLanes}, scan {c.SsmLanes} x {c.StateLanes} PEs, stream {c.StreamLanes} code(s)/beat, {c.ClockMhz} MHz")));
+        var t = new Table().Border(TableBorder.Simple);
+        foreach (var h in new[] { "stage", "unit", "cycles/token", "starts token 0", "ends last token", "busy" }) t.AddColumn(h);
+        foreach (var s in cm.Timings())
+            t.AddRow(Markup.Escape(s.Stage.Name + (s.Stage.PerToken ? "" : " (once)")), s.Stage.Kind.ToString().ToLowerInvariant(),
+                (s.Stage.Work + 1).ToString("N0", CultureInfo.InvariantCulture), s.FirstStart.ToString("N0", CultureInfo.InvariantCulture),
+                s.LastEnd.ToString("N0", CultureInfo.InvariantCulture), (100 * s.Utilisation).ToString("F0", CultureInfo.InvariantCulture) + " %");
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"cycle model: {cm.Total:N0} cycles per inference ({cm.Microseconds(c):F2} us, {1e6 / cm.Microseconds(c):N0} inferences/s at {c.ClockMhz} MHz); initiation interval {cm.InitiationInterval} cycles/token ({cm.Bottleneck.Name}), fill {cm.Fill:N0}, drain {cm.Drain:N0}")));
     }
 
     private static Command Sim()
@@ -57,6 +74,7 @@ public static class HwCommand
                     r.GetValue(data), r.GetValue(cache), ConsoleStageObserver.Instance, (done, total) => { task.MaxValue = total; task.Value = done; }), ct);
             });
             var cm = res.Model;
+            PrintSchedule(cm, res.Config);
             long lo = res.Measured.Min(), hi = res.Measured.Max();
             string measured = lo == hi ? lo.ToString("N0", CultureInfo.InvariantCulture) : $"{lo:N0}..{hi:N0}";
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,

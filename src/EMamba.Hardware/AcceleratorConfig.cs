@@ -8,19 +8,34 @@ namespace EMamba.Hardware;
 /// key optional (the defaults are here), validated on load with every problem listed.</summary>
 public sealed record AcceleratorConfig
 {
-    /// <summary>Multiply-accumulates per cycle of each linear unit (a row takes ceil(In / lanes) + 1 cycles).</summary>
+    /// <summary>Input columns each linear unit reads per cycle (the inner dimension of its MAC array).</summary>
     public int LinearLanes { get; init; } = 4;
+    /// <summary>Output rows each linear unit computes at once: a layer takes ceil(Out / rows) x ceil(In / lanes)
+    /// cycles on a lanes x rows MAC array.</summary>
+    public int LinearRows { get; init; } = 8;
+    /// <summary>Elements per cycle of the range norms, the conv (channels) and the element-wise ops fused into them.</summary>
+    public int VectorLanes { get; init; } = 4;
+    /// <summary>Channels the scan updates in parallel.</summary>
+    public int SsmLanes { get; init; } = 4;
+    /// <summary>State indices per channel the scan updates in parallel (SSM lanes x state lanes PEs, each with its PWL exp).</summary>
+    public int StateLanes { get; init; } = 2;
+    /// <summary>Codes per beat of the input and output streams.</summary>
+    public int StreamLanes { get; init; } = 1;
     /// <summary>The clock the design is meant to meet, for latency figures (the generator does not time paths).</summary>
     public double ClockMhz { get; init; } = 100;
     /// <summary>The Verilog name of the generated top module.</summary>
     public string TopName { get; init; } = "emamba_top";
 
     public const int MaxLanes = 256;
+    public const int MaxMacs = 1024;
 
     public List<string> Problems()
     {
         var p = new List<string>();
-        if (LinearLanes < 1 || LinearLanes > MaxLanes) p.Add($"linear_lanes = {LinearLanes}: must be 1..{MaxLanes}");
+        foreach (var (v, key) in new[] { (LinearLanes, "linear_lanes"), (LinearRows, "linear_rows"), (VectorLanes, "vector_lanes"), (SsmLanes, "ssm_lanes"), (StateLanes, "state_lanes"), (StreamLanes, "stream_lanes") })
+            if (v < 1 || v > MaxLanes) p.Add($"{key} = {v}: must be 1..{MaxLanes}");
+        if (LinearLanes * LinearRows > MaxMacs) p.Add($"linear_lanes x linear_rows = {LinearLanes * LinearRows}: at most {MaxMacs} MACs per linear unit");
+        if (SsmLanes * StateLanes > MaxMacs) p.Add($"ssm_lanes x state_lanes = {SsmLanes * StateLanes}: at most {MaxMacs} scan PEs");
         if (!(ClockMhz > 0 && ClockMhz <= 5000)) p.Add($"clock_mhz = {ClockMhz}: must be in (0, 5000]");
         if (!IsIdentifier(TopName)) p.Add($"top_name = '{TopName}': must be a Verilog identifier (a letter or _, then letters, digits, _), at most 64 characters, not starting with 'em_'");
         return p;

@@ -2,23 +2,79 @@ using EMamba.Core.Integer;
 
 namespace EMamba.Hardware;
 
-/// <summary>The analytical cycle count of one inference on the generated accelerator (docs/hardware.md,
-/// "Cycle model"), from start sampled to done inclusive, with the input stream valid and the output
-/// stream ready on every cycle: 1 (start) + input codes + T x (sum of per-token steps) + the head +
-/// output codes + 1 (done), each step costing one start cycle plus its unit's work. Co-simulation
-/// tests prove it equal to the simulators' count.</summary>
-public sealed record CycleModel(long Load, long PerToken, int Tokens, long Head, long Unload, IReadOnlyList<(Step Step, long Cycles)> Steps)
-{
-    public long Total => 1 + Load + PerToken * Tokens + Head + Unload + 1;
+/// <summary>A stage's figures in the schedule: its work per token, when it starts token 0 and ends the
+/// last one, and the fraction of the inference its unit is busy (start cycles included).</summary>
+public sealed record StageTiming(Stage Stage, long FirstStart, long LastEnd, long BusyCycles, double Utilisation);
 
+/// <summary>The cycle-level schedule of one inference on the token-overlapped pipeline (docs/hardware.md,
+/// "Cycle model"), with the input stream valid and the output stream ready on every cycle. Cycle 0
+/// samples start. A stage starts token t in the cycle after the last of: its own end of token t - 1,
+/// the previous stage's end of token t, and, for each buffer it writes with K slots, every reader's end
+/// of token t - K; it then works <see cref="Stage.Work"/> cycles (the last one asserts done). The head
+/// starts after norm_f's last token, the output stream after the head, and done follows the last beat.
+/// The RTL's stage controllers implement exactly these rules; co-simulation tests prove the counts equal.</summary>
+public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, long[][] End, long Total)
+{
     /// <summary>Latency of one inference at the config's clock target, in microseconds.</summary>
     public double Microseconds(AcceleratorConfig c) => Total / c.ClockMhz;
 
-    public static CycleModel Of(IntModel m, AcceleratorConfig c)
+    /// <summary>The bottleneck's cycles per token (start cycle included): the pipeline's initiation interval.</summary>
+    public long InitiationInterval => Pipeline.Stages.Where(s => s.PerToken).Max(s => s.Work + 1L);
+
+    /// <summary>The closed form of a pipeline whose buffers never stall a writer: 1 + the sum of every
+    /// per-token stage's cycles (token 0 through all of them) + (T - 1) x the initiation interval + the
+    /// head and the output stream + 1. A lower bound of <see cref="Total"/>; the gap is the stalls that
+    /// finite buffer slots cause (docs/hardware.md, "Cycle model").</summary>
+    public long Analytical =>
+        1 + Pipeline.Stages.Where(s => s.PerToken).Sum(s => s.Work + 1L) + (Tokens - 1) * InitiationInterval
+          + Pipeline.Stages.Where(s => !s.PerToken).Sum(s => s.Work + 1L) + 1;
+
+    /// <summary>The stage that sets the initiation interval.</summary>
+    public Stage Bottleneck => Pipeline.Stages.Where(s => s.PerToken).MaxBy(s => s.Work)!;
+
+    /// <summary>Cycles until the last per-token stage (norm_f) starts token 0: the pipeline fill.</summary>
+    public long Fill => Start[LastPerToken][0];
+
+    /// <summary>Cycles from the input stream's last token to norm_f's end of it: the drain.</summary>
+    public long Drain => End[LastPerToken][Tokens - 1] - End[0][Tokens - 1];
+
+    private int LastPerToken => Pipeline.Stages.Last(s => s.PerToken).Index;
+
+    public IEnumerable<StageTiming> Timings() => Pipeline.Stages.Select(s =>
     {
-        var steps = Schedule.Of(m, c).Select(s => (s, (long)s.Work + 1)).ToList();
-        var cfg = m.Config;
-        return new CycleModel(cfg.InChannels * cfg.Height * cfg.Width, steps.Where(s => s.s.PerToken).Sum(s => s.Item2), m.Tokens,
-            steps.Where(s => !s.s.PerToken).Sum(s => s.Item2), cfg.NumOutputs, steps);
+        long busy = (long)Start[s.Index].Length * (s.Work + 1);
+        return new StageTiming(s, Start[s.Index][0], End[s.Index][^1], busy, (double)busy / Total);
+    });
+
+    public static CycleModel Of(IntModel m, AcceleratorConfig c) => Of(Pipeline.Of(m, c), m.Tokens);
+
+    public static CycleModel Of(Pipeline p, int tokens)
+    {
+        int n = p.Stages.Count;
+        var start = new long[n][]; var end = new long[n][];
+        for (int k = 0; k < n; k++) start[k] = new long[p.Stages[k].PerToken ? tokens : 1];
+        for (int k = 0; k < n; k++) end[k] = new long[start[k].Length];
+        var writes = p.Stages.Select(s => p.Buffers.Where(b => b.Writer == s.Index).ToList()).ToArray();
+        // Stages in index order, tokens in order: every term of the recurrence is computed before it is used
+        // (a buffer's readers come after its writer, and they are read at token t - K < t).
+        var order = Enumerable.Range(0, tokens).SelectMany(t => p.Stages.Where(s => s.PerToken).Select(s => (s.Index, t)))
+            .OrderBy(x => x.t + x.Index).ThenBy(x => x.Index);
+        foreach (var (k, t) in order)
+        {
+            long ready = 0;
+            if (t > 0) ready = Math.Max(ready, end[k][t - 1]);
+            if (k > 0) ready = Math.Max(ready, end[k - 1][t]);
+            foreach (var b in writes[k])
+                if (t - b.Slots >= 0) foreach (int r in b.Readers) ready = Math.Max(ready, end[r][t - b.Slots]);
+            start[k][t] = ready + 1;
+            end[k][t] = start[k][t] + p.Stages[k].Work;
+        }
+        long prev = p.Stages.Where(s => s.PerToken).Max(s => end[s.Index][tokens - 1]);
+        foreach (var s in p.Stages.Where(s => !s.PerToken))
+        {
+            start[s.Index][0] = prev + 1;
+            end[s.Index][0] = prev = start[s.Index][0] + s.Work;
+        }
+        return new CycleModel(p, tokens, start, end, prev + 2);   // done follows the last beat; cycles 0 .. done inclusive
     }
 }

@@ -49,6 +49,16 @@ internal static class DesignDocs
             """;
     }
 
+    /// <summary>The per-stage schedule as a Markdown table: work per token, first start, last end, utilisation.</summary>
+    public static string StageTable(CycleModel cycles)
+    {
+        string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder("| stage | unit | cycles per token (start + work) | starts token 0 | ends last token | busy |\n|---|---|---|---|---|---|\n");
+        foreach (var t in cycles.Timings())
+            sb.Append($"| {t.Stage.Name}{(t.Stage.PerToken ? "" : " (once)")} | {t.Stage.Kind.ToString().ToLowerInvariant()} | {I(t.Stage.Work + 1)} | {I(t.FirstStart)} | {I(t.LastEnd)} | {(100 * t.Utilisation).ToString("F0", CultureInfo.InvariantCulture)} % |\n");
+        return sb.ToString();
+    }
+
     public static string Readme(IntModel m, AcceleratorConfig c, CycleModel cycles, IReadOnlyList<Tap> taps)
     {
         var cfg = m.Config;
@@ -56,22 +66,22 @@ internal static class DesignDocs
         var sb = new StringBuilder();
         sb.Append($"# {c.TopName}: generated eMamba accelerator\n\n");
         sb.Append($"Model: {cfg.Task.ToString().ToLowerInvariant()}, {cfg.NLayers} blocks, D = {cfg.DModel}, Din = {cfg.DModel * cfg.Expand}, N = {cfg.DState}, {m.Tokens} tokens of {cfg.PatchDim} codes, {cfg.NumOutputs} outputs.\n");
-        sb.Append($"Config: {c.LinearLanes} MACs per cycle per linear unit, clock target {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n");
+        sb.Append($"Config: linear units {c.LinearLanes} lanes x {c.LinearRows} rows, vector lanes {c.VectorLanes}, scan {c.SsmLanes} x {c.StateLanes} PEs, {c.StreamLanes} code(s) per stream beat, clock target {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n");
         sb.Append("The arithmetic is docs/integer.md of eMamba.NET, bit for bit; docs/hardware.md describes the architecture.\n\n");
         sb.Append("## Interface (`rtl/").Append(c.TopName).Append(".v`)\n\n");
         sb.Append("| port | dir | meaning |\n|---|---|---|\n");
         sb.Append("| clk, rst | in | clock (rising edge), synchronous active-high reset |\n");
         sb.Append("| start | in | one-cycle pulse in idle: begins an inference (clears conv windows and states) |\n");
         sb.Append("| busy, done | out | busy from start to done; done pulses one cycle after the last output |\n");
-        sb.Append($"| in_valid, in_ready, in_data[{m.Input.Bits - 1}:0] | in, out, in | the {I(cfg.InChannels * cfg.Height * cfg.Width)} input codes ({m.Input}, two's complement) in (C, H, W) order; a code moves when valid and ready |\n");
-        sb.Append($"| out_valid, out_ready, out_data[{m.Output.Bits - 1}:0] | out, in, out | the {I(cfg.NumOutputs)} output codes ({m.Output}, the head's accumulators; real value = code x 2^-{m.Output.Frac}) |\n\n");
+        sb.Append($"| in_valid, in_ready, in_data[{m.Input.Bits * c.StreamLanes - 1}:0] | in, out, in | the {I(cfg.InChannels * cfg.Height * cfg.Width)} input codes ({m.Input}, two's complement) as {m.Tokens} tokens: token t is patch t (row-major over the patch grid), its {cfg.PatchDim} codes in (channel, row, column) order; {c.StreamLanes} code(s) a beat, code b in bits [{m.Input.Bits} b +: {m.Input.Bits}]; a beat moves when valid and ready |\n");
+        sb.Append($"| out_valid, out_ready, out_data[{m.Output.Bits * c.StreamLanes - 1}:0] | out, in, out | the {I(cfg.NumOutputs)} output codes ({m.Output}, the head's accumulators; real value = code x 2^-{m.Output.Frac}), {c.StreamLanes} a beat |\n\n");
         sb.Append("## Files\n\n- `rtl/*.v`: Verilog-2005; `em_*` are the operation modules, one per integer operation family.\n");
         sb.Append("- `rom/*.hex`: the model's weights and tables for `$readmemh` (paths are relative: run simulators in this folder).\n");
         sb.Append("- `tb.v`: the testbench (`+in=FILE +out=FILE +samples=K +taps=0|1`); `Makefile`: `make lint`, `make yosys-check`, `make sim-verilator IN=input.txt`, `make sim-icarus IN=input.txt`.\n\n");
         sb.Append("The testbench writes `S k` per sample, `T name token index value` per tapped tensor write (names as eMamba's Trace), `O index value` per output and `C cycles`.\n\n");
-        sb.Append($"## Cycles (input valid and output ready every cycle)\n\n{I(cycles.Total)} cycles per inference = 1 (start) + {I(cycles.Load)} (input) + {m.Tokens} tokens x {I(cycles.PerToken)} + {I(cycles.Head)} (head) + {I(cycles.Unload)} (output) + 1 (done)");
-        sb.Append($"; {cycles.Microseconds(c).ToString("F1", CultureInfo.InvariantCulture)} us at {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n\n| step | cycles (start + work) |\n|---|---|\n");
-        foreach (var (s, n) in cycles.Steps) sb.Append($"| {s.Name}{(s.PerToken ? "" : " (once)")} | {I(n)} |\n");
+        sb.Append($"## Cycles (input valid and output ready every cycle)\n\n{I(cycles.Total)} cycles per inference ({cycles.Microseconds(c).ToString("F1", CultureInfo.InvariantCulture)} us at {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz): ");
+        sb.Append($"initiation interval {I(cycles.InitiationInterval)} cycles per token (the {cycles.Bottleneck.Name} stage), fill {I(cycles.Fill)}, drain {I(cycles.Drain)}.\n\n");
+        sb.Append(StageTable(cycles));
         sb.Append($"\nTapped tensors: {string.Join(", ", taps.Select(t => t.Name))}.\n");
         return sb.ToString();
     }

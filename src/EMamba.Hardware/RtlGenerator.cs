@@ -7,8 +7,7 @@ using EMamba.Core.Integer;
 namespace EMamba.Hardware;
 
 /// <summary>Generates the accelerator for a quantized vision / radar model (docs/hardware.md): the
-/// operation modules (Rtl/*.v, one per IntOps family), a top that runs <see cref="Schedule"/> token by
-/// token, its ROM images from the model, a testbench, a Makefile and a README. Datapaths are 64 bits
+/// operation modules (Rtl/*.v, one per IntOps family), a top that runs the token-overlapped <see cref="Pipeline"/>, its ROM images from the model, a testbench, a Makefile and a README. Datapaths are 64 bits
 /// wide and every stored code is already saturated to its domain (narrow storage is later work).</summary>
 public static class RtlGenerator
 {
@@ -17,15 +16,16 @@ public static class RtlGenerator
     public static Design Generate(IntModel m, AcceleratorConfig c)
     {
         c.Validated();
-        var steps = Schedule.Of(m, c);
         Check(m);
+        var pipe = Pipeline.Of(m, c);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod);
-        var top = new TopWriter(m, c, steps, files);
+        var top = new TopWriter(m, c, pipe, files);
         files[$"rtl/{c.TopName}.v"] = top.Write();
         var cfg = m.Config;
         int nin = cfg.InChannels * cfg.Height * cfg.Width;
         files[Design.TestbenchFile] = TestbenchWriter.Write(m, c, top.Taps);
+        files[TestbenchWriter.OrderFile] = Hex.Words(TestbenchWriter.StreamOrder(m), 32);
         var sources = Modules.Select(x => $"rtl/{x}.v").Append($"rtl/{c.TopName}.v").ToList();
         files["Makefile"] = DesignDocs.Makefile(c, sources);
         files["README.md"] = DesignDocs.Readme(m, c, CycleModel.Of(m, c), top.Taps);

@@ -4,19 +4,24 @@ using EMamba.Core.Integer;
 
 namespace EMamba.Hardware;
 
-/// <summary>A tensor the testbench observes: Trace's name and the top's tap_SIG_{we, idx, data} wires.</summary>
-public sealed record Tap(string Name, string Sig, bool PerToken = true);
+/// <summary>A tensor the testbench observes: Trace's name and the top's tap_SIG_{we, tok, idx, ok, data}
+/// wires, <see cref="Lanes"/> values a write. A contiguous tap writes indices idx .. idx + Lanes - 1; a
+/// scattered one (the scan's abar and h) carries one 32-bit index per lane.</summary>
+public sealed record Tap(string Name, string Sig, int Lanes, bool Scattered = false, bool PerToken = true);
 
-/// <summary>Writes the top module: the activation memories, one unit instance per operation of the
-/// model, the read multiplexers, the write ports (which are also the taps) and the FSM that runs
-/// <see cref="Schedule"/>. ROM images go into <c>rom/</c> of the design.</summary>
-internal sealed class TopWriter(IntModel m, AcceleratorConfig c, List<Step> steps, IDictionary<string, string> files)
+/// <summary>Writes the top module of the token-overlapped pipeline (docs/hardware.md, "Pipeline"): per
+/// <see cref="Pipeline"/> stage a controller (tokens finished, busy, the go condition of
+/// <see cref="CycleModel"/>) and its unit; per buffer a memory of slots x size codes; the lane read
+/// multiplexers; the write ports (which are also the taps) with the element-wise ops fused on them.
+/// ROM images go into <c>rom/</c> of the design.</summary>
+internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, IDictionary<string, string> files)
 {
     private readonly StringBuilder decl = new(), body = new(), writes = new();
     private readonly List<Tap> taps = [];
     public IReadOnlyList<Tap> Taps => taps;
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string U(long v) => "32'd" + I(v);
     private static string Sig(string name) => name.Replace("blocks.", "b", StringComparison.Ordinal).Replace('.', '_');
     private static string S8(int v) => Hex.Literal(v, 8);
     private static string S64(long v) => Hex.Literal(v, 64);
@@ -28,61 +33,80 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, List<Step> step
         return $"\"{rel}\"";
     }
 
-    private void Mem(string sig, int size) => decl.Append($"    reg signed [63:0] m_{sig} [0:{I(size - 1)}];\n");
+    private string St(string stage) => Sig(stage);
+    private string Fin(string stage) => "fin_" + St(stage);
+    private string Go(string stage) => "go_" + St(stage);
 
-    private void TapWires(string name, string sig)
+    /// <summary>The address of element <paramref name="idx"/> of buffer <paramref name="b"/> in the slot of <paramref name="tok"/>.</summary>
+    private static string Addr(Buffer b, string tok, string idx) =>
+        b.Slots == 1 ? idx : $"{tok}[{I(b.SlotBits - 1)}:0] * {U(b.Size)} + {idx}";
+
+    /// <summary>Read expression of element <paramref name="idx"/> of buffer <paramref name="name"/> by stage <paramref name="reader"/>.</summary>
+    private string Read(string name, string reader, string idx)
     {
-        taps.Add(new Tap(name, sig, name != "out"));   // out is once per sample: Trace files it under token 0
+        var b = pipe.Buf(name);
+        return $"m_{Sig(name)}[{Addr(b, Fin(reader), idx)}]";
     }
 
-    private string TapDecl(string sig) => $"    wire tap_{sig}_we;\n    wire [31:0] tap_{sig}_idx;\n    wire signed [63:0] tap_{sig}_data;\n";
-
-    /// <summary>A stored tensor written by a port: the memory, its tap and the write.</summary>
-    private void Stored(string name, int size, string we, string idx, string data)
+    /// <summary>A tap: its wires, assigned from the given expressions (ok is a lanes-wide mask).</summary>
+    private void TapOut(string name, int lanes, string we, string tok, string idx, string ok, string data, bool scattered = false, bool perToken = true)
     {
         string s = Sig(name);
-        Mem(s, size);
-        TapWires(name, s);
-        decl.Append(TapDecl(s));
-        body.Append($"    assign tap_{s}_we = {we};\n    assign tap_{s}_idx = {idx};\n    assign tap_{s}_data = {data};\n");
-        writes.Append($"        if (tap_{s}_we) m_{s}[tap_{s}_idx] <= tap_{s}_data;\n");
+        taps.Add(new Tap(name, s, lanes, scattered, perToken));
+        decl.Append($"    wire tap_{s}_we;\n    wire [31:0] tap_{s}_tok;\n    wire [{I(32 * (scattered ? lanes : 1) - 1)}:0] tap_{s}_idx;\n    wire [{I(lanes - 1)}:0] tap_{s}_ok;\n    wire [{I(64 * lanes - 1)}:0] tap_{s}_data;\n");
+        body.Append($"    assign tap_{s}_we = {we};\n    assign tap_{s}_tok = {tok};\n    assign tap_{s}_idx = {idx};\n    assign tap_{s}_ok = {ok};\n    assign tap_{s}_data = {data};\n");
     }
 
-    private int stateCount;
-    private readonly List<string> stateNames = [];
-    private string State(string name) { stateNames.Add(name); stateCount++; return name; }
-
-    private static string StepSig(string step) => "st_" + Sig(step);
-
-    /// <summary>The lane multiplexer of a linear unit: lane l reads src(x_base + l), zero past In.</summary>
-    private void LinearUnit(string u, IntLinear l, string srcExpr, string token, string stepName)
+    /// <summary>A buffered tensor: its memory and a tap whose writes fill it (lane l to index idx + l, in the writer's slot).</summary>
+    private void Stored(string name, int lanes, string we, string idx, string ok, string data)
     {
-        int lanes = c.LinearLanes;
+        var b = pipe.Buf(name);
+        string s = Sig(name), writer = pipe.Stages[b.Writer].Name;
+        decl.Append($"    reg signed [63:0] m_{s} [0:{I(b.Slots * b.Size - 1)}];   // {name}: {I(b.Slots)} slot(s) x {I(b.Size)}\n");
+        TapOut(name, lanes, we, Fin(writer), idx, ok, data);
+        writes.Append($"        for (l = 0; l < {I(lanes)}; l = l + 1)\n            if (tap_{s}_we && tap_{s}_ok[l]) m_{s}[{Addr(b, $"tap_{s}_tok", $"tap_{s}_idx + l")}] <= $signed(tap_{s}_data[64*l +: 64]);\n");
+    }
+
+    /// <summary>A lanes-wide read port: lane l of <paramref name="target"/> holds element base + l (zero past size).</summary>
+    private void LaneMux(string target, int lanes, string baseSig, int size, Func<string, string> read)
+    {
+        decl.Append($"    reg [{I(64 * lanes - 1)}:0] {target};\n");
+        body.Append($"    integer {target}_l;\n    reg [31:0] {target}_i;\n    always @* begin\n        for ({target}_l = 0; {target}_l < {I(lanes)}; {target}_l = {target}_l + 1) begin\n");
+        body.Append($"            {target}_i = {baseSig} + {target}_l;\n            {target}[64*{target}_l +: 64] = {target}_i < {U(size)} ? {read(target + "_i")} : 64'sd0;\n        end\n    end\n");
+    }
+
+    /// <summary>A lanes-wide mask: lane l is set where <paramref name="cond"/>(l) holds and the unit's ok bit does.</summary>
+    private static string Mask(int lanes, string ok, Func<int, string> cond) =>
+        $"{ok} & {{{string.Join(", ", Enumerable.Range(0, lanes).Reverse().Select(cond))}}}";
+
+    private void LinearUnit(string u, IntLinear l, string src, string stage, string token)
+    {
+        int lanes = c.LinearLanes, rows = c.LinearRows;
         string p = l.Name.Replace('.', '_');
-        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    reg [64*{I(lanes)}-1:0] {u}_x_lanes;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire signed [63:0] {u}_y_data;\n");
-        body.Append($"    // {l.Name}: docs/integer.md §4, {I(l.InFeatures)} -> {I(l.OutFeatures)}, {l.In} -> {l.Out}\n");
-        body.Append($"    integer {u}_lane;\n    reg [31:0] {u}_col;\n    always @* begin\n        for ({u}_lane = 0; {u}_lane < {I(lanes)}; {u}_lane = {u}_lane + 1) begin\n");
-        body.Append($"            {u}_col = {u}_x_base + {u}_lane;\n            {u}_x_lanes[64*{u}_lane +: 64] = {u}_col < {I(l.InFeatures)} ? {string.Format(CultureInfo.InvariantCulture, srcExpr, u + "_col")} : 64'sd0;\n        end\n    end\n");
+        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_row;\n    wire [{I(rows - 1)}:0] {u}_y_ok;\n    wire [{I(64 * rows - 1)}:0] {u}_y_data;\n");
+        body.Append($"    // {l.Name}: docs/integer.md §4, {I(l.InFeatures)} -> {I(l.OutFeatures)}, {l.In} -> {l.Out}, stage {stage}\n");
+        LaneMux(u + "_x", lanes, u + "_x_base", l.InFeatures, i => string.Format(CultureInfo.InvariantCulture, src, i));
         var bias = l.TokenBias ? l.Bias : l.Bias.Length == 0 ? new long[l.OutFeatures] : l.Bias;
-        body.Append($"    em_linear #(.IN({I(l.InFeatures)}), .OUT({I(l.OutFeatures)}), .LANES({I(lanes)}), .TOKENS({I(l.TokenBias ? l.Tokens : 1)}), .BITS({I(l.Out.Bits)}), .UNSIGNED({(l.Out.Unsigned ? 1 : 0)}),\n");
+        body.Append($"    em_linear #(.IN({I(l.InFeatures)}), .OUT({I(l.OutFeatures)}), .LANES({I(lanes)}), .ROWS({I(rows)}), .TOKENS({I(l.TokenBias ? l.Tokens : 1)}), .BITS({I(l.Out.Bits)}), .UNSIGNED({(l.Out.Unsigned ? 1 : 0)}),\n");
         body.Append($"        .WEIGHTS({Rom(p + "_weight", l.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(p + "_bias", bias, 64)}),\n");
         body.Append($"        .MULTS({Rom(p + "_mult", l.Mult, 64)}), .SHIFTS({Rom(p + "_shift", l.Shift.Select(s => (long)s), 8)})) {u} (\n");
-        body.Append($"        .clk(clk), .rst(rst), .start(state == {StepSig(stepName)}_GO), .token({token}), .done({u}_done),\n");
-        body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x_lanes), .y_we({u}_y_we), .y_idx({u}_y_idx), .y_data({u}_y_data));\n\n");
+        body.Append($"        .clk(clk), .rst(rst), .start({Go(stage)}), .token({token}), .done({u}_done),\n");
+        body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x), .y_we({u}_y_we), .y_row({u}_y_row), .y_ok({u}_y_ok), .y_data({u}_y_data));\n\n");
     }
 
-    private string NormUnit(string u, IntRangeNorm n, string src, string stepName)
+    private void NormUnit(string u, IntRangeNorm n, string src, string stage)
     {
+        int lanes = c.VectorLanes;
         string p = n.Name.Replace('.', '_');
         // One reciprocal ROM image per (D, input width): every norm of that shape shares it.
         string recip = Rom($"recip_d{I(n.Width)}_b{I(n.In.Bits)}", n.Recip, 64);
-        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_idx;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire signed [63:0] {u}_y_data;\n");
-        body.Append($"    // {n.Name}: docs/integer.md §5, D = {I(n.Width)}, {n.In} -> {n.Out}\n");
-        body.Append($"    em_range_norm #(.D({I(n.Width)}), .IN_BITS({I(n.In.Bits)}), .BITS({I(n.Out.Bits)}), .T_SHIFT({S8(IntOps.NormRecipFrac(n.In.Bits) - IntOps.NormTFrac)}), .Y_SHIFT({S8(IntOps.NormTFrac + n.GammaFrac - n.Out.Frac)}),\n");
+        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire [{I(lanes - 1)}:0] {u}_y_ok;\n    wire [{I(64 * lanes - 1)}:0] {u}_y_data;\n");
+        body.Append($"    // {n.Name}: docs/integer.md §5, D = {I(n.Width)}, {n.In} -> {n.Out}, stage {stage}\n");
+        LaneMux(u + "_x", lanes, u + "_x_base", n.Width, i => Read(src, stage, i));
+        body.Append($"    em_range_norm #(.D({I(n.Width)}), .LANES({I(lanes)}), .IN_BITS({I(n.In.Bits)}), .BITS({I(n.Out.Bits)}), .T_SHIFT({S8(IntOps.NormRecipFrac(n.In.Bits) - IntOps.NormTFrac)}), .Y_SHIFT({S8(IntOps.NormTFrac + n.GammaFrac - n.Out.Frac)}),\n");
         body.Append($"        .GAMMA({Rom(p + "_gamma", n.Gamma.Select(g => (long)g), 8)}), .BETA({Rom(p + "_beta", n.Beta, 64)}), .RECIP({recip})) {u} (\n");
-        body.Append($"        .clk(clk), .rst(rst), .start(state == {StepSig(stepName)}_GO), .done({u}_done),\n");
-        body.Append($"        .x_idx({u}_x_idx), .x_data(m_{Sig(src)}[{u}_x_idx]), .y_we({u}_y_we), .y_idx({u}_y_idx), .y_data({u}_y_data));\n\n");
-        return u;
+        body.Append($"        .clk(clk), .rst(rst), .start({Go(stage)}), .done({u}_done),\n");
+        body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x), .y_we({u}_y_we), .y_idx({u}_y_idx), .y_ok({u}_y_ok), .y_data({u}_y_data));\n\n");
     }
 
     private string PwlParams(IntPwl p, string prefix)
@@ -92,189 +116,232 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, List<Step> step
                $"        .{prefix}KNOTS({Rom(n + "_knots", p.Knots, 64)}), .{prefix}VALUES({Rom(n + "_values", p.Values, 64)}), .{prefix}SLOPES({Rom(n + "_slopes", p.Slopes, 64)})";
     }
 
+    /// <summary>One combinational instance per lane, in a generate loop: <paramref name="inst"/> gets the lane's genvar.</summary>
+    private void PerLane(string label, int lanes, string output, Func<string, string> inst)
+    {
+        string g = "gv_" + label;
+        decl.Append($"    wire [{I(64 * lanes - 1)}:0] {output};\n");
+        body.Append($"    genvar {g};\n    generate\n        for ({g} = 0; {g} < {I(lanes)}; {g} = {g} + 1) begin : {label}\n");
+        body.Append(inst(g));
+        body.Append("        end\n    endgenerate\n");
+    }
+
+    /// <summary>The controller of a stage: go in the cycle after the last of its own end of the previous
+    /// token, its predecessor's end of this token and every reader's end of token t - slots of each
+    /// buffer it writes (<see cref="CycleModel"/>); busy until its unit's done; tokens finished.</summary>
+    private void Controller(Stage s, string done, string? ready)
+    {
+        string n = St(s.Name);
+        int count = s.PerToken ? m.Tokens : 1;
+        var conds = new List<string> { "run", $"!busy_{n}", $"fin_{n} < {U(count)}" };
+        if (ready != null) conds.Add(ready);
+        foreach (var b in pipe.Buffers.Where(b => b.Writer == s.Index))
+            foreach (int r in b.Readers)
+                conds.Add($"fin_{St(pipe.Stages[r].Name)} + {U(b.Slots)} > fin_{n}");
+        decl.Append($"    reg [31:0] fin_{n};   // {s.Name}: {(s.PerToken ? "tokens" : "runs")} finished\n    reg busy_{n};\n    wire go_{n};\n    wire done_{n};\n");
+        body.Append($"    assign go_{n} = {string.Join(" && ", conds.Distinct())};\n    assign done_{n} = {done};\n");
+        ctrl.Append($"            if (go_{n}) busy_{n} <= 1'b1;\n            else if (done_{n}) begin\n                busy_{n} <= 1'b0;\n                fin_{n} <= fin_{n} + 32'd1;\n            end\n");
+        ctrlReset.Append($"            fin_{n} <= 32'd0;\n            busy_{n} <= 1'b0;\n");
+    }
+
+    private readonly StringBuilder ctrl = new(), ctrlReset = new();
+
+    private string Prev(Stage s) => $"{Fin(pipe.Stages[s.Index - 1].Name)} > {Fin(s.Name)}";
+
     public string Write()
     {
         var cfg = m.Config;
         var embed = m.Embed!; var head = m.Head!;
-        int nin = cfg.InChannels * cfg.Height * cfg.Width, d = cfg.DModel;
-        if (m.Input.Bits > 64 || m.Output.Bits > 64) throw new NotSupportedException("stream codes wider than 64 bits");
+        int d = cfg.DModel, sl = c.StreamLanes, ib = m.Input.Bits, ob = m.Output.Bits;
+        int patch = pipe.Buf("input").Size;
+        if (ib > 64 || ob > 64) throw new NotSupportedException("stream codes wider than 64 bits");
 
-        // ---- input buffer and patch gather (Reference.Patch): addr = base[t] + offset[i]
-        Mem("input", nin);
-        var off = new List<long>();
-        for (int ch = 0; ch < cfg.InChannels; ch++) for (int i = 0; i < cfg.Patch; i++) for (int j = 0; j < cfg.Patch; j++) off.Add((ch * cfg.Height + i) * cfg.Width + j);
-        int gw = cfg.Width / cfg.Patch;
-        var bases = Enumerable.Range(0, m.Tokens).Select(t => (long)(t / gw * cfg.Patch * cfg.Width + t % gw * cfg.Patch));
-        decl.Append($"    reg [31:0] patch_offset [0:{I(off.Count - 1)}];\n    reg [31:0] patch_base [0:{I(m.Tokens - 1)}];\n");
-        decl.Append($"    initial begin\n        $readmemh({Rom("patch_offset", off, 32)}, patch_offset);\n        $readmemh({Rom("patch_base", bases, 32)}, patch_base);\n    end\n");
+        // ---- input stream: token t's patch (Reference.Patch order), stream_lanes codes a beat
+        var sIn = pipe["in"];
+        int inBeats = sIn.Work;
+        decl.Append("    reg [31:0] in_beat;   // beat within the current token's patch\n");
+        Controller(sIn, $"busy_in && in_valid && in_beat == {U(inBeats - 1)}", null);
+        var bin = pipe.Buf("input");
+        decl.Append($"    reg signed [63:0] m_input [0:{I(bin.Slots * bin.Size - 1)}];   // input: {I(bin.Slots)} slot(s) x {I(bin.Size)}\n");
+        writes.Append($"        if (busy_in && in_valid)\n            for (l = 0; l < {I(sl)}; l = l + 1)\n                if (in_beat * {U(sl)} + l < {U(patch)}) m_input[{Addr(bin, "fin_in", $"in_beat * {U(sl)} + l")}] <= {{{{{I(64 - ib)}{{in_data[{I(ib)}*l + {I(ib - 1)}]}}}}, in_data[{I(ib)}*l +: {I(ib)}]}};\n");
+        ctrl.Append($"            if (busy_in && in_valid) in_beat <= in_beat == {U(inBeats - 1)} ? 32'd0 : in_beat + 32'd1;\n");
+        ctrlReset.Append("            in_beat <= 32'd0;\n");
 
-        LinearUnit("u_embed", embed, "m_input[patch_base[tok] + patch_offset[{0}]]", "tok", "embed");
-        Stored("x0", d, "u_embed_y_we", "u_embed_y_idx", "u_embed_y_data");
+        var sEmbed = pipe["embed"];
+        LinearUnit("u_embed", embed, Read("input", "embed", "{0}"), "embed", "fin_embed");
+        Controller(sEmbed, "u_embed_done", Prev(sEmbed));
+        Stored("x0", c.LinearRows, "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
         string x = "x0";
         foreach (var b in m.Blocks)
         {
             string p = $"blocks.{b.Index}.", q = $"b{I(b.Index)}";
-            int din = b.DInner, n = b.DState, r = b.DtRank;
+            int din = b.DInner, n = b.DState, r = b.DtRank, rows = c.LinearRows, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes;
+
+            var sNorm = pipe[p + "norm"];
             NormUnit($"u_{q}_norm", b.Norm, x, p + "norm");
-            Stored(p + "n", d, $"u_{q}_norm_y_we", $"u_{q}_norm_y_idx", $"u_{q}_norm_y_data");
+            Controller(sNorm, $"u_{q}_norm_done", Prev(sNorm));
+            Stored(p + "n", vl, $"u_{q}_norm_y_we", $"u_{q}_norm_y_idx", $"u_{q}_norm_y_ok", $"u_{q}_norm_y_data");
 
-            LinearUnit($"u_{q}_in_proj", b.InProj, $"m_{q}_n[{{0}}]", "32'd0", p + "in_proj");
+            var sIp = pipe[p + "in_proj"];
+            LinearUnit($"u_{q}_in_proj", b.InProj, Read(p + "n", p + "in_proj", "{0}"), p + "in_proj", "32'd0");
+            Controller(sIp, $"u_{q}_in_proj_done", Prev(sIp));
             string ip = $"u_{q}_in_proj_y";
-            Stored(p + "u0", din, $"{ip}_we && {ip}_idx < {I(din)}", $"{ip}_idx", $"{ip}_data");
-            Stored(p + "z", din, $"{ip}_we && {ip}_idx >= {I(din)}", $"{ip}_idx - {I(din)}", $"{ip}_data");
+            Stored(p + "u0", rows, $"{ip}_we", $"{ip}_row", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} < {U(din)}"), $"{ip}_data");
+            Stored(p + "z", rows, $"{ip}_we", $"{ip}_row - {U(din)}", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} >= {U(din)}"), $"{ip}_data");
 
+            // ---- conv (§6) with its SiLU (§7) on the write port
+            var sConv = pipe[p + "conv"];
             var cv = b.Conv; string cn = cv.Name.Replace('.', '_'), uc = $"u_{q}_conv";
-            decl.Append($"    wire {uc}_done;\n    wire [31:0] {uc}_u_idx;\n    wire {uc}_y_we;\n    wire [31:0] {uc}_y_idx;\n    wire signed [63:0] {uc}_y_data;\n");
-            body.Append($"    // {cv.Name}: docs/integer.md §6, {I(din)} channels, kernel {I(cv.Kernel)}, {cv.In} -> {cv.Out}\n");
-            body.Append($"    em_conv #(.C({I(din)}), .K({I(cv.Kernel)}), .BITS({I(cv.Out.Bits)}),\n        .WEIGHTS({Rom(cn + "_weight", cv.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(cn + "_bias", cv.Bias, 64)}),\n");
+            decl.Append($"    wire {uc}_done;\n    wire [31:0] {uc}_u_base;\n    wire {uc}_y_we;\n    wire [31:0] {uc}_y_idx;\n    wire [{I(vl - 1)}:0] {uc}_y_ok;\n    wire [{I(64 * vl - 1)}:0] {uc}_y_data;\n");
+            body.Append($"    // {cv.Name}: docs/integer.md §6, {I(din)} channels, kernel {I(cv.Kernel)}, {cv.In} -> {cv.Out}, stage {p}conv\n");
+            LaneMux(uc + "_u", vl, uc + "_u_base", din, i => Read(p + "u0", p + "conv", i));
+            body.Append($"    em_conv #(.C({I(din)}), .K({I(cv.Kernel)}), .LANES({I(vl)}), .BITS({I(cv.Out.Bits)}),\n        .WEIGHTS({Rom(cn + "_weight", cv.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(cn + "_bias", cv.Bias, 64)}),\n");
             body.Append($"        .MULTS({Rom(cn + "_mult", cv.Mult, 64)}), .SHIFTS({Rom(cn + "_shift", cv.Shift.Select(s => (long)s), 8)})) {uc} (\n");
-            body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start(state == {StepSig(p + "conv")}_GO), .done({uc}_done),\n");
-            body.Append($"        .u_idx({uc}_u_idx), .u_data(m_{q}_u0[{uc}_u_idx]), .y_we({uc}_y_we), .y_idx({uc}_y_idx), .y_data({uc}_y_data));\n\n");
-            Stored(p + "uc", din, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_data");
-            string u = $"{q}_uc";
+            body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start({Go(p + "conv")}), .done({uc}_done),\n");
+            body.Append($"        .u_base({uc}_u_base), .u_lanes({uc}_u), .y_we({uc}_y_we), .y_idx({uc}_y_idx), .y_ok({uc}_y_ok), .y_data({uc}_y_data));\n\n");
+            Controller(sConv, $"{uc}_done", Prev(sConv));
+            string u = p + "uc";
             if (b.ConvSilu is { } cs)
             {
-                body.Append($"    // {cs.Name}: docs/integer.md §7, uc -> u\n    wire signed [63:0] {q}_conv_silu_y;\n");
-                body.Append($"    em_pwl #({PwlParams(cs, "")}) u_{q}_conv_silu (.q(m_{q}_uc[ew_i]), .y({q}_conv_silu_y));\n\n");
-                Stored(p + "u", din, $"state == {StepSig(p + "conv_silu")}_RUN", "ew_i", $"{q}_conv_silu_y");
-                u = $"{q}_u";
+                TapOut(p + "uc", vl, $"{uc}_y_we", Fin(p + "conv"), $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
+                body.Append($"    // {cs.Name}: docs/integer.md §7, uc -> u, one PWL unit per vector lane\n");
+                PerLane($"{q}_conv_silu", vl, $"{q}_u_data", g =>
+                    $"            wire signed [63:0] y;\n            em_pwl #({PwlParams(cs, "")}) pwl_u (.q({uc}_y_data[64*{g} +: 64]), .y(y));\n            assign {q}_u_data[64*{g} +: 64] = y;\n");
+                Stored(p + "u", vl, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{q}_u_data");
+                u = p + "u";
             }
+            else Stored(p + "uc", vl, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
 
-            LinearUnit($"u_{q}_x_proj", b.XProj, $"m_{u}[{{0}}]", "32'd0", p + "x_proj");
+            var sXp = pipe[p + "x_proj"];
+            LinearUnit($"u_{q}_x_proj", b.XProj, Read(u, p + "x_proj", "{0}"), p + "x_proj", "32'd0");
+            Controller(sXp, $"u_{q}_x_proj_done", Prev(sXp));
             string xp = $"u_{q}_x_proj_y";
-            Stored(p + "dt", r, $"{xp}_we && {xp}_idx < {I(r)}", $"{xp}_idx", $"{xp}_data");
-            Stored(p + "B", n, $"{xp}_we && {xp}_idx >= {I(r)} && {xp}_idx < {I(r + n)}", $"{xp}_idx - {I(r)}", $"{xp}_data");
-            Stored(p + "C", n, $"{xp}_we && {xp}_idx >= {I(r + n)}", $"{xp}_idx - {I(r + n)}", $"{xp}_data");
+            Stored(p + "dt", rows, $"{xp}_we", $"{xp}_row", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} < {U(r)}"), $"{xp}_data");
+            Stored(p + "B", rows, $"{xp}_we", $"{xp}_row - {U(r)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r)} && {xp}_row + {U(l)} < {U(r + n)}"), $"{xp}_data");
+            Stored(p + "C", rows, $"{xp}_we", $"{xp}_row - {U(r + n)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r + n)}"), $"{xp}_data");
 
-            LinearUnit($"u_{q}_dt_proj", b.DtProj, $"m_{q}_dt[{{0}}]", "32'd0", p + "dt_proj");
-            Stored(p + "delta", din, $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_idx", $"u_{q}_dt_proj_y_data");
+            var sDp = pipe[p + "dt_proj"];
+            LinearUnit($"u_{q}_dt_proj", b.DtProj, Read(p + "dt", p + "dt_proj", "{0}"), p + "dt_proj", "32'd0");
+            Controller(sDp, $"u_{q}_dt_proj_done", Prev(sDp));
+            Stored(p + "delta", rows, $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_row", $"u_{q}_dt_proj_y_ok", $"u_{q}_dt_proj_y_data");
 
-            // ---- scan (§9-§11)
-            string us = $"u_{q}_scan";
+            // ---- scan (§9-§11) with SiLU(z) (§7) and the gate (§12) on its y port
+            var sScan = pipe[p + "scan"];
+            string us = $"u_{q}_scan", scanStage = p + "scan";
+            int pes = pl * ql;
             Domain dl = b.DtProj.Out, ab = b.Exp.Out, hs = b.State;
             int bxFrac = dl.Frac + b.B.Frac + b.U.Frac, accFrac = ab.Frac + hs.Frac, yAccFrac = b.C.Frac + hs.Frac;
-            decl.Append($"    wire {us}_done;\n    wire [31:0] {us}_c_idx;\n    wire [31:0] {us}_k_idx;\n    wire {us}_h_we;\n    wire [31:0] {us}_h_idx;\n    wire signed [63:0] {us}_abar;\n    wire signed [63:0] {us}_h;\n    wire {us}_y_we;\n    wire [31:0] {us}_y_idx;\n    wire signed [63:0] {us}_y_data;\n");
-            body.Append($"    // blocks.{I(b.Index)} scan: docs/integer.md §9-§11, {I(din)} x {I(n)} states, h {hs}, A_bar {ab}, y {b.Y}\n");
-            body.Append($"    em_scan #(.DIN({I(din)}), .N({I(n)}), .E_SHIFT({S8(dl.Frac + b.A.Frac - b.ExpIn.Frac)}), .E_MIN({S64(b.ExpIn.Min)}),\n");
+            decl.Append($"    wire {us}_done;\n    wire [31:0] {us}_c_base;\n    wire [31:0] {us}_k_base;\n    wire {us}_h_we;\n    wire [{I(32 * pes - 1)}:0] {us}_h_idx;\n    wire [{I(pes - 1)}:0] {us}_h_ok;\n");
+            decl.Append($"    wire [{I(64 * pes - 1)}:0] {us}_abar;\n    wire [{I(64 * pes - 1)}:0] {us}_h;\n    wire {us}_y_we;\n    wire [31:0] {us}_y_idx;\n    wire [{I(pl - 1)}:0] {us}_y_ok;\n    wire [{I(64 * pl - 1)}:0] {us}_y_data;\n");
+            body.Append($"    // blocks.{I(b.Index)} scan: docs/integer.md §9-§11, {I(din)} x {I(n)} states on {I(pl)} x {I(ql)} PEs, h {hs}, A_bar {ab}, y {b.Y}, stage {scanStage}\n");
+            LaneMux(us + "_delta", pl, us + "_c_base", din, i => Read(p + "delta", scanStage, i));
+            LaneMux(us + "_u", pl, us + "_c_base", din, i => Read(u, scanStage, i));
+            LaneMux(us + "_b", ql, us + "_k_base", n, i => Read(p + "B", scanStage, i));
+            LaneMux(us + "_c", ql, us + "_k_base", n, i => Read(p + "C", scanStage, i));
+            body.Append($"    em_scan #(.DIN({I(din)}), .N({I(n)}), .LANES({I(pl)}), .STATES({I(ql)}), .E_SHIFT({S8(dl.Frac + b.A.Frac - b.ExpIn.Frac)}), .E_MIN({S64(b.ExpIn.Min)}),\n");
             body.Append($"        .BX_SHIFT({S8(bxFrac - accFrac)}), .ABAR_FRAC({S8(ab.Frac)}), .H_BITS({I(hs.Bits)}),\n");
             body.Append($"        .D_SHIFT({S8(b.DFrac + b.U.Frac - yAccFrac)}), .Y_SHIFT({S8(yAccFrac - b.Y.Frac)}), .Y_BITS({I(b.Y.Bits)}),\n");
             body.Append($"        .A_NEG({Rom($"b{I(b.Index)}_a", b.ANeg, 64)}), .D_SKIP({Rom($"b{I(b.Index)}_d", b.DSkip.Select(v => (long)v), 8)}),\n");
             body.Append($"        {PwlParams(b.Exp, "EXP_")}) {us} (\n");
-            body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start(state == {StepSig(p + "scan")}_GO), .done({us}_done),\n");
-            body.Append($"        .c_idx({us}_c_idx), .k_idx({us}_k_idx), .delta_c(m_{q}_delta[{us}_c_idx]), .u_c(m_{u}[{us}_c_idx]),\n");
-            body.Append($"        .b_k(m_{q}_B[{us}_k_idx]), .c_k(m_{q}_C[{us}_k_idx]), .h_we({us}_h_we), .h_idx({us}_h_idx), .abar_data({us}_abar), .h_data({us}_h),\n");
-            body.Append($"        .y_we({us}_y_we), .y_idx({us}_y_idx), .y_data({us}_y_data));\n\n");
-            foreach (var (t, data) in new[] { ("abar", $"{us}_abar"), ("h", $"{us}_h") })
-            {
-                string s = Sig(p + t);
-                TapWires(p + t, s);
-                decl.Append(TapDecl(s));
-                body.Append($"    assign tap_{s}_we = {us}_h_we;\n    assign tap_{s}_idx = {us}_h_idx;\n    assign tap_{s}_data = {data};\n");
-            }
-            Stored(p + "y", din, $"{us}_y_we", $"{us}_y_idx", $"{us}_y_data");
+            body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start({Go(scanStage)}), .done({us}_done),\n");
+            body.Append($"        .c_base({us}_c_base), .k_base({us}_k_base), .delta_lanes({us}_delta), .u_lanes({us}_u), .b_lanes({us}_b), .c_lanes({us}_c),\n");
+            body.Append($"        .h_we({us}_h_we), .h_idx({us}_h_idx), .h_ok({us}_h_ok), .abar_data({us}_abar), .h_data({us}_h),\n");
+            body.Append($"        .y_we({us}_y_we), .y_idx({us}_y_idx), .y_ok({us}_y_ok), .y_data({us}_y_data));\n\n");
+            Controller(sScan, $"{us}_done", Prev(sScan));
+            TapOut(p + "abar", pes, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_abar", scattered: true);
+            TapOut(p + "h", pes, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_h", scattered: true);
+            TapOut(p + "y", pl, $"{us}_y_we", Fin(scanStage), $"{us}_y_idx", $"{us}_y_ok", $"{us}_y_data");
+            LaneMux(us + "_z", pl, us + "_y_idx", din, i => Read(p + "z", scanStage, i));
+            body.Append($"    // {b.Silu.Name} and the gate: docs/integer.md §7, §12, z -> s, (y, s) -> g, one PWL and one gate per SSM lane\n");
+            PerLane($"{q}_gate", pl, $"{q}_g_data", g =>
+                $"            wire signed [63:0] s;\n            wire signed [63:0] gy;\n            em_pwl #({PwlParams(b.Silu, "")}) silu_u (.q({us}_z[64*{g} +: 64]), .y(s));\n" +
+                $"            em_gate #(.SHIFT({S8(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac)}), .BITS({I(b.Gate.Bits)})) gate_u (.y({us}_y_data[64*{g} +: 64]), .s(s), .g(gy));\n" +
+                $"            assign {q}_g_data[64*{g} +: 64] = gy;\n");
+            Stored(p + "g", pl, $"{us}_y_we", $"{us}_y_idx", $"{us}_y_ok", $"{q}_g_data");
 
-            // ---- gate (§12) with SiLU(z) (§7)
-            body.Append($"    // {b.Silu.Name} and the gate: docs/integer.md §7, §12, z -> s, (y, s) -> g\n    wire signed [63:0] {q}_s;\n    wire signed [63:0] {q}_g;\n");
-            body.Append($"    em_pwl #({PwlParams(b.Silu, "")}) u_{q}_silu (.q(m_{q}_z[ew_i]), .y({q}_s));\n");
-            body.Append($"    em_gate #(.SHIFT({S8(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac)}), .BITS({I(b.Gate.Bits)})) u_{q}_gate (.y(m_{q}_y[ew_i]), .s({q}_s), .g({q}_g));\n\n");
-            Stored(p + "g", din, $"state == {StepSig(p + "gate")}_RUN", "ew_i", $"{q}_g");
-
-            LinearUnit($"u_{q}_out_proj", b.OutProj, $"m_{q}_g[{{0}}]", "32'd0", p + "out_proj");
-            Stored(p + "o", d, $"u_{q}_out_proj_y_we", $"u_{q}_out_proj_y_idx", $"u_{q}_out_proj_y_data");
-
-            // ---- residual (§14)
+            // ---- out_proj (§4) with the residual (§14) on its write port
+            var sOp = pipe[p + "out_proj"];
+            string opStage = p + "out_proj", uo = $"u_{q}_out_proj";
+            LinearUnit(uo, b.OutProj, Read(p + "g", opStage, "{0}"), opStage, "32'd0");
+            Controller(sOp, $"{uo}_done", Prev(sOp));
+            TapOut(p + "o", rows, $"{uo}_y_we", Fin(opStage), $"{uo}_y_row", $"{uo}_y_ok", $"{uo}_y_data");
             int fx = b.Norm.In.Frac, fo = b.OutProj.Out.Frac, mf = Math.Max(fx, fo);
-            body.Append($"    // blocks.{I(b.Index)} residual: docs/integer.md §14, {b.Norm.In} + {b.OutProj.Out} -> {b.Residual}\n    wire signed [63:0] {q}_r;\n");
-            body.Append($"    em_residual #(.X_LEFT({S8(mf - fx)}), .O_LEFT({S8(mf - fo)}), .SHIFT({S8(mf - b.Residual.Frac)}), .BITS({I(b.Residual.Bits)})) u_{q}_residual (\n");
-            body.Append($"        .x(m_{Sig(x)}[ew_i]), .o(m_{q}_o[ew_i]), .r({q}_r));\n\n");
-            Stored(p + "r", d, $"state == {StepSig(p + "residual")}_RUN", "ew_i", $"{q}_r");
+            body.Append($"    // blocks.{I(b.Index)} residual: docs/integer.md §14, {b.Norm.In} + {b.OutProj.Out} -> {b.Residual}, one adder per row lane\n");
+            LaneMux(uo + "_res_x", rows, uo + "_y_row", d, i => Read(x, opStage, i));
+            PerLane($"{q}_residual", rows, $"{q}_r_data", g =>
+                $"            wire signed [63:0] rr;\n            em_residual #(.X_LEFT({S8(mf - fx)}), .O_LEFT({S8(mf - fo)}), .SHIFT({S8(mf - b.Residual.Frac)}), .BITS({I(b.Residual.Bits)})) residual_u (\n" +
+                $"                .x({uo}_res_x[64*{g} +: 64]), .o({uo}_y_data[64*{g} +: 64]), .r(rr));\n            assign {q}_r_data[64*{g} +: 64] = rr;\n");
+            Stored(p + "r", rows, $"{uo}_y_we", $"{uo}_y_row", $"{uo}_y_ok", $"{q}_r_data");
             x = p + "r";
         }
+
+        // ---- final norm, added into the pooled sums as it is written (§15 mean pool)
+        var sNf = pipe["norm_f"];
         NormUnit("u_norm_f", m.FinalNorm, x, "norm_f");
-        // norm_f is not stored: each value is added into pooled as it is written (§15 mean pool).
-        TapWires("norm_f", "norm_f");
-        decl.Append(TapDecl("norm_f"));
-        body.Append("    assign tap_norm_f_we = u_norm_f_y_we;\n    assign tap_norm_f_idx = u_norm_f_y_idx;\n    assign tap_norm_f_data = u_norm_f_y_data;\n");
-        Mem("pooled", d);
+        Controller(sNf, "u_norm_f_done", Prev(sNf));
+        int vlf = c.VectorLanes;
+        TapOut("norm_f", vlf, "u_norm_f_y_we", "fin_norm_f", "u_norm_f_y_idx", "u_norm_f_y_ok", "u_norm_f_y_data");
+        decl.Append($"    reg signed [63:0] m_pooled [0:{I(d - 1)}];\n");
         // pooled_set marks the sums started since start (the others read as zero): a one-cycle clear for any D.
         decl.Append($"    reg [{I(d - 1)}:0] pooled_set;\n");
-        writes.Append("        if (tap_norm_f_we) begin\n            m_pooled[tap_norm_f_idx] <= (pooled_set[tap_norm_f_idx] ? m_pooled[tap_norm_f_idx] : 64'sd0) + tap_norm_f_data;\n            pooled_set[tap_norm_f_idx] <= 1'b1;\n        end\n");
-        LinearUnit("u_head", head, "(pooled_set[{0}] ? m_pooled[{0}] : 64'sd0)", "32'd0", "head");
-        Stored("out", cfg.NumOutputs, "u_head_y_we", "u_head_y_idx", "u_head_y_data");
+        writes.Append($"        for (l = 0; l < {I(vlf)}; l = l + 1)\n            if (tap_norm_f_we && tap_norm_f_ok[l]) begin\n");
+        writes.Append("                m_pooled[tap_norm_f_idx + l] <= (pooled_set[tap_norm_f_idx + l] ? m_pooled[tap_norm_f_idx + l] : 64'sd0) + $signed(tap_norm_f_data[64*l +: 64]);\n");
+        writes.Append("                pooled_set[tap_norm_f_idx + l] <= 1'b1;\n            end\n");
 
-        return Assemble(nin, d);
+        var sHead = pipe["head"];
+        LinearUnit("u_head", head, "(pooled_set[{0}] ? m_pooled[{0}] : 64'sd0)", "head", "32'd0");
+        Controller(sHead, "u_head_done", $"fin_norm_f == {U(m.Tokens)}");
+        decl.Append($"    reg signed [63:0] m_out [0:{I(cfg.NumOutputs - 1)}];\n");
+        TapOut("out", c.LinearRows, "u_head_y_we", "32'd0", "u_head_y_row", "u_head_y_ok", "u_head_y_data", perToken: false);
+        writes.Append($"        for (l = 0; l < {I(c.LinearRows)}; l = l + 1)\n            if (tap_out_we && tap_out_ok[l]) m_out[tap_out_idx + l] <= $signed(tap_out_data[64*l +: 64]);\n");
+
+        // ---- output stream, stream_lanes codes a beat
+        var sOut = pipe["out"];
+        decl.Append("    reg [31:0] out_beat;\n");
+        Controller(sOut, $"busy_out && out_ready && out_beat == {U(sOut.Work - 1)}", "fin_head == 32'd1");
+        ctrl.Append($"            if (busy_out && out_ready) out_beat <= out_beat == {U(sOut.Work - 1)} ? 32'd0 : out_beat + 32'd1;\n");
+        ctrlReset.Append("            out_beat <= 32'd0;\n");
+        var outLanes = Enumerable.Range(0, sl).Reverse().Select(l =>
+            $"(out_beat * {U(sl)} + {U(l)} < {U(cfg.NumOutputs)} ? m_out[out_beat * {U(sl)} + {U(l)}][{I(ob - 1)}:0] : {I(ob)}'d0)");
+        body.Append($"    assign out_data = {{{string.Join(", ", outLanes)}}};\n");
+
+        return Assemble();
     }
 
-    private string Assemble(int nin, int d)
+    private string Assemble()
     {
         var cfg = m.Config;
-        int ib = m.Input.Bits, ob = m.Output.Bits, nout = cfg.NumOutputs;
-        // FSM: IDLE, LOAD, a GO / RUN pair per step, OUT, DONE.
-        State("S_IDLE"); State("S_LOAD");
-        foreach (var s in steps) { State(StepSig(s.Name) + "_GO"); State(StepSig(s.Name) + "_RUN"); }
-        State("S_OUT"); State("S_DONE");
-        int sbits = Math.Max(1, (int)Math.Ceiling(Math.Log2(stateCount)));
-
+        int ib = m.Input.Bits, ob = m.Output.Bits, nout = cfg.NumOutputs, sl = c.StreamLanes, d = cfg.DModel;
+        var cm = CycleModel.Of(pipe, m.Tokens);
         var sb = new StringBuilder();
         sb.Append($"// {c.TopName}: eMamba accelerator for a {cfg.Task.ToString().ToLowerInvariant()} model ({I(cfg.NLayers)} blocks, D = {I(d)}, Din = {I(cfg.DModel * cfg.Expand)}, N = {I(cfg.DState)}, T = {I(m.Tokens)} tokens),\n");
-        sb.Append("// generated by eMamba.NET (src/EMamba.Hardware); docs/hardware.md describes the interface and schedule.\n");
-        sb.Append("// Sequential schedule: per token, each operation of docs/integer.md §3 runs to completion on its unit\n");
-        sb.Append("// (embed, then per block norm .. residual, then the final norm added into pooled), then the head.\n");
-        sb.Append($"// Interface: pulse start; stream {I(nin)} input codes (s{I(ib)}, (C, H, W) order) on in_valid/in_ready;\n");
-        sb.Append($"// read {I(nout)} output codes (s{I(ob)}) on out_valid/out_ready; done pulses after the last one.\n");
+        sb.Append("// generated by eMamba.NET (src/EMamba.Hardware); docs/hardware.md describes the interface and the pipeline.\n");
+        sb.Append($"// Token-overlapped pipeline of {I(pipe.Stages.Count)} stages: each stage's unit works on one token while the next\n");
+        sb.Append("// stage works on the previous one; the scan's recurrence and the conv window stay serial inside their units.\n");
+        sb.Append($"// Initiation interval {I(cm.InitiationInterval)} cycles (the {cm.Bottleneck.Name} stage); {I(cm.Total)} cycles per inference.\n");
+        sb.Append($"// Interface: pulse start; stream the {I(m.Tokens)} input tokens (patches of {I(pipe.Buf("input").Size)} s{I(ib)} codes in (c, i, j) order),\n");
+        sb.Append($"// {I(sl)} code(s) a beat, on in_valid/in_ready; read {I(nout)} output codes (s{I(ob)}) on out_valid/out_ready; done pulses after the last beat.\n");
         sb.Append($"module {c.TopName} (\n    input  wire clk,\n    input  wire rst,\n    input  wire start,\n    output wire busy,\n    output wire done,\n");
-        sb.Append($"    input  wire in_valid,\n    output wire in_ready,\n    input  wire [{I(ib - 1)}:0] in_data,\n");
-        sb.Append($"    output wire out_valid,\n    input  wire out_ready,\n    output wire [{I(ob - 1)}:0] out_data\n);\n");
-        sb.Append($"    localparam [{I(sbits - 1)}:0]\n");
-        sb.Append(string.Join(",\n", stateNames.Select((n, i) => $"        {n} = {I(sbits)}'d{I(i)}"))).Append(";\n\n");
-        sb.Append($"    reg [{I(sbits - 1)}:0] state;\n    reg [31:0] tok;     // the token being computed\n    reg [31:0] ld_i;    // input code being loaded\n    reg [31:0] ew_i;    // element of an element-wise step\n    reg [31:0] out_i;   // output code being sent\n");
-        sb.Append("    wire clear = state == S_IDLE && start;   // a new sequence: conv windows and states to zero\n\n");
-        sb.Append("    /* verilator lint_off UNUSEDSIGNAL */   // tap-only wires (abar, h) are read by the testbench; outputs keep only the saturated low bits\n");
+        sb.Append($"    input  wire in_valid,\n    output wire in_ready,\n    input  wire [{I(ib * sl - 1)}:0] in_data,\n");
+        sb.Append($"    output wire out_valid,\n    input  wire out_ready,\n    output wire [{I(ob * sl - 1)}:0] out_data\n);\n");
+        sb.Append("    localparam [1:0] S_IDLE = 2'd0, S_RUN = 2'd1, S_DONE = 2'd2;\n    reg [1:0] state;\n");
+        sb.Append("    wire clear = state == S_IDLE && start;   // a new sequence: conv windows, states, pooled sums and stage counters to zero\n");
+        sb.Append("    wire run = state == S_RUN;\n    integer l;\n\n");
+        sb.Append("    /* verilator lint_off UNUSEDSIGNAL */   // tap-only wires are read by the testbench; outputs keep only the saturated low bits\n");
         sb.Append(decl);
         sb.Append("    /* verilator lint_on UNUSEDSIGNAL */\n\n");
         sb.Append(body);
-        sb.Append($"    assign busy = state != S_IDLE;\n    assign done = state == S_DONE;\n    assign in_ready = state == S_LOAD;\n    assign out_valid = state == S_OUT;\n");
-        sb.Append($"    assign out_data = m_out[out_i][{I(ob - 1)}:0];\n\n");
+        sb.Append("\n    assign busy = state != S_IDLE;\n    assign done = state == S_DONE;\n    assign in_ready = busy_in;\n    assign out_valid = busy_out;\n\n");
 
-        // Memory writes (the same ports are the taps).
-        sb.Append("    always @(posedge clk) begin\n");
+        sb.Append("    // Memory writes (the same ports are the taps).\n    always @(posedge clk) begin\n");
         sb.Append($"        if (clear) pooled_set <= {{{I(d)}{{1'b0}}}};\n");
-        sb.Append($"        if (in_valid && in_ready) m_input[ld_i] <= {{{{{I(64 - ib)}{{in_data[{I(ib - 1)}]}}}}, in_data}};\n");
         sb.Append(writes).Append("    end\n\n");
 
-        // FSM.
-        sb.Append("    always @(posedge clk) begin\n        if (rst) begin\n            state <= S_IDLE;\n            tok <= 32'd0;\n            ld_i <= 32'd0;\n            ew_i <= 32'd0;\n            out_i <= 32'd0;\n        end else case (state)\n");
-        sb.Append("            S_IDLE: if (start) begin\n                state <= S_LOAD;\n                ld_i <= 32'd0;\n                tok <= 32'd0;\n            end\n");
-        string first = StepSig(steps[0].Name) + "_GO";
-        sb.Append($"            S_LOAD: if (in_valid) begin\n                if (ld_i == {I(nin - 1)}) state <= {first};\n                else ld_i <= ld_i + 32'd1;\n            end\n");
-        var perToken = steps.Where(s => s.PerToken).ToList();
-        for (int i = 0; i < steps.Count; i++)
-        {
-            var s = steps[i];
-            string st = StepSig(s.Name), next;
-            bool lastOfToken = s.PerToken && (i + 1 == steps.Count || !steps[i + 1].PerToken);
-            next = i + 1 < steps.Count ? StepSig(steps[i + 1].Name) + "_GO" : "S_OUT";
-            bool ew = s.Kind is StepKind.Pwl or StepKind.Gate or StepKind.Residual;
-            sb.Append($"            {st}_GO: begin\n                state <= {st}_RUN;\n{(ew ? "                ew_i <= 32'd0;\n" : "")}            end\n");
-            string finish = lastOfToken
-                ? $"if (tok == {I(m.Tokens - 1)}) state <= {next};\n                    else begin\n                        tok <= tok + 32'd1;\n                        state <= {first};\n                    end"
-                : $"state <= {next};";
-            if (s.Name == "head") finish = "begin\n                    state <= S_OUT;\n                    out_i <= 32'd0;\n                end";
-            if (ew)
-                sb.Append($"            {st}_RUN: if (ew_i == {I(s.Work - 1)}) begin\n                    {finish}\n                end else ew_i <= ew_i + 32'd1;\n");
-            else
-                sb.Append($"            {st}_RUN: if ({UnitOf(s)}_done) begin\n                    {finish}\n                end\n");
-        }
-        sb.Append($"            S_OUT: if (out_ready) begin\n                if (out_i == {I(nout - 1)}) state <= S_DONE;\n                else out_i <= out_i + 32'd1;\n            end\n");
-        sb.Append("            S_DONE: state <= S_IDLE;\n            default: state <= S_IDLE;\n        endcase\n    end\nendmodule\n");
+        sb.Append("    // Stage controllers and the top state.\n    always @(posedge clk) begin\n        if (rst || clear) begin\n");
+        sb.Append(ctrlReset);
+        sb.Append("        end else begin\n").Append(ctrl).Append("        end\n    end\n\n");
+        sb.Append("    always @(posedge clk) begin\n        if (rst) state <= S_IDLE;\n        else case (state)\n");
+        sb.Append("            S_IDLE: if (start) state <= S_RUN;\n            S_RUN: if (done_out) state <= S_DONE;\n            default: state <= S_IDLE;\n        endcase\n    end\nendmodule\n");
         return sb.ToString();
     }
-
-    private static string UnitOf(Step s) => s.Name switch
-    {
-        "embed" => "u_embed",
-        "head" => "u_head",
-        "norm_f" => "u_norm_f",
-        _ => "u_" + Sig(s.Name),
-    };
 }

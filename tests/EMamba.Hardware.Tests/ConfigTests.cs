@@ -1,3 +1,4 @@
+using CsCheck;
 using EMamba.Core;
 
 namespace EMamba.Hardware.Tests;
@@ -38,13 +39,63 @@ public class ConfigTests
     public void TopNamesThatWouldCollideOrAreNotIdentifiersAreRefused(string name) =>
         Assert.Contains(new AcceleratorConfig { TopName = name }.Problems(), p => p.StartsWith("top_name", StringComparison.Ordinal));
 
+    private static readonly Gen<AcceleratorConfig> Configs =
+        Gen.Select(Gen.Int[1, 12], Gen.Int[1, 12], Gen.Int[1, 12], Gen.Int[1, 12], Gen.Int[1, 4], Gen.Int[1, 6],
+            (l, r, v, p, q, s) => new AcceleratorConfig { LinearLanes = l, LinearRows = r, VectorLanes = v, SsmLanes = p, StateLanes = q, StreamLanes = s });
+
+    /// <summary>More hardware never costs cycles: every work count falls or stays with its lanes, and every
+    /// start and end of the schedule is a max of earlier ends plus work.</summary>
     [Fact]
-    public void TheCycleModelFollowsTheLanes()
+    public void AnyLaneAddedNeverAddsCycles() =>
+        Configs.Sample(c =>
+        {
+            long t = CycleModel.Of(Tiny.ModelTwo, c).Total;
+            foreach (var more in new[] { c with { LinearLanes = c.LinearLanes + 1 }, c with { LinearRows = c.LinearRows + 1 }, c with { VectorLanes = c.VectorLanes + 1 },
+                         c with { SsmLanes = c.SsmLanes + 1 }, c with { StateLanes = c.StateLanes + 1 }, c with { StreamLanes = c.StreamLanes + 1 } })
+                Assert.True(CycleModel.Of(Tiny.ModelTwo, more).Total <= t, $"{more.ToJson()} takes more cycles than {c.ToJson()}");
+        }, iter: 200);
+
+    /// <summary>The closed form is a lower bound of the schedule; the schedule never starts a token before
+    /// its predecessor stage ended it, nor before the stage itself ended the previous one.</summary>
+    [Fact]
+    public void TheScheduleRespectsItsDependenciesAndTheClosedFormBoundsIt() =>
+        Configs.Sample(c =>
+        {
+            var cm = CycleModel.Of(Tiny.ModelTwo, c);
+            Assert.True(cm.Analytical <= cm.Total, $"{cm.Analytical} > {cm.Total}");
+            var st = cm.Pipeline.Stages.Where(s => s.PerToken).ToList();
+            foreach (var s in st)
+                for (int t = 0; t < cm.Tokens; t++)
+                {
+                    Assert.Equal(cm.Start[s.Index][t] + s.Work, cm.End[s.Index][t]);
+                    if (t > 0) Assert.True(cm.Start[s.Index][t] > cm.End[s.Index][t - 1]);
+                    if (s.Index > 0) Assert.True(cm.Start[s.Index][t] > cm.End[s.Index - 1][t]);
+                }
+            foreach (var b in cm.Pipeline.Buffers)   // a writer never overwrites a slot a reader has not finished
+                for (int t = b.Slots; t < cm.Tokens; t++)
+                    foreach (int r in b.Readers) Assert.True(cm.Start[b.Writer][t] > cm.End[r][t - b.Slots]);
+        }, iter: 200);
+
+    [Fact]
+    public void TheInitiationIntervalIsTheSlowestStage()
     {
-        var m = Tiny.ModelOne;
-        long one = CycleModel.Of(m, new AcceleratorConfig { LinearLanes = 1 }).Total, four = CycleModel.Of(m, new AcceleratorConfig { LinearLanes = 4 }).Total;
-        Assert.True(four < one);
-        // The embed layer (80 inputs -> 4 outputs) alone saves 4 x (81 - 21) cycles per token.
-        Assert.True(one - four >= 4 * 60 * m.Tokens);
+        var c = new AcceleratorConfig { LinearLanes = 1, LinearRows = 1 };
+        var cm = CycleModel.Of(Tiny.ModelOne, c);
+        Assert.Equal("embed", cm.Bottleneck.Name);   // 80 inputs x 4 outputs, one MAC a cycle
+        Assert.Equal(80 * 4 + 1, cm.InitiationInterval);
+        // Steady state: the bottleneck starts a token every II cycles.
+        var e = cm.Start[cm.Bottleneck.Index];
+        Assert.Equal(cm.InitiationInterval, e[^1] - e[^2]);
+    }
+
+    [Theory]
+    [InlineData("{\"linear_rows\": 0}", "linear_rows")]
+    [InlineData("{\"ssm_lanes\": 999}", "ssm_lanes")]
+    [InlineData("{\"linear_lanes\": 64, \"linear_rows\": 64}", "linear_lanes x linear_rows")]
+    [InlineData("{\"ssm_lanes\": 64, \"state_lanes\": 32}", "ssm_lanes x state_lanes")]
+    public void LaneCountsOutOfRangeAreNamed(string json, string key)
+    {
+        var e = Assert.Throws<ConfigException>(() => AcceleratorConfig.Parse(json, "acc.json"));
+        Assert.Contains(key, e.Message);
     }
 }

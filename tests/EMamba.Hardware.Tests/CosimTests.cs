@@ -20,7 +20,7 @@ public class CosimTests(ITestOutputHelper log)
             Assert.True(mismatch == null, $"{sim}, sample {s}: {mismatch}");
             Assert.Equal(model, res[s].Cycles);
         }
-        log.WriteLine($"{sim}, {m.Blocks.Length} block(s), {c.LinearLanes} lanes: measured {res[0].Cycles} cycles, model {model}");
+        log.WriteLine($"{sim}, {m.Blocks.Length} block(s), {c.ToJson().ReplaceLineEndings(" ")}: measured {res[0].Cycles} cycles, model {model}");
     }
 
     [SimFact(Simulator.Verilator)]
@@ -30,15 +30,24 @@ public class CosimTests(ITestOutputHelper log)
     public void OneBlockInIcarus() => Check(Tiny.ModelOne, new AcceleratorConfig(), Simulator.Icarus, 2);
 
     [SimFact(Simulator.Verilator)]
-    public void TwoBlocksNarrowInVerilator() => Check(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 3 }, Simulator.Verilator, 2);
+    public void TwoBlocksNarrowInVerilator() => Check(Tiny.ModelTwo, Odd, Simulator.Verilator, 2);
+
+    /// <summary>Lane counts that divide nothing: every unit runs a partial last group and masks lanes off.</summary>
+    private static readonly AcceleratorConfig Odd = new() { LinearLanes = 3, LinearRows = 5, VectorLanes = 3, SsmLanes = 3, StateLanes = 2, StreamLanes = 3 };
 
     [SimFact(Simulator.Icarus)]
-    public void TwoBlocksNarrowInIcarus() => Check(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 3 }, Simulator.Icarus, 2);
+    public void TwoBlocksNarrowInIcarus() => Check(Tiny.ModelTwo, Odd, Simulator.Icarus, 2);
 
     [SimFact(Simulator.Icarus)]
     public void EveryLaneCountGivesTheSameCodesAndItsModelledCycles()
     {
-        foreach (int lanes in new[] { 1, 2, 5, 16 }) Check(Tiny.ModelOne, new AcceleratorConfig { LinearLanes = lanes }, Simulator.Icarus, 1);
+        var configs = new AcceleratorConfig[]
+        {
+            new() { LinearLanes = 1, LinearRows = 1, VectorLanes = 1, SsmLanes = 1, StateLanes = 1 },   // fully serial units
+            new() { LinearLanes = 2, LinearRows = 3, VectorLanes = 5, SsmLanes = 8, StateLanes = 2, StreamLanes = 2 },   // the scan all at once
+            new() { LinearLanes = 16, LinearRows = 16, VectorLanes = 16, SsmLanes = 16, StateLanes = 4, StreamLanes = 64 },   // wider than every tensor
+        };
+        foreach (var c in configs) Check(Tiny.ModelOne, c, Simulator.Icarus, 1);
     }
 
     /// <summary>Other shapes and precisions (expand 1, one state, wide and narrow activations, a 24-bit state,
@@ -52,7 +61,7 @@ public class CosimTests(ITestOutputHelper log)
             (Tiny.One with { DState = 4, DConv = 2 }, new Precision { ActBits = 12, PerChannel = false, Method = CalibMethod.Max }),
             (Tiny.Two with { NLayers = 3, DModel = 6 }, new Precision { WeightBits = 4, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 8), ["abar"] = new(Bits: 8) } }),
         };
-        for (int i = 0; i < cases.Length; i++) Check(Engine.Quantize.RandomModel.Quantized(cases[i].Cfg, 40 + i, cases[i].P), new AcceleratorConfig { LinearLanes = 1 + i }, Simulator.Icarus, 2);
+        for (int i = 0; i < cases.Length; i++) Check(Engine.Quantize.RandomModel.Quantized(cases[i].Cfg, 40 + i, cases[i].P), new AcceleratorConfig { LinearLanes = 1 + i, LinearRows = 3 - i, VectorLanes = 2 + i, SsmLanes = 1 + 2 * i, StateLanes = 1 + i }, Simulator.Icarus, 2);
     }
 
     [SimFact(Simulator.Icarus)]

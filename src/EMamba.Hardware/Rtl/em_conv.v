@@ -1,28 +1,32 @@
 // Causal depthwise conv unit (docs/integer.md §6, Reference.CausalConv): per channel c,
 // acc = b_c + sum_(k < K-1) w_ck win_ck + w_c,K-1 u0_c, requantized like §4; the window holds the
-// K - 1 previous u0 codes of each channel (zeros after clear) and advances by one token. One channel
-// per cycle, K multiply-accumulates in parallel: C cycles after start.
+// K - 1 previous u0 codes of each channel (zeros after clear) and advances by one token. LANES
+// channels per cycle (u_lanes holds channels u_base .. u_base + LANES - 1), K multiply-accumulates
+// each: ceil(C / LANES) cycles after start.
 module em_conv #(
     parameter integer C = 4,
     parameter integer K = 4,
+    parameter integer LANES = 1,
     parameter integer BITS = 8,
     parameter WEIGHTS = "weight.hex",
     parameter BIASES = "bias.hex",
     parameter MULTS = "mult.hex",
     parameter SHIFTS = "shift.hex"
 ) (
-    input  wire               clk,
-    input  wire               rst,
-    input  wire               clear,   // start of a sequence: the window is zeros
-    input  wire               start,
-    output wire               done,
-    output wire [31:0]        u_idx,
-    input  wire signed [63:0] u_data,
-    output wire               y_we,
-    output wire [31:0]        y_idx,
-    output wire signed [63:0] y_data
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire                  clear,   // start of a sequence: the window is zeros
+    input  wire                  start,
+    output wire                  done,
+    output wire [31:0]           u_base,
+    input  wire [64*LANES-1:0]   u_lanes,
+    output wire                  y_we,
+    output wire [31:0]           y_idx,   // the first channel of this write; channel y_idx + l is y_data lane l
+    output wire [LANES-1:0]      y_ok,
+    output wire [64*LANES-1:0]   y_data
 );
     localparam integer KW = K - 1;
+    localparam integer GROUPS = (C + LANES - 1) / LANES;
 
     reg [7:0]  weight_rom [0:C*K-1];
     reg [63:0] bias_rom   [0:C-1];
@@ -40,46 +44,64 @@ module em_conv #(
     // cycle whatever C, where clearing the memory itself would need a write port per entry.
     reg [C*KW-1:0] filled;
     reg        busy;
-    reg [31:0] c;
+    reg [31:0] group;
 
     function signed [63:0] sx8;   // int8 weight, sign-extended
         input [7:0] v;
         sx8 = $signed({{56{v[7]}}, v});
     endfunction
 
-    reg signed [63:0] acc;
-    integer k;
-    always @* begin
-        acc = $signed(bias_rom[c]) + sx8(weight_rom[c * K + KW]) * u_data;
-        for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : 64'sd0);
-    end
+    genvar gl;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : lane
+            wire [31:0] c = group * LANES + gl;
+            wire in_range = c < C;
+            wire signed [63:0] u = u_lanes[64*gl +: 64];
+            reg signed [63:0] acc;
+            integer k;
+            always @* begin
+                acc = 64'sd0;
+                if (in_range) begin
+                    acc = $signed(bias_rom[c]) + sx8(weight_rom[c * K + KW]) * u;
+                    for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : 64'sd0);
+                end
+            end
+            wire signed [63:0] channel_mult = in_range ? mult_rom[c] : 64'sd0;
+            wire signed [7:0]  channel_shift = in_range ? shift_rom[c] : 8'sd0;
+            wire signed [63:0] y_c;
+            em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_c));
+            assign y_data[64*gl +: 64] = y_c;
+            assign y_ok[gl] = in_range;
+        end
+    endgenerate
 
-    wire signed [63:0] channel_mult = mult_rom[c];
-    wire signed [7:0]  channel_shift = shift_rom[c];
-    em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_data));
-
-    assign u_idx = c;
+    assign u_base = group * LANES;
     assign y_we = busy;
-    assign y_idx = c;
-    assign done = busy && c == C - 1;
+    assign y_idx = group * LANES;
+    assign done = busy && group == GROUPS - 1;
 
+    integer l, kk;
     always @(posedge clk) begin
         if (rst || clear) begin
             busy <= 1'b0;
-            c <= 32'd0;
+            group <= 32'd0;
             filled <= {C*KW{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
-            c <= 32'd0;
+            group <= 32'd0;
         end else if (busy) begin
-            for (k = 0; k + 1 < KW; k = k + 1) begin
-                window[c * KW + k] <= window[c * KW + k + 1];
-                filled[c * KW + k] <= filled[c * KW + k + 1];
+            for (l = 0; l < LANES; l = l + 1) begin
+                if (group * LANES + l < C) begin
+                    for (kk = 0; kk + 1 < KW; kk = kk + 1) begin
+                        window[(group * LANES + l) * KW + kk] <= window[(group * LANES + l) * KW + kk + 1];
+                        filled[(group * LANES + l) * KW + kk] <= filled[(group * LANES + l) * KW + kk + 1];
+                    end
+                    window[(group * LANES + l) * KW + KW - 1] <= $signed(u_lanes[64*l +: 64]);
+                    filled[(group * LANES + l) * KW + KW - 1] <= 1'b1;
+                end
             end
-            window[c * KW + KW - 1] <= u_data;
-            filled[c * KW + KW - 1] <= 1'b1;
-            if (c == C - 1) busy <= 1'b0;
-            else c <= c + 32'd1;
+            if (group == GROUPS - 1) busy <= 1'b0;
+            else group <= group + 32'd1;
         end
     end
 endmodule

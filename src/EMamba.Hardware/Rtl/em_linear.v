@@ -1,14 +1,16 @@
 // Linear layer unit (docs/integer.md §4, Reference.Linear / IntOps.Dot + IntOps.Requant):
 // acc_j = bias_(token, j) + sum_i x_i w_ji, out_j = Sat(RoundShift(acc_j mult_j, shift_j), BITS).
-// LANES multiply-accumulates per cycle: a row takes ceil(IN / LANES) MAC cycles and one write
-// cycle, so the layer takes OUT x (ceil(IN / LANES) + 1) cycles after start. The x operand is read
-// through a port (x_base .. x_base + LANES - 1, lanes past IN read as zero) so that the top owns
-// the activation memories. Weights (int8, row-major), biases (TOKENS x OUT: the patch embedding
+// A LANES x ROWS multiply-accumulate array: each cycle reads LANES input codes (x_base .. x_base +
+// LANES - 1, lanes past IN read as zero) and adds their products into ROWS row accumulators. A row
+// group takes ceil(IN / LANES) cycles and writes its ROWS results in its last cycle (rows past OUT
+// are masked off), so the layer takes ceil(OUT / ROWS) x ceil(IN / LANES) cycles after start. The top
+// owns the activation memories. Weights (int8, row-major), biases (TOKENS x OUT: the patch embedding
 // folds its position table into a per-token bias), multipliers and shifts are ROMs.
 module em_linear #(
     parameter integer IN = 4,
     parameter integer OUT = 4,
     parameter integer LANES = 1,
+    parameter integer ROWS = 1,
     parameter integer TOKENS = 1,
     parameter integer BITS = 8,
     parameter integer UNSIGNED = 0,
@@ -25,10 +27,12 @@ module em_linear #(
     output wire [31:0]              x_base,
     input  wire [64*LANES-1:0]      x_lanes,
     output wire                     y_we,
-    output wire [31:0]              y_idx,
-    output wire signed [63:0]       y_data
+    output wire [31:0]              y_row,    // the first row of this write; row y_row + r is y_data lane r
+    output wire [ROWS-1:0]          y_ok,     // lanes holding a row < OUT
+    output wire [64*ROWS-1:0]       y_data
 );
     localparam integer GROUPS = (IN + LANES - 1) / LANES;
+    localparam integer ROW_GROUPS = (OUT + ROWS - 1) / ROWS;
 
     reg [7:0]  weight_rom [0:OUT*IN-1];
     reg [63:0] bias_rom   [0:TOKENS*OUT-1];
@@ -42,64 +46,83 @@ module em_linear #(
     end
 
     reg        busy;
-    reg        writing;     // the row's write cycle follows its last MAC cycle
-    reg [31:0] row;
+    reg [31:0] row_group;
     reg [31:0] group;
     reg [31:0] bias_token;
-    reg signed [63:0] acc;
+    reg [64*ROWS-1:0] acc;   // ROWS accumulators
 
-    // The LANES products of this cycle, summed (lanes past IN contribute nothing).
-    reg signed [63:0] lane_sum;
+    // The bias of row group g, lane r (zero past OUT): the accumulators' value at a row group's start.
+    function signed [63:0] bias_of;
+        input [31:0] tok;
+        input [31:0] g;
+        input integer r;
+        bias_of = g * ROWS + r < OUT ? $signed(bias_rom[tok * OUT + g * ROWS + r]) : 64'sd0;
+    endfunction
+
+    // Each row's sum after this cycle's LANES products (lanes past IN and rows past OUT add nothing).
+    reg [64*ROWS-1:0] sum;
+    reg signed [63:0] row_sum;
     reg [31:0] col;
-    integer lane;
+    reg [31:0] row;
+    integer lane, r;
     always @* begin
-        lane_sum = 64'sd0;
-        for (lane = 0; lane < LANES; lane = lane + 1) begin
-            col = group * LANES + lane;
-            if (col < IN)
-                lane_sum = lane_sum + $signed(x_lanes[64*lane +: 64]) * $signed({{56{weight_rom[row*IN + col][7]}}, weight_rom[row*IN + col]});
+        for (r = 0; r < ROWS; r = r + 1) begin
+            row = row_group * ROWS + r;
+            row_sum = $signed(acc[64*r +: 64]);
+            for (lane = 0; lane < LANES; lane = lane + 1) begin
+                col = group * LANES + lane;
+                if (col < IN && row < OUT)
+                    row_sum = row_sum + $signed(x_lanes[64*lane +: 64]) * $signed({{56{weight_rom[row*IN + col][7]}}, weight_rom[row*IN + col]});
+            end
+            sum[64*r +: 64] = row_sum;
         end
     end
 
-    // The row's scale, read into named wires (port connections carry no memory reads).
-    wire signed [63:0] row_mult = mult_rom[row];
-    wire signed [7:0]  row_shift = shift_rom[row];
-    em_requant #(.BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (.acc(acc), .mult(row_mult), .shift(row_shift), .y(y_data));
+    genvar gr;
+    generate
+        for (gr = 0; gr < ROWS; gr = gr + 1) begin : lane_out
+            // The row's scale, read into named wires (port connections carry no memory reads).
+            wire [31:0] out_row = row_group * ROWS + gr;
+            wire in_range = out_row < OUT;
+            wire signed [63:0] row_mult = in_range ? mult_rom[out_row] : 64'sd0;
+            wire signed [7:0]  row_shift = in_range ? shift_rom[out_row] : 8'sd0;
+            wire signed [63:0] row_acc = sum[64*gr +: 64];
+            wire signed [63:0] row_y;
+            em_requant #(.BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (.acc(row_acc), .mult(row_mult), .shift(row_shift), .y(row_y));
+            assign y_data[64*gr +: 64] = row_y;
+            assign y_ok[gr] = in_range;
+        end
+    endgenerate
 
     assign x_base = group * LANES;
-    assign y_we = busy && writing;
-    assign y_idx = row;
-    assign done = busy && writing && row == OUT - 1;
+    assign y_we = busy && group == GROUPS - 1;
+    assign y_row = row_group * ROWS;
+    assign done = y_we && row_group == ROW_GROUPS - 1;
 
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;
-            writing <= 1'b0;
-            row <= 32'd0;
+            row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= 32'd0;
-            acc <= 64'sd0;
+            acc <= {64*ROWS{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
-            writing <= 1'b0;
-            row <= 32'd0;
+            row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= token;
-            acc <= $signed(bias_rom[token * OUT]);
+            for (r = 0; r < ROWS; r = r + 1) acc[64*r +: 64] <= bias_of(token, 32'd0, r);
         end else if (busy) begin
-            if (writing) begin
-                writing <= 1'b0;
-                if (row == OUT - 1) busy <= 1'b0;
+            if (group == GROUPS - 1) begin
+                group <= 32'd0;
+                if (row_group == ROW_GROUPS - 1) busy <= 1'b0;
                 else begin
-                    row <= row + 32'd1;
-                    acc <= $signed(bias_rom[bias_token * OUT + row + 32'd1]);
+                    row_group <= row_group + 32'd1;
+                    for (r = 0; r < ROWS; r = r + 1) acc[64*r +: 64] <= bias_of(bias_token, row_group + 32'd1, r);
                 end
             end else begin
-                acc <= acc + lane_sum;
-                if (group == GROUPS - 1) begin
-                    group <= 32'd0;
-                    writing <= 1'b1;
-                end else group <= group + 32'd1;
+                group <= group + 32'd1;
+                acc <= sum;
             end
         end
     end

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a job needs on a fresh Debian machine, and nothing when it is already there.
-#   build/setup.sh demo    Fashion-MNIST (Debian package dataset-fashion-mnist)
+#   build/setup.sh demo    Fashion-MNIST (Debian package dataset-fashion-mnist) and verilator (stage 4's co-simulation)
 #   build/setup.sh bench   PyTorch peer for benchmarks (Debian packages python3-torch and libopenblas0-pthread:
 #                          without an optimised BLAS, Debian's libblas.so.3 is the slow reference BLAS and the
 #                          peer runs about 1.5x slower than it can)
@@ -11,7 +11,8 @@
 set -euo pipefail
 need=()
 case "${1:-test}" in
-  demo)  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist) ;;
+  demo)  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+         command -v verilator >/dev/null || need+=(verilator) ;;   # stage 4 co-simulates the accelerator
   bench) /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
          dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread) ;;
   hw|test) command -v verilator >/dev/null || need+=(verilator)

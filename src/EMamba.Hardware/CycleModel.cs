@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using EMamba.Core.Integer;
 
 namespace EMamba.Hardware;
@@ -45,6 +47,16 @@ public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, l
         long busy = (long)Start[s.Index].Length * (s.Work + 1);
         return new StageTiming(s, Start[s.Index][0], End[s.Index][^1], busy, (double)busy / Total);
     });
+
+    /// <summary>The per-stage schedule as a Markdown table: cycles per token, first start, last end, utilisation.</summary>
+    public string StageTable()
+    {
+        static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder("| stage | unit | cycles per token (start + work) | starts token 0 | ends last token | busy |\n|---|---|---:|---:|---:|---:|\n");
+        foreach (var t in Timings())
+            sb.Append($"| {t.Stage.Name}{(t.Stage.PerToken ? "" : " (once)")} | {t.Stage.Kind.ToString().ToLowerInvariant()} | {N(t.Stage.Work + 1)} | {N(t.FirstStart)} | {N(t.LastEnd)} | {(100 * t.Utilisation).ToString("F0", CultureInfo.InvariantCulture)} % |\n");
+        return sb.ToString();
+    }
 
     public static CycleModel Of(IntModel m, AcceleratorConfig c) => Of(Pipeline.Of(m, c), m.Tokens);
 

@@ -49,16 +49,6 @@ internal static class DesignDocs
             """;
     }
 
-    /// <summary>The per-stage schedule as a Markdown table: work per token, first start, last end, utilisation.</summary>
-    public static string StageTable(CycleModel cycles)
-    {
-        string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
-        var sb = new StringBuilder("| stage | unit | cycles per token (start + work) | starts token 0 | ends last token | busy |\n|---|---|---|---|---|---|\n");
-        foreach (var t in cycles.Timings())
-            sb.Append($"| {t.Stage.Name}{(t.Stage.PerToken ? "" : " (once)")} | {t.Stage.Kind.ToString().ToLowerInvariant()} | {I(t.Stage.Work + 1)} | {I(t.FirstStart)} | {I(t.LastEnd)} | {(100 * t.Utilisation).ToString("F0", CultureInfo.InvariantCulture)} % |\n");
-        return sb.ToString();
-    }
-
     public static string Readme(IntModel m, AcceleratorConfig c, CycleModel cycles, IReadOnlyList<Tap> taps)
     {
         var cfg = m.Config;
@@ -81,7 +71,7 @@ internal static class DesignDocs
         sb.Append("The testbench writes `S k` per sample, `T name token index value` per tapped tensor write (names as eMamba's Trace), `O index value` per output and `C cycles`.\n\n");
         sb.Append($"## Cycles (input valid and output ready every cycle)\n\n{I(cycles.Total)} cycles per inference ({cycles.Microseconds(c).ToString("F1", CultureInfo.InvariantCulture)} us at {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz): ");
         sb.Append($"initiation interval {I(cycles.InitiationInterval)} cycles per token (the {cycles.Bottleneck.Name} stage), fill {I(cycles.Fill)}, drain {I(cycles.Drain)}.\n\n");
-        sb.Append(StageTable(cycles));
+        sb.Append(cycles.StageTable());
         sb.Append($"\nTapped tensors: {string.Join(", ", taps.Select(t => t.Name))}.\n");
         return sb.ToString();
     }

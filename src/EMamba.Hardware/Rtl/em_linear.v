@@ -64,7 +64,7 @@ module em_linear #(
     reg signed [63:0] row_sum;
     reg [31:0] col;
     reg [31:0] row;
-    integer lane, r;
+    integer lane, r, rr;
     always @* begin
         for (r = 0; r < ROWS; r = r + 1) begin
             row = row_group * ROWS + r;
@@ -111,14 +111,14 @@ module em_linear #(
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= token;
-            for (r = 0; r < ROWS; r = r + 1) acc[64*r +: 64] <= bias_of(token, 32'd0, r);
+            for (rr = 0; rr < ROWS; rr = rr + 1) acc[64*rr +: 64] <= bias_of(token, 32'd0, rr);
         end else if (busy) begin
             if (group == GROUPS - 1) begin
                 group <= 32'd0;
                 if (row_group == ROW_GROUPS - 1) busy <= 1'b0;
                 else begin
                     row_group <= row_group + 32'd1;
-                    for (r = 0; r < ROWS; r = r + 1) acc[64*r +: 64] <= bias_of(bias_token, row_group + 32'd1, r);
+                    for (rr = 0; rr < ROWS; rr = rr + 1) acc[64*rr +: 64] <= bias_of(bias_token, row_group + 32'd1, rr);
                 end
             end else begin
                 group <= group + 32'd1;

@@ -40,9 +40,12 @@ public static class DemoStage
     /// <param name="Fresh">delete OutDir first instead of reusing finished runs</param>
     /// <param name="AblationDone">called with stage 1's rows as soon as they exist, before stage 2 starts
     /// (the console prints the ablation table then, as it always has); progress messages go to the observer</param>
+    /// <param name="Hardware">stage 4, given the quantized model and the demo folder: generates and co-simulates its
+    /// accelerator and returns the report's section. The caller supplies it because Training does not reference
+    /// EMamba.Hardware (docs/DESIGN.md); null skips the stage.</param>
     public sealed record Request(RunConfig Config, string ConfigName, string OutDir, string? Data, int? LimitTrain, int? LimitTest, int? EpochCap,
         string MarsDir, string WikiTextDir, bool Fresh, string Command, IStageObserver? Observer = null,
-        Action<IReadOnlyList<AblationStage.Row>>? AblationDone = null);
+        Action<IReadOnlyList<AblationStage.Row>>? AblationDone = null, Func<string, string, CancellationToken, string>? Hardware = null);
 
     /// <summary>One stage-2 run: its folder, preset, epochs and log (null when it was skipped for missing data).</summary>
     public sealed record TaskRun(string Dir, string Preset, int Epochs, TrainLog? Log);
@@ -128,11 +131,17 @@ public static class DemoStage
             $"| eMamba INT8 PTQ, integer engine | {rr.Metric:F2}{unit} | {qr.Size.Total:N0} bytes |\n" +
             (rr.Agreement is double ag ? $"\nThe integer model predicts the float model's class on {ag:F2} % of the samples; {rr.UsPerFrame:F0} us per frame in the engine's fast path on this machine.\n" : "");
 
+        if (q.Hardware != null)
+        {
+            obs.Info("demo stage 4: the accelerator of the INT8 model, generated and co-simulated against the integer engine");
+            intSection += q.Hardware(qmodel, dir, ct);
+        }
+
         string report = Path.Combine(dir, "report.md");
         double total = sw.Elapsed.TotalMinutes;
         var preamble = "## eMamba operators (stage 1)\n\n" + UserFile.ReadAllText(ablation).Split('\n', 2)[1] +
                        string.Concat(notes.Select(n => $"\n- {n}")) +
-                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stages 2-3 {total - stage1.TotalMinutes:F1} min; " +
+                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stages 2-{(q.Hardware != null ? 4 : 3)} {total - stage1.TotalMinutes:F1} min; " +
                        "stages reused from an earlier run take no time).\n" + intSection;
         var files = CrossRunReport.Build(dir, report, CrossRunReport.Collect(dir, skipped: obs.Info), q.Command, "eMamba.NET demo", preamble);
         var exact = rows[0];

@@ -215,6 +215,14 @@ public sealed class CliTests : IDisposable
         Assert.Contains("synthetic MARS-shaped data", md);
         Assert.Contains("compares nothing on an equal budget", md);
         Assert.Contains("Perplexity vs sequence length", md);
+        // Stage 4: the INT8 model's accelerator, generated and co-simulated (verilator is installed by build/setup.sh test).
+        Assert.Contains("## The accelerator (stage 4)", md);
+        if (EMamba.Hardware.Simulation.Missing(EMamba.Hardware.Simulator.Verilator) is null)
+        {
+            Assert.Contains("bit-exact against the integer engine", md);
+            Assert.Contains("equal to the cycle model", md);
+            Assert.True(File.Exists(Path.Combine(outDir, "hw", "rtl", "emamba_top.v")));
+        }
         Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
         foreach (var png in new[] { "report-mars-params.png", "report-wikitext2-params.png", "report-wikitext2-lengths.png" })
             Assert.True(File.Exists(Path.Combine(outDir, png)), png);

@@ -13,6 +13,10 @@ public sealed record AcceleratorConfig
     /// <summary>Output rows each linear unit computes at once: a layer takes ceil(Out / rows) x ceil(In / lanes)
     /// cycles on a lanes x rows MAC array.</summary>
     public int LinearRows { get; init; } = 8;
+    /// <summary>When above 0, each linear unit gets its own row count instead of <see cref="LinearRows"/>: the fewest
+    /// rows that bring its cycles per token to this interval or below (hls4ml's reuse factor, per layer), so
+    /// that no projection is the bottleneck by its size alone.</summary>
+    public int LinearInterval { get; init; }
     /// <summary>Elements per cycle of the range norms, the conv (channels) and the element-wise ops fused into them.</summary>
     public int VectorLanes { get; init; } = 4;
     /// <summary>Channels the scan updates in parallel.</summary>
@@ -29,11 +33,27 @@ public sealed record AcceleratorConfig
     public const int MaxLanes = 256;
     public const int MaxMacs = 1024;
 
+    /// <summary>The rows of the MAC array of a linear layer of <paramref name="inFeatures"/> -> <paramref name="outFeatures"/>.</summary>
+    public int RowsFor(int inFeatures, int outFeatures)
+    {
+        if (LinearInterval <= 0) return LinearRows;
+        int groups = (inFeatures + LinearLanes - 1) / LinearLanes;   // cycles per row group
+        int rowGroups = Math.Max(1, LinearInterval / groups);         // row groups that fit the interval
+        int rows = (outFeatures + rowGroups - 1) / rowGroups;
+        return Math.Clamp(rows, 1, Math.Max(1, MaxMacs / LinearLanes));
+    }
+
+    /// <summary>The linear units in words, for console lines and READMEs.</summary>
+    public string LinearSummary() => LinearInterval > 0
+        ? $"{LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
+        : $"{LinearLanes} lanes x {LinearRows} rows";
+
     public List<string> Problems()
     {
         var p = new List<string>();
         foreach (var (v, key) in new[] { (LinearLanes, "linear_lanes"), (LinearRows, "linear_rows"), (VectorLanes, "vector_lanes"), (SsmLanes, "ssm_lanes"), (StateLanes, "state_lanes"), (StreamLanes, "stream_lanes") })
             if (v < 1 || v > MaxLanes) p.Add($"{key} = {v}: must be 1..{MaxLanes}");
+        if (LinearInterval < 0 || LinearInterval > 1_000_000) p.Add($"linear_interval = {LinearInterval}: must be 0 (off) .. 1000000 cycles");
         if (LinearLanes * LinearRows > MaxMacs) p.Add($"linear_lanes x linear_rows = {LinearLanes * LinearRows}: at most {MaxMacs} MACs per linear unit");
         if (SsmLanes * StateLanes > MaxMacs) p.Add($"ssm_lanes x state_lanes = {SsmLanes * StateLanes}: at most {MaxMacs} scan PEs");
         if (!(ClockMhz > 0 && ClockMhz <= 5000)) p.Add($"clock_mhz = {ClockMhz}: must be in (0, 5000]");

@@ -26,7 +26,7 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
     public Buffer Buf(string name) => Buffers.First(b => b.Name == name);
 
     /// <summary>Cycles of a linear layer on a lanes x rows MAC array: ceil(Out / rows) row groups of ceil(In / lanes) cycles.</summary>
-    public static int LinearWork(IntLinear l, AcceleratorConfig c) => Ceil(l.OutFeatures, c.LinearRows) * Ceil(l.InFeatures, c.LinearLanes);
+    public static int LinearWork(IntLinear l, AcceleratorConfig c) => Ceil(l.OutFeatures, c.RowsFor(l.InFeatures, l.OutFeatures)) * Ceil(l.InFeatures, c.LinearLanes);
 
     /// <summary>Two passes over D at vector_lanes per cycle (statistics, then output) and one reciprocal lookup.</summary>
     public static int NormWork(IntRangeNorm n, AcceleratorConfig c) => 2 * Ceil(n.Width, c.VectorLanes) + 1;

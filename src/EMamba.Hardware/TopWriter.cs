@@ -79,9 +79,11 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
     private static string Mask(int lanes, string ok, Func<int, string> cond) =>
         $"{ok} & {{{string.Join(", ", Enumerable.Range(0, lanes).Reverse().Select(cond))}}}";
 
+    private int Rows(IntLinear l) => c.RowsFor(l.InFeatures, l.OutFeatures);
+
     private void LinearUnit(string u, IntLinear l, string src, string stage, string token)
     {
-        int lanes = c.LinearLanes, rows = c.LinearRows;
+        int lanes = c.LinearLanes, rows = Rows(l);
         string p = l.Name.Replace('.', '_');
         decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_row;\n    wire [{I(rows - 1)}:0] {u}_y_ok;\n    wire [{I(64 * rows - 1)}:0] {u}_y_data;\n");
         body.Append($"    // {l.Name}: docs/integer.md §4, {I(l.InFeatures)} -> {I(l.OutFeatures)}, {l.In} -> {l.Out}, stage {stage}\n");
@@ -170,12 +172,12 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         var sEmbed = pipe["embed"];
         LinearUnit("u_embed", embed, Read("input", "embed", "{0}"), "embed", "fin_embed");
         Controller(sEmbed, "u_embed_done", Prev(sEmbed));
-        Stored("x0", c.LinearRows, "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
+        Stored("x0", Rows(embed), "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
         string x = "x0";
         foreach (var b in m.Blocks)
         {
             string p = $"blocks.{b.Index}.", q = $"b{I(b.Index)}";
-            int din = b.DInner, n = b.DState, r = b.DtRank, rows = c.LinearRows, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes;
+            int din = b.DInner, n = b.DState, r = b.DtRank, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes;
 
             var sNorm = pipe[p + "norm"];
             NormUnit($"u_{q}_norm", b.Norm, x, p + "norm");
@@ -186,6 +188,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             LinearUnit($"u_{q}_in_proj", b.InProj, Read(p + "n", p + "in_proj", "{0}"), p + "in_proj", "32'd0");
             Controller(sIp, $"u_{q}_in_proj_done", Prev(sIp));
             string ip = $"u_{q}_in_proj_y";
+            int rows = Rows(b.InProj);
             Stored(p + "u0", rows, $"{ip}_we", $"{ip}_row", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} < {U(din)}"), $"{ip}_data");
             Stored(p + "z", rows, $"{ip}_we", $"{ip}_row - {U(din)}", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} >= {U(din)}"), $"{ip}_data");
 
@@ -216,6 +219,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             LinearUnit($"u_{q}_x_proj", b.XProj, Read(u, p + "x_proj", "{0}"), p + "x_proj", "32'd0");
             Controller(sXp, $"u_{q}_x_proj_done", Prev(sXp));
             string xp = $"u_{q}_x_proj_y";
+            rows = Rows(b.XProj);
             Stored(p + "dt", rows, $"{xp}_we", $"{xp}_row", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} < {U(r)}"), $"{xp}_data");
             Stored(p + "B", rows, $"{xp}_we", $"{xp}_row - {U(r)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r)} && {xp}_row + {U(l)} < {U(r + n)}"), $"{xp}_data");
             Stored(p + "C", rows, $"{xp}_we", $"{xp}_row - {U(r + n)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r + n)}"), $"{xp}_data");
@@ -223,7 +227,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             var sDp = pipe[p + "dt_proj"];
             LinearUnit($"u_{q}_dt_proj", b.DtProj, Read(p + "dt", p + "dt_proj", "{0}"), p + "dt_proj", "32'd0");
             Controller(sDp, $"u_{q}_dt_proj_done", Prev(sDp));
-            Stored(p + "delta", rows, $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_row", $"u_{q}_dt_proj_y_ok", $"u_{q}_dt_proj_y_data");
+            Stored(p + "delta", Rows(b.DtProj), $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_row", $"u_{q}_dt_proj_y_ok", $"u_{q}_dt_proj_y_data");
 
             // ---- scan (§9-§11) with SiLU(z) (§7) and the gate (§12) on its y port
             var sScan = pipe[p + "scan"];
@@ -264,6 +268,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             string opStage = p + "out_proj", uo = $"u_{q}_out_proj";
             LinearUnit(uo, b.OutProj, Read(p + "g", opStage, "{0}"), opStage, "32'd0");
             Controller(sOp, $"{uo}_done", Prev(sOp));
+            rows = Rows(b.OutProj);
             TapOut(p + "o", rows, $"{uo}_y_we", Fin(opStage), $"{uo}_y_row", $"{uo}_y_ok", $"{uo}_y_data");
             int fx = b.Norm.In.Frac, fo = b.OutProj.Out.Frac, mf = Math.Max(fx, fo);
             body.Append($"    // blocks.{I(b.Index)} residual: docs/integer.md §14, {b.Norm.In} + {b.OutProj.Out} -> {b.Residual}, one adder per row lane\n");
@@ -292,8 +297,8 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         LinearUnit("u_head", head, "(pooled_set[{0}] ? m_pooled[{0}] : 64'sd0)", "head", "32'd0");
         Controller(sHead, "u_head_done", $"fin_norm_f == {U(m.Tokens)}");
         decl.Append($"    reg signed [63:0] m_out [0:{I(cfg.NumOutputs - 1)}];\n");
-        TapOut("out", c.LinearRows, "u_head_y_we", "32'd0", "u_head_y_row", "u_head_y_ok", "u_head_y_data", perToken: false);
-        writes.Append($"        for (l = 0; l < {I(c.LinearRows)}; l = l + 1)\n            if (tap_out_we && tap_out_ok[l]) m_out[tap_out_idx + l] <= $signed(tap_out_data[64*l +: 64]);\n");
+        TapOut("out", Rows(head), "u_head_y_we", "32'd0", "u_head_y_row", "u_head_y_ok", "u_head_y_data", perToken: false);
+        writes.Append($"        for (l = 0; l < {I(Rows(head))}; l = l + 1)\n            if (tap_out_we && tap_out_ok[l]) m_out[tap_out_idx + l] <= $signed(tap_out_data[64*l +: 64]);\n");
 
         // ---- output stream, stream_lanes codes a beat
         var sOut = pipe["out"];

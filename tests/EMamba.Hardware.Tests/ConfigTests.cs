@@ -76,6 +76,20 @@ public class ConfigTests
                     foreach (int r in b.Readers) Assert.True(cm.Start[b.Writer][t] > cm.End[r][t - b.Slots]);
         }, iter: 200);
 
+    /// <summary>With linear_interval set, each linear layer gets the fewest rows that meet it: one row fewer
+    /// would miss it (unless a row group alone is longer than the interval, when it gets every row).</summary>
+    [Fact]
+    public void LinearIntervalGivesEachLayerTheFewestRowsThatMeetIt() =>
+        Gen.Select(Gen.Int[1, 64], Gen.Int[1, 64], Gen.Int[1, 8], Gen.Int[1, 200]).Sample((inF, outF, lanes, interval) =>
+        {
+            var c = new AcceleratorConfig { LinearLanes = lanes, LinearInterval = interval };
+            int rows = c.RowsFor(inF, outF), groups = Pipeline.Ceil(inF, lanes);
+            Assert.InRange(rows, 1, outF);
+            if (groups > interval) { Assert.Equal(outF, rows); return; }
+            Assert.True(Pipeline.Ceil(outF, rows) * groups <= interval);
+            if (rows > 1) Assert.True(Pipeline.Ceil(outF, rows - 1) * groups > interval);
+        }, iter: 500);
+
     [Fact]
     public void TheInitiationIntervalIsTheSlowestStage()
     {

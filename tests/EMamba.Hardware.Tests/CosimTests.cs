@@ -46,6 +46,7 @@ public class CosimTests(ITestOutputHelper log)
             new() { LinearLanes = 1, LinearRows = 1, VectorLanes = 1, SsmLanes = 1, StateLanes = 1 },   // fully serial units
             new() { LinearLanes = 2, LinearRows = 3, VectorLanes = 5, SsmLanes = 8, StateLanes = 2, StreamLanes = 2 },   // the scan all at once
             new() { LinearLanes = 16, LinearRows = 16, VectorLanes = 16, SsmLanes = 16, StateLanes = 4, StreamLanes = 64 },   // wider than every tensor
+            new() { LinearLanes = 3, LinearInterval = 7 },   // rows per layer: 1 for x_proj / dt_proj, more for embed and in_proj
         };
         foreach (var c in configs) Check(Tiny.ModelOne, c, Simulator.Icarus, 1);
     }

@@ -16,6 +16,7 @@ public static class HwCommand
         var cmd = new Command("hw", "The generated accelerator of a quantized vision / radar model: RTL generation and bit-exact co-simulation.");
         cmd.Subcommands.Add(Gen());
         cmd.Subcommands.Add(Sim());
+        cmd.Subcommands.Add(Cost());
         return cmd;
     }
 
@@ -53,6 +54,33 @@ public static class HwCommand
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"cycle model: {cm.Total:N0} cycles per inference ({cm.Microseconds(c):F2} us, {1e6 / cm.Microseconds(c):N0} inferences/s at {c.ClockMhz} MHz); initiation interval {cm.InitiationInterval} cycles/token ({cm.Bottleneck.Name}), fill {cm.Fill:N0}, drain {cm.Drain:N0}")));
+    }
+
+    private static Command Cost()
+    {
+        var model = ModelOption(); var config = ConfigOption();
+        var node = new Option<double>("--node") { Description = "Process node in nm for the energy table's scaling (default: the eMamba chip's 22).", DefaultValueFactory = _ => 22 };
+        var volts = new Option<double>("--volts") { Description = "Supply in volts (default: the chip's 0.8).", DefaultValueFactory = _ => 0.8 };
+        var cmd = new Command("cost", "Estimate the accelerator's dynamic energy per inference and its power from operation counts (docs/cost.md): a model, not a measurement.");
+        foreach (var o in new Option[] { model, config, node, volts }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(_ =>
+        {
+            double nm = r.GetValue(node), v = r.GetValue(volts);
+            if (!(nm is >= 3 and <= 500)) throw new EMambaException($"--node {nm}: must be in 3..500 nm", ExitCodes.Usage);
+            if (!(v is >= 0.3 and <= 5)) throw new EMambaException($"--volts {v}: must be in 0.3..5 V", ExitCodes.Usage);
+            var (m, c) = HwGenStage.Load(r.GetValue(model)!, r.GetValue(config));
+            var e = EMamba.Hardware.Cost.EnergyModel.Of(m, c, new EMamba.Hardware.Cost.EnergyTable(nm, v));
+            var t = new Table().Border(TableBorder.Simple);
+            foreach (var h in new[] { "unit", "operations", "energy (nJ)", "share" }) t.AddColumn(h);
+            foreach (var s in e.Shares)
+                t.AddRow(s.Unit, s.Operations.ToString("N0", CultureInfo.InvariantCulture), (s.Picojoules / 1000).ToString("F2", CultureInfo.InvariantCulture),
+                    (100 * s.Picojoules / e.Picojoules).ToString("F0", CultureInfo.InvariantCulture) + " %");
+            AnsiConsole.Write(t);
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"estimated (docs/cost.md, error band about 3x either way): {e.Nanojoules:F1} nJ per inference at {nm} nm / {v} V; {e.Cycles:N0} cycles at {c.ClockMhz} MHz = {e.PerSecond:N0} inferences/s back to back, {e.Milliwatts:F2} mW dynamic (no clock tree, control or leakage)")));
+            return ExitCodes.Ok;
+        }));
+        return cmd;
     }
 
     private static Command Sim()

@@ -64,7 +64,9 @@ public static class Simulation
     }
 
     /// <summary>Runs the samples (input codes, (C, H, W) each) through the built testbench.</summary>
-    public static List<SimSample> Run(SimBuild b, IReadOnlyList<long[]> inputs, bool taps)
+    /// <param name="stallPercent">how often (0..99 %) the testbench's source withholds a beat and its sink refuses one:
+    /// the outputs must not change, the cycles then exceed the cycle model (which assumes 0)</param>
+    public static List<SimSample> Run(SimBuild b, IReadOnlyList<long[]> inputs, bool taps, int stallPercent = 0)
     {
         string work = Path.Combine(Path.GetTempPath(), "emamba-hwsim-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
@@ -74,7 +76,7 @@ public static class Simulation
             var sb = new StringBuilder();
             foreach (var x in inputs) foreach (long v in x) sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append('\n');
             File.WriteAllText(inPath, sb.ToString());
-            string[] args = [$"+in={inPath}", $"+out={outPath}", $"+samples={inputs.Count}", $"+taps={(taps ? 1 : 0)}"];
+            string[] args = [$"+in={inPath}", $"+out={outPath}", $"+samples={inputs.Count}", $"+taps={(taps ? 1 : 0)}", $"+stall={Math.Clamp(stallPercent, 0, 99)}"];
             if (b.Simulator == Simulator.Verilator) Exec(b.Dir, Path.Combine(b.Dir, "obj_dir", "V" + Design.Testbench), args);
             else Exec(b.Dir, "vvp", ["-n", Design.Testbench + ".vvp", .. args]);
             var res = Parse(File.ReadAllLines(outPath));

@@ -65,6 +65,25 @@ public class CosimTests(ITestOutputHelper log)
         for (int i = 0; i < cases.Length; i++) Check(Engine.Quantize.RandomModel.Quantized(cases[i].Cfg, 40 + i, cases[i].P), new AcceleratorConfig { LinearLanes = 1 + i, LinearRows = 3 - i, VectorLanes = 2 + i, SsmLanes = 1 + 2 * i, StateLanes = 1 + i }, Simulator.Icarus, 2);
     }
 
+    /// <summary>A source that withholds beats and a sink that refuses them (about 40 % of cycles each, AXI4-Stream
+    /// rules) change no output and no tapped tensor, only the cycle count, which then exceeds the model's.</summary>
+    [SimFact(Simulator.Icarus)]
+    public void BackPressureOnBothStreamsChangesOnlyTheCycles()
+    {
+        var m = Tiny.ModelTwo;
+        var c = Odd;
+        var d = RtlGenerator.Generate(m, c);
+        var build = Simulation.Build(d, Simulator.Icarus, Tiny.Cache);
+        var inputs = Enumerable.Range(0, 2).Select(s => Tiny.Input(m, 300 + s)).ToList();
+        var res = Simulation.Run(build, inputs, taps: true, stallPercent: 40);
+        long model = CycleModel.Of(m, c).Total;
+        for (int s = 0; s < inputs.Count; s++)
+        {
+            Assert.Null(Cosim.FirstMismatch(m, d, inputs[s], res[s]));
+            Assert.True(res[s].Cycles > model, $"{res[s].Cycles} cycles under back-pressure, model {model}");
+        }
+    }
+
     [SimFact(Simulator.Icarus)]
     public void ARerunUsesTheCachedBuild()
     {

@@ -96,6 +96,24 @@ public sealed class QatTests
         }
     }
 
+    /// <summary>Without gradients a batch larger than the chunk runs in pieces (the memory bound of CIFAR-10
+    /// validation): the outputs equal one forward per sample.</summary>
+    [Fact]
+    public void AnEvaluationBatchLargerThanTheChunkGivesThePerSampleOutputs()
+    {
+        var (qat, m) = Make(Tiny, 7);
+        var c = m.Config;
+        using var _ = no_grad();
+        var x = randn(QatModel.EvalChunk + 5, c.InChannels, c.Height, c.Width, generator: new TorchSharp.torch.Generator(3));
+        var all = qat.forward(x).data<float>().ToArray();
+        int o = c.NumOutputs;
+        foreach (int s in new[] { 0, QatModel.EvalChunk - 1, QatModel.EvalChunk, QatModel.EvalChunk + 4 })
+        {
+            var one = qat.forward(x.narrow(0, s, 1)).data<float>().ToArray();
+            Assert.Equal(one, all.AsSpan(s * o, o).ToArray());
+        }
+    }
+
     [Fact]
     public void StateDictHasTheFloatModelsNames()
     {

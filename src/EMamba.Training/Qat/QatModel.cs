@@ -61,10 +61,17 @@ public sealed class QatModel : nn.Module<Tensor, Tensor>
     // x: (B, C, H, W) normalised floats -> (B, NumOutputs) the integer outputs, dequantized (float32).
     public override Tensor forward(Tensor x)
     {
+        // Without gradients (evaluation) a large batch runs in chunks: the float64 scan of one CIFAR-10
+        // batch of 500 held over 20 GB and was killed by the OOM killer at the first validation.
+        if (!is_grad_enabled() && x.shape[0] > EvalChunk)
+            return cat(x.split(EvalChunk).Select(forward).ToArray(), 0);
         using var scope = NewDisposeScope();
         var (codes, frac) = Codes(x);
         return (codes * Math.Pow(2, -frac)).to(float32).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Samples per forward when no gradient is needed.</summary>
+    public const int EvalChunk = 64;
 
     /// <summary>The input codes of normalised floats: RNE at the input's frac, saturated (Samples' rule).</summary>
     public Tensor InputCodes(Tensor x) => Clamp((x.to(float64) * Math.Pow(2, tpl.Input.Frac)).round(), tpl.Input);
@@ -79,7 +86,12 @@ public sealed class QatModel : nn.Module<Tensor, Tensor>
         var embed = tpl.Embed!;
         var pos = P(TensorNames.PatchEmbed.Pos).reshape(c.Tokens, c.DModel);                    // (T, D)
         var x = Linear("embed", patches, P(TensorNames.PatchEmbed.Weight), P(TensorNames.PatchEmbed.Bias) + pos, embed.In, [embed.Out]); // (B, T, D)
-        for (int i = 0; i < tpl.Blocks.Length; i++) x = Block(i, x);
+        for (int i = 0; i < tpl.Blocks.Length; i++)
+        {
+            // A block's intermediates are let go once it is done (autograd keeps what backward needs).
+            using var blockScope = NewDisposeScope();
+            x = Block(i, x).MoveToOuterDisposeScope();
+        }
         var nf = RangeNorm("norm_f", x, P(TensorNames.NormF.Weight), P(TensorNames.NormF.Bias), tpl.FinalNorm, recip[^1]); // (B, T, D)
         var pooled = nf.sum(1);                                                                  // (B, D) at norm_f's frac
         var head = tpl.Head!;

@@ -57,12 +57,13 @@ public static class FloatExport
             string bm = g.MatMul(u, W(g, "x_proj.B", b.XProj[(r * din)..((r + n) * din)], n, din), "B");     // (B, T, N)
             string cm = g.MatMul(u, W(g, "x_proj.C", b.XProj[((r + n) * din)..], n, din), "C");
             string delta = g.Relu(g.Add(g.MatMul(dt, W(g, "dt_proj.weight", b.DtW, din, r)), g.Floats("dt_proj.bias", [din], b.DtB)), "delta");
-            string delta4 = g.Unsqueeze(delta, -1, "delta.4");                                                 // (B, T, Din, 1)
-            string e = g.Mul(delta4, g.Floats("A", [din, n], b.A), "e");                                       // (B, T, Din, N)
+            // The state as (B, T, N, Din): channels innermost, so every broadcast runs along rows of Din values.
+            string delta4 = g.Unsqueeze(delta, 2, "delta.4");                                                  // (B, T, 1, Din)
+            string e = g.Mul(delta4, g.Floats("A.t", [n, din], Transposed(b.A, din, n)), "e");                // (B, T, N, Din)
             string abar = g.Pwl(e, fm.Exp, "abar");
-            string bx = g.Mul(g.Mul(delta4, g.Unsqueeze(bm, 2, "B.4"), "delta_B"), g.Unsqueeze(u, -1, "u.4"), "bx");
-            string h = Scan(g, abar, bx, T);                                                                   // (B, T, Din, N)
-            string y = g.Add(g.ReduceSum(g.Mul(h, g.Unsqueeze(cm, 2, "C.4"), "Ch"), -1, false, "Ch.sum"), g.Mul(u, g.Floats("D", [din], b.D), "Du"), "y");
+            string bx = g.Mul(g.Unsqueeze(g.Mul(delta, u, "delta_u"), 2, "delta_u.4"), g.Unsqueeze(bm, -1, "B.4"), "bx");
+            string h = Scan(g, abar, bx, T);                                                                   // (B, T, N, Din)
+            string y = g.Add(g.ReduceSum(g.Mul(h, g.Unsqueeze(cm, -1, "C.4"), "Ch"), 2, false, "Ch.sum"), g.Mul(u, g.Floats("D", [din], b.D), "Du"), "y");
             string gate = g.Mul(y, g.Pwl(z, fm.Silu, "s"), "g");
             string o = g.MatMul(gate, W(g, "out_proj.weight", b.OutProj, d, din), "o");
             x = g.Add(x, o, "r");
@@ -111,7 +112,14 @@ public static class FloatExport
         return g.Add(g.Mul(g.Div(cen, range, stem + ".t"), g.Floats(stem + ".gamma", [dd], gamma), stem + ".gt"), g.Floats(stem + ".beta", [dd], beta), stem);
     }
 
-    /// <summary>h_t = A_bar_t h_{t-1} + Bx_t from h_{-1} = 0, unrolled over the T tokens; (B, T, Din, N) in and out.</summary>
+    private static double[] Transposed(double[] a, int rows, int cols)
+    {
+        var t = new double[a.Length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+        return t;
+    }
+
+    /// <summary>h_t = A_bar_t h_{t-1} + Bx_t from h_{-1} = 0, unrolled over the T tokens; (B, T, N, Din) in and out.</summary>
     private static string Scan(GraphBuilder g, string abar, string bx, int T)
     {
         if (T == 1) return bx;

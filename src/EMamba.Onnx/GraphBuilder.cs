@@ -110,28 +110,32 @@ public sealed class GraphBuilder(int opset)
     public string ReduceMin(string a, long axis, bool keep, string stem = "rmin") => Reduce("ReduceMin", a, axis, keep, stem);
 
     /// <summary>A piecewise-linear unit (doc approximations, <see cref="PwlRule"/>) as standard ops, on any shape:
-    /// y = v_0 + sum_j s_j (clamp(x, lo_j, hi_j) - base_j) over the segments plus the two tails, one Max, one Min,
-    /// one Sub and one MatMul against the slopes, broadcast over a new last axis. Inside segment j the sum telescopes
-    /// to v_j + s_j (x - k_j), below the range to v_0 + below (x - k_0), above it to v_K + above (x - k_K): the
-    /// table's definition (<see cref="PwlTable.Eval"/>).</summary>
+    /// y = v_0 + sum_j s_j (clamp(x, lo_j, hi_j) - base_j) over the segments and the two tails. Inside segment j
+    /// the sum telescopes to v_j + s_j (x - k_j), below the range to v_0 + below (x - k_0), above it to
+    /// v_K + above (x - k_K): the table's definition (<see cref="PwlTable.Eval"/>). The input is flattened to
+    /// (1, M) and the K + 2 bounds are a (K + 2, 1) column, so the Max and Min broadcast over whole rows of M
+    /// values (ONNX Runtime is slow when the broadcast axis is the short inner one); the sum over rows is one
+    /// (1, K + 2) x (K + 2, M) MatMul, and v_0 - sum_j s_j base_j is folded into one added constant.</summary>
     public string Pwl(string x, PwlTable t, string stem)
     {
         var r = t.Function.Rule();
         int k = t.Knots.Length;
-        const float Big = 1e30f;
-        var lo = new float[k + 1]; var hi = new float[k + 1]; var bs = new float[k + 1]; var sl = new float[k + 1];
-        lo[0] = -Big; hi[0] = (float)t.Knots[0]; bs[0] = (float)t.Knots[0]; sl[0] = (float)r.BelowSlope;
+        const double Big = 1e30;
+        var lo = new double[k + 1]; var hi = new double[k + 1]; var bs = new double[k + 1]; var sl = new double[k + 1];
+        lo[0] = -Big; hi[0] = t.Knots[0]; bs[0] = t.Knots[0]; sl[0] = r.BelowSlope;
         for (int j = 0; j + 1 < k; j++)
         {
-            lo[j + 1] = (float)t.Knots[j]; hi[j + 1] = (float)t.Knots[j + 1]; bs[j + 1] = (float)t.Knots[j];
-            sl[j + 1] = (float)((t.Values[j + 1] - t.Values[j]) / (t.Knots[j + 1] - t.Knots[j]));
+            lo[j + 1] = t.Knots[j]; hi[j + 1] = t.Knots[j + 1]; bs[j + 1] = t.Knots[j];
+            sl[j + 1] = (t.Values[j + 1] - t.Values[j]) / (t.Knots[j + 1] - t.Knots[j]);
         }
-        lo[k] = (float)t.Knots[k - 1]; hi[k] = Big; bs[k] = (float)t.Knots[k - 1]; sl[k] = (float)r.AboveSlope;
-        string x1 = Unsqueeze(x, -1, stem + ".x");
-        string c = Min(Max(x1, Floats(stem + ".lo", [k + 1], lo), stem + ".max"), Floats(stem + ".hi", [k + 1], hi), stem + ".clamp");
-        string d = Sub(c, Floats(stem + ".base", [k + 1], bs), stem + ".dist");
-        string y = MatMul(d, Floats(stem + ".slopes", [k + 1], sl), stem + ".sum");
-        return Add(y, Scalar((float)t.Values[0]), stem);
+        lo[k] = t.Knots[k - 1]; hi[k] = Big; bs[k] = t.Knots[k - 1]; sl[k] = r.AboveSlope;
+        double c0 = t.Values[0];
+        for (int j = 0; j <= k; j++) c0 -= sl[j] * bs[j];
+        string shape = Op("Shape", [x], stem + ".shape");
+        string flat = Reshape(x, [1, -1], stem + ".flat");
+        string c = Min(Max(flat, Floats(stem + ".lo", [k + 1, 1], lo), stem + ".max"), Floats(stem + ".hi", [k + 1, 1], hi), stem + ".clamp");
+        string y = Add(MatMul(Floats(stem + ".slopes", [1, k + 1], sl), c, stem + ".sum"), Scalar((float)c0), stem + ".flat_y");
+        return Op("Reshape", [y, shape], stem);
     }
 
     /// <summary>The graph with its inputs and outputs, ready to serialize.</summary>

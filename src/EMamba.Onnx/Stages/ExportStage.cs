@@ -56,12 +56,10 @@ public static class ExportStage
 
     public static Result Run(Request q)
     {
-        var obs = q.Observer ?? SilentStageObserver.Instance;
         var sw = Stopwatch.StartNew();
         var g = Graph(q.Model, q.Approx, out var kind);
         var bytes = g.Serialize();
         AtomicFile.WriteAllBytes(q.Out, bytes);
-        obs.Info($"wrote {q.Out}: {(kind == ExportKind.Float ? "float32" : "QDQ")} graph, opset {g.Opset}, {g.Nodes.Count} nodes, {g.Initializers.Count} initializers, {bytes.Length:N0} bytes");
         return new Result(q.Out, kind, g.Opset, g.Nodes.Count, g.Initializers.Count, bytes.Length, sw.Elapsed.TotalSeconds);
     }
 }

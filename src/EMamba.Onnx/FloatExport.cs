@@ -29,9 +29,7 @@ public static class FloatExport
 
         // Normalisation as training does it: pixels (x / 255 - mean) / std, radar features (x - mean) / std.
         bool pixels = InputKindOf(c) == InputKind.Pixels;
-        var scale = Enumerable.Range(0, ch).Select(i => pixels ? 1.0 / (255.0 * norm.Std[i]) : 1.0 / norm.Std[i]);
-        var shift = Enumerable.Range(0, ch).Select(i => (double)norm.Mean[i] / norm.Std[i]);
-        string x = g.Sub(g.Mul(Input, g.Floats("norm.scale", [1, ch, 1, 1], scale)), g.Floats("norm.shift", [1, ch, 1, 1], shift), "normalised");
+        string x = InputNormalisation.Add(g, Input, c, norm);
 
         // Patches: (B, C, H, W) -> (B, gh, gw, C, P, P) -> (B, T, C P P), token t = row-major over the patch grid.
         x = g.Reshape(x, [-1, ch, gh, p, gw, p], "patch.grid");

@@ -119,7 +119,15 @@ public sealed class GraphBuilder(int opset)
     public string Pwl(string x, PwlTable t, string stem)
     {
         var r = t.Function.Rule();
-        int k = t.Knots.Length;
+        return Pwl(x, t.Knots, t.Values, r.BelowSlope, r.AboveSlope, stem);
+    }
+
+    /// <summary>The same on explicit knots, values and tail slopes (a quantized unit's, in real units).</summary>
+    public string Pwl(string x, IReadOnlyList<double> knots, IReadOnlyList<double> values, double below, double above, string stem)
+    {
+        var t = (Knots: knots, Values: values);
+        var r = (BelowSlope: below, AboveSlope: above);
+        int k = knots.Count;
         const double Big = 1e30;
         var lo = new double[k + 1]; var hi = new double[k + 1]; var bs = new double[k + 1]; var sl = new double[k + 1];
         lo[0] = -Big; hi[0] = t.Knots[0]; bs[0] = t.Knots[0]; sl[0] = r.BelowSlope;

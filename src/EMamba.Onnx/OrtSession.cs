@@ -14,14 +14,14 @@ public sealed class OrtSession : IDisposable
     public int Outputs { get; }
     public string Path { get; }
 
-    public OrtSession(string path, int threads)
+    public OrtSession(string path, int threads, bool optimize = true)
     {
         Path = path;
         var o = new SessionOptions
         {
             IntraOpNumThreads = threads, InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            GraphOptimizationLevel = optimize ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
         };
         // One thread means this thread: no pool thread to hand work to and wait on.
         if (threads == 1) o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");

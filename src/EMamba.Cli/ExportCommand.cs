@@ -46,6 +46,13 @@ public static class ExportCommand
             if (c.SameClass is double s) t.AddRow("same class (%)", F(s, 2), "");
             if (c.EqualCodes is double e) t.AddRow("equal output codes (%)", F(e, 2), "");
             t.AddRow("max |output difference|", c.MaxAbsDiff.ToString("G3", CultureInfo.InvariantCulture), "");
+            t.AddRow("mean |output difference|", c.MeanAbsDiff.ToString("G3", CultureInfo.InvariantCulture), "");
+            if (c.NormF is { } nf)
+            {
+                t.AddRow($"norm_f codes equal ({nf.Domain}, {nf.Codes:N0} codes) (%)", F(nf.EqualPercent, 2), "");
+                t.AddRow("norm_f codes within 1 LSB (%)", F(nf.WithinOnePercent, 2), "");
+                t.AddRow("norm_f largest difference (LSB)", $"{nf.MaxLsb}", "");
+            }
             t.AddRow($"us per frame (ONNX Runtime, batches of {CheckStage.Chunk}, {th} threads)", F(c.OrtUsPerFrame, 1), "");
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape($"compared with: {c.Product}; {c.Samples:N0} {r.GetValue(split)} samples"));

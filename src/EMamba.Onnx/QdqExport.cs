@@ -80,7 +80,7 @@ public static class QdqExport
         meta["emamba.output"] += $"; real units (the engine's output code x 2^-{m.Output.Frac})";
         meta["emamba.output_frac"] = m.Output.Frac.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return g.Build("emamba-qdq", [new OnnxValue(FloatExport.Input, ElemType.Float, [null, ch, c.Height, c.Width])],
-            [new OnnxValue(FloatExport.Output, ElemType.Float, [null, c.NumOutputs])], meta,
+            [new OnnxValue(FloatExport.Output, ElemType.Float, tap is null ? [null, c.NumOutputs] : null)], meta,
             $"eMamba quantized model exported as QDQ from {source}; input {FloatExport.Input} raw, normalised and quantized inside; output {FloatExport.Output} in real units.");
     }
 

@@ -81,8 +81,9 @@ public sealed record OnnxNode(string OpType, string Name, string[] Inputs, strin
     }
 }
 
-/// <summary>A graph input or output: name, element type and shape; a null dim is symbolic (<see cref="DimParam"/>).</summary>
-public sealed record OnnxValue(string Name, ElemType Type, long?[] Dims, string DimParam = "batch")
+/// <summary>A graph input or output: name, element type and shape; a null dim is symbolic (<see cref="DimParam"/>),
+/// null dims an unknown shape.</summary>
+public sealed record OnnxValue(string Name, ElemType Type, long?[]? Dims, string DimParam = "batch")
 {
     internal void Write(ProtoWriter w)
     {
@@ -90,11 +91,12 @@ public sealed record OnnxValue(string Name, ElemType Type, long?[] Dims, string 
         w.Message(2, tp => tp.Message(1, tt =>          // TypeProto.tensor_type
         {
             tt.Int(1, (int)Type);
-            tt.Message(2, sh =>                          // TensorShapeProto
-            {
-                foreach (var d in Dims)
-                    sh.Message(1, dim => { if (d is long v) dim.Int(1, v); else dim.String(2, DimParam); });
-            });
+            if (Dims is { } dims)
+                tt.Message(2, sh =>                      // TensorShapeProto
+                {
+                    foreach (var d in dims)
+                        sh.Message(1, dim => { if (d is long v) dim.Int(1, v); else dim.String(2, DimParam); });
+                });
         }));
     }
 }

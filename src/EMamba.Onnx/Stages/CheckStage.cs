@@ -24,8 +24,11 @@ public static class CheckStage
     /// <param name="MaxAbsDiff">largest |ORT output - product output| over every output of every sample (real units)</param>
     /// <param name="SameClass">classification: % of samples whose argmax agrees</param>
     /// <param name="EqualCodes">QDQ: % of head outputs whose code (output x 2^frac, rounded) equals the engine's</param>
+    /// <param name="MeanAbsDiff">mean |ORT output - product output|</param>
+    /// <param name="NormF">QDQ: agreement of the final norm's codes (the last quantized boundary) with the engine's</param>
     public sealed record Result(ExportKind Kind, string MetricName, Dictionary<string, double> OnnxFigures, Dictionary<string, double> ProductFigures,
-        double MaxAbsDiff, double? SameClass, double? EqualCodes, int Samples, double OrtUsPerFrame, string Product);
+        double MaxAbsDiff, double? SameClass, double? EqualCodes, int Samples, double OrtUsPerFrame, string Product, double MeanAbsDiff = 0,
+        BoundaryAgreement.Result? NormF = null);
 
     public const int Chunk = 256;
 
@@ -34,6 +37,7 @@ public static class CheckStage
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var kind = ExportStage.KindOf(q.Model);
         ModelConfig cfg; Func<IDataset, (double[] Out, long[]? Codes)> product; string productName;
+        IntModel? im = null;
         Domain? outDomain = null;
         if (kind == ExportKind.Float)
         {
@@ -52,6 +56,7 @@ public static class CheckStage
         else
         {
             var m = QuantFile.Read(q.Model);
+            im = m;
             cfg = m.Config;
             outDomain = m.Output;
             var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);
@@ -92,8 +97,14 @@ public static class CheckStage
         var (prodOut, prodCodes) = product(ds);
         var of = TaskMetric.Of(cfg, ds, j => ortOut[j], null, out var oc);
         var pf = TaskMetric.Of(cfg, ds, j => prodOut[j], prodCodes, out var pc);
-        double maxDiff = 0;
-        for (int j = 0; j < ortOut.Length; j++) maxDiff = Math.Max(maxDiff, Math.Abs(ortOut[j] - prodOut[j]));
+        double maxDiff = 0, sumDiff = 0;
+        for (int j = 0; j < ortOut.Length; j++) { double df = Math.Abs(ortOut[j] - prodOut[j]); maxDiff = Math.Max(maxDiff, df); sumDiff += df; }
+        BoundaryAgreement.Result? nf = null;
+        if (im != null)
+        {
+            obs.Info("comparing the final norm's codes (the QDQ graph cut at norm_f) with the engine's reference");
+            nf = BoundaryAgreement.Measure(im, ds, "norm_f", im.FinalNorm.Out, q.Threads, ct);
+        }
         double? same = oc != null && pc != null ? 100.0 * oc.Zip(pc).Count(p => p.First == p.Second) / n : null;
         double? equal = null;
         if (prodCodes != null && outDomain is Domain d)
@@ -104,6 +115,6 @@ public static class CheckStage
             equal = 100.0 * eq / ortOut.Length;
         }
         string metric = TaskMetric.Name(cfg);
-        return new Result(kind, metric, of, pf, maxDiff, same, equal, n, sw.Elapsed.TotalSeconds * 1e6 / n, productName);
+        return new Result(kind, metric, of, pf, maxDiff, same, equal, n, sw.Elapsed.TotalSeconds * 1e6 / n, productName, sumDiff / ortOut.Length, nf);
     }
 }

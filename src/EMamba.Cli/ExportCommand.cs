@@ -27,15 +27,16 @@ public static class ExportCommand
         var split = new Option<string>("--split") { Description = "--check: split (test, val or train).", DefaultValueFactory = _ => "test" };
         var limit = new Option<int?>("--limit-test") { Description = "--check: only the first N samples." };
         var data = new Option<string?>("--data") { Description = "--check: data set location (default: the task's standard location)." };
+        var tokens = new Option<int>("--tokens") { Description = "Language models: the graph's fixed sequence length (tokens from a fresh state)." };
         var threads = new Option<int?>("--threads") { Description = "--check: threads of ONNX Runtime and of the product's forward (default: all cores)." };
         var cmd = new Command("onnx", "Write a model as an ONNX graph (float: opset 17; quantized: QDQ, opset 21), optionally checked in ONNX Runtime.");
-        foreach (var o in new Option[] { model, approx, output, check, split, limit, data, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, approx, output, tokens, check, split, limit, data, threads }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             if (r.GetValue(limit) is <= 0) throw new EMambaException("--limit-test must be a positive number of samples", ExitCodes.Usage);
             int th = r.GetValue(threads) ?? Environment.ProcessorCount;
             if (th < 1 || th > 4 * Environment.ProcessorCount) throw new EMambaException($"--threads {th} must be in 1..{4 * Environment.ProcessorCount} (4x the cores)", ExitCodes.Usage);
-            var res = ExportStage.Run(new ExportStage.Request(r.GetValue(model)!, r.GetValue(approx), r.GetValue(output)!, ConsoleStageObserver.Instance));
+            var res = ExportStage.Run(new ExportStage.Request(r.GetValue(model)!, r.GetValue(approx), r.GetValue(output)!, ConsoleStageObserver.Instance, r.GetValue(tokens)));
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {res.Out}: {(res.Kind == ExportKind.Float ? "float32" : "QDQ")} graph, opset {res.Opset}, {res.Nodes} nodes, {res.Initializers} initializers, {res.Bytes:N0} bytes")));
             if (!r.GetValue(check)) return ExitCodes.Ok;

@@ -17,12 +17,12 @@ public static class FloatExport
     public const int Opset = 17;
     public const string Input = "input", Output = "output";
 
-    public static OnnxModel Build(FloatModel fm, Normalizer norm, string source)
+    /// <param name="lmTokens">language models: the fixed sequence length of the graph (its scan is unrolled over it)</param>
+    public static OnnxModel Build(FloatModel fm, Normalizer norm, string source, int lmTokens = 0)
     {
         var c = fm.Config;
-        if (c.Head == Head.Lm)
-            throw new EMambaException($"{source}: a language model cannot be exported to ONNX yet (vision and radar models only)", ExitCodes.BadInput);
-        int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue, k = c.DConv, T = c.Tokens, p = c.Patch;
+        if (c.Head == Head.Lm) return BuildLm(fm, source, lmTokens);
+        int d = c.DModel, T = c.Tokens, p = c.Patch;
         int ch = c.InChannels, gh = c.Height / p, gw = c.Width / p;
         var g = new GraphBuilder(Opset);
         g.Reserve(Input); g.Reserve(Output);
@@ -39,6 +39,23 @@ public static class FloatExport
         for (int t = 0; t < T; t++) for (int j = 0; j < d; j++) posb[t * d + j] = fm.EmbedB![j] + fm.Pos![t * d + j];
         x = g.Add(g.MatMul(x, W(g, "embed.weight", fm.EmbedW!, d, c.PatchDim)), g.Floats("embed.bias_pos", [T, d], posb), "x0");   // (B, T, D)
 
+        x = Blocks(g, fm, x, T);
+        g.Scope = "";
+        string nf = RangeNorm(g, x, fm.NormFW, fm.NormFB, "norm_f");
+        string pooled = g.ReduceMean(nf, 1, false, "pooled");                                                 // (B, D)
+        g.Op("Add", [g.MatMul(pooled, W(g, "head.weight", fm.HeadW!, c.NumOutputs, d)), g.Floats("head.bias", [c.NumOutputs], fm.HeadB!)], "out", outName: Output);
+
+        var meta = Metadata(c, norm, source, pixels);
+        return g.Build("emamba", [new OnnxValue(Input, ElemType.Float, [null, ch, c.Height, c.Width])],
+            [new OnnxValue(Output, ElemType.Float, [null, c.NumOutputs])], meta,
+            $"eMamba float model exported from {source}; input {Input} (batch, {ch}, {c.Height}, {c.Width}) raw ({(pixels ? "pixels 0..255" : "radar features")}), normalised inside; output {Output} (batch, {c.NumOutputs}).");
+    }
+
+    /// <summary>Every block over T tokens: (B, T, D) -> (B, T, D).</summary>
+    private static string Blocks(GraphBuilder g, FloatModel fm, string x, int T)
+    {
+        var c = fm.Config;
+        int d = c.DModel, din = c.DInner, n = c.DState, r = c.DtRankValue, k = c.DConv;
         for (int i = 0; i < fm.Blocks.Length; i++)
         {
             var b = fm.Blocks[i];
@@ -67,14 +84,40 @@ public static class FloatExport
             x = g.Add(x, o, "r");
         }
         g.Scope = "";
-        string nf = RangeNorm(g, x, fm.NormFW, fm.NormFB, "norm_f");
-        string pooled = g.ReduceMean(nf, 1, false, "pooled");                                                 // (B, D)
-        g.Op("Add", [g.MatMul(pooled, W(g, "head.weight", fm.HeadW!, c.NumOutputs, d)), g.Floats("head.bias", [c.NumOutputs], fm.HeadB!)], "out", outName: Output);
+        return x;
+    }
 
-        var meta = Metadata(c, norm, source, pixels);
-        return g.Build("emamba", [new OnnxValue(Input, ElemType.Float, [null, ch, c.Height, c.Width])],
-            [new OnnxValue(Output, ElemType.Float, [null, c.NumOutputs])], meta,
-            $"eMamba float model exported from {source}; input {Input} (batch, {ch}, {c.Height}, {c.Width}) raw ({(pixels ? "pixels 0..255" : "radar features")}), normalised inside; output {Output} (batch, {c.NumOutputs}).");
+    public const string Tokens = "tokens", Logits = "logits";
+    public const int MaxLmTokens = 4096;
+
+    /// <summary>A language model for a fixed length L from a fresh state: token ids (B, L) int64 -> next-token logits
+    /// (B, L, V), the same as L calls of <see cref="FloatModel.Step"/>: embedding Gather, embed_in, the blocks, the
+    /// final norm, embed_out and the tied head (E^T).</summary>
+    private static OnnxModel BuildLm(FloatModel fm, string source, int L)
+    {
+        var c = fm.Config;
+        if (L < 1 || L > MaxLmTokens)
+            throw new EMambaException($"{source}: a language model is exported for a fixed sequence length: give --tokens in 1..{MaxLmTokens}", ExitCodes.Usage);
+        int d = c.DModel, e = c.EmbedWidth, v = c.Vocab;
+        var g = new GraphBuilder(Opset);
+        g.Reserve(Tokens); g.Reserve(Logits);
+        string table = g.Floats("embedding", [v, e], fm.TokenEmbedding!);
+        string x = g.Op("Gather", [table, Tokens], "embed", [new("axis", I: 0)]);                             // (B, L, e)
+        if (fm.EmbedInW != null) x = g.MatMul(x, W(g, "embed_in.weight", fm.EmbedInW, d, e), "x0");         // (B, L, D)
+        x = Blocks(g, fm, x, L);
+        string hv = RangeNorm(g, x, fm.NormFW, fm.NormFB, "norm_f");
+        if (fm.EmbedOutW != null) hv = g.MatMul(hv, W(g, "embed_out.weight", fm.EmbedOutW, e, d), "embed_out");
+        g.Op("MatMul", [hv, W(g, "head.weight", fm.TokenEmbedding!, v, e)], "out", outName: Logits);          // (B, L, V), tied
+        var meta = new Dictionary<string, string>
+        {
+            ["emamba.source"] = source,
+            ["emamba.config"] = new RunConfig { Model = c }.ToJson(),
+            ["emamba.input"] = $"token ids, int64 (batch, {L}), from a fresh state (zero conv window and SSM state)",
+            ["emamba.output"] = $"next-token logits after each token, float32 (batch, {L}, {v})",
+            ["emamba.tokens"] = L.ToString(CultureInfo.InvariantCulture),
+        };
+        return g.Build("emamba-lm", [new OnnxValue(Tokens, ElemType.Int64, [null, L])], [new OnnxValue(Logits, ElemType.Float, [null, L, v])], meta,
+            $"eMamba language model exported from {source} for {L} tokens; input {Tokens} (batch, {L}) int64, output {Logits} (batch, {L}, {v}).");
     }
 
     /// <summary>What the graph's input holds.</summary>

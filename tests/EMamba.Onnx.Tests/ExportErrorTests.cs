@@ -40,15 +40,15 @@ public sealed class ExportErrorTests
     }
 
     [Fact]
-    public void ALanguageModelIsRefusedForNow()
+    public void ALanguageModelWithoutASequenceLengthIsRefused()
     {
         using var tiny = new Tiny();
         var lm = new ModelConfig { Task = TaskKind.Wikitext2, Head = Head.Lm, Vocab = 50, DModel = 8, DState = 4, NLayers = 1, NumOutputs = 50 };
         string path = tiny.Checkpoint(lm, name: "lm.safetensors");
         var e = Refused(tiny, path);
-        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(path, e.Message);
-        Assert.Contains("language model", e.Message);
+        Assert.Contains("--tokens", e.Message);
     }
 
     [Fact]

@@ -22,7 +22,8 @@ public enum ExportKind
 /// written to a temp file and renamed into place.</summary>
 public static class ExportStage
 {
-    public sealed record Request(string Model, string? Approx, string Out, IStageObserver? Observer = null);
+    /// <param name="Tokens">language models: the graph's fixed sequence length</param>
+    public sealed record Request(string Model, string? Approx, string Out, IStageObserver? Observer = null, int Tokens = 0);
 
     public sealed record Result(string Out, ExportKind Kind, int Opset, int Nodes, int Initializers, long Bytes, double Seconds);
 
@@ -41,7 +42,7 @@ public static class ExportStage
     }
 
     /// <summary>The graph of a model file, in memory.</summary>
-    public static OnnxModel Graph(string model, string? approx, out ExportKind kind)
+    public static OnnxModel Graph(string model, string? approx, out ExportKind kind, int tokens = 0)
     {
         kind = KindOf(model);
         if (kind == ExportKind.Qdq)
@@ -51,13 +52,13 @@ public static class ExportStage
         }
         var ck = FloatCheckpoint.Read(model);
         var fm = new FloatModel(ck, approx is null ? null : ApproxFile.Load(approx));
-        return FloatExport.Build(fm, ck.Normalizer, model + (approx is null ? "" : $" + {approx}"));
+        return FloatExport.Build(fm, ck.Normalizer, model + (approx is null ? "" : $" + {approx}"), tokens);
     }
 
     public static Result Run(Request q)
     {
         var sw = Stopwatch.StartNew();
-        var g = Graph(q.Model, q.Approx, out var kind);
+        var g = Graph(q.Model, q.Approx, out var kind, q.Tokens);
         var bytes = g.Serialize();
         AtomicFile.WriteAllBytes(q.Out, bytes);
         return new Result(q.Out, kind, g.Opset, g.Nodes.Count, g.Initializers.Count, bytes.Length, sw.Elapsed.TotalSeconds);

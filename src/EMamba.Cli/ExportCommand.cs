@@ -54,7 +54,7 @@ public static class ExportCommand
                 t.AddRow("norm_f codes within 1 LSB (%)", F(nf.WithinOnePercent, 2), "");
                 t.AddRow("norm_f largest difference (LSB)", $"{nf.MaxLsb}", "");
             }
-            t.AddRow($"us per frame (ONNX Runtime, batches of {CheckStage.Chunk}, {th} threads)", F(c.OrtUsPerFrame, 1), "");
+            t.AddRow($"us per frame (ONNX Runtime, batches of {c.Batch}, {th} threads)", F(c.OrtUsPerFrame, 1), "");
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape($"compared with: {c.Product}; {c.Samples:N0} {r.GetValue(split)} samples"));
             return ExitCodes.Ok;

@@ -20,6 +20,7 @@ public static class OrtBench
         File.WriteAllBytes(fp32, FloatExport.Build(new FloatModel(ck, null), ck.Normalizer, floatCheckpoint).Serialize());
         File.WriteAllBytes(int8, QdqExport.Build(quantized, "bench").Serialize());
         var c = quantized.Config;
+        batch = BatchBudget.Samples(c, quantized.Blocks.Max(b => b.Exp.Knots.Length), batch);   // large models: a smaller batch, named in the row
         int size = c.InChannels * c.Height * c.Width;
         var rng = new Random(1);
         var x = new float[Math.Max(frames, batch) * size];

@@ -18,7 +18,7 @@ public static class BoundaryAgreement
         public void Tensor(string n, int token, ReadOnlySpan<long> codes) { if (n == name) codes.CopyTo(Codes.AsSpan(token * size)); }
     }
 
-    public static Result Measure(IntModel m, IDataset ds, string boundary, Domain domain, int threads, CancellationToken ct)
+    public static Result Measure(IntModel m, IDataset ds, string boundary, Domain domain, int threads, int chunk, CancellationToken ct)
     {
         var c = m.Config;
         int d = c.DModel, T = c.Tokens, size = c.InChannels * c.Height * c.Width, n = ds.Count;
@@ -31,12 +31,12 @@ public static class BoundaryAgreement
             var norm = Normalizer.Parse(m.Normalizer, c.InChannels);
             long eq = 0, one = 0, max = 0, total = 0;
             double scale = Math.ScaleB(1.0, domain.Frac);
-            var x = new float[CheckStage.Chunk * size];
-            for (int c0 = 0; c0 < n; c0 += CheckStage.Chunk)
+            var x = new float[chunk * size];
+            for (int c0 = 0; c0 < n; c0 += chunk)
             {
                 ct.ThrowIfCancellationRequested();
-                int cn = Math.Min(CheckStage.Chunk, n - c0);
-                var xs = cn == CheckStage.Chunk ? x : new float[cn * size];
+                int cn = Math.Min(chunk, n - c0);
+                var xs = cn == chunk ? x : new float[cn * size];
                 RawInputs.Copy(ds, c0, cn, xs);
                 using var v = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(xs, [cn, c.InChannels, c.Height, c.Width]);
                 using var ro = new Microsoft.ML.OnnxRuntime.RunOptions();

@@ -28,8 +28,9 @@ public static class CheckStage
     /// <param name="NormF">QDQ: agreement of the final norm's codes (the last quantized boundary) with the engine's</param>
     public sealed record Result(ExportKind Kind, string MetricName, Dictionary<string, double> OnnxFigures, Dictionary<string, double> ProductFigures,
         double MaxAbsDiff, double? SameClass, double? EqualCodes, int Samples, double OrtUsPerFrame, string Product, double MeanAbsDiff = 0,
-        BoundaryAgreement.Result? NormF = null);
+        BoundaryAgreement.Result? NormF = null, int Batch = Chunk);
 
+    /// <summary>Samples per ONNX Runtime call, at most (fewer for large models: <see cref="BatchBudget"/>).</summary>
     public const int Chunk = 256;
 
     public static Result Run(Request q, CancellationToken ct = default)
@@ -37,13 +38,14 @@ public static class CheckStage
         var obs = q.Observer ?? SilentStageObserver.Instance;
         var kind = ExportStage.KindOf(q.Model);
         ModelConfig cfg; Func<IDataset, (double[] Out, long[]? Codes)> product; string productName;
-        IntModel? im = null;
+        IntModel? im = null; int knots;
         Domain? outDomain = null;
         if (kind == ExportKind.Float)
         {
             var ck = FloatCheckpoint.Read(q.Model);
             var fm = new FloatModel(ck, q.Approx is null ? null : ApproxFile.Load(q.Approx));
             cfg = fm.Config;
+            knots = fm.Exp.Knots.Length;
             productName = "float reference (FloatModel, double precision)";
             product = ds =>
             {
@@ -58,6 +60,7 @@ public static class CheckStage
             var m = QuantFile.Read(q.Model);
             im = m;
             cfg = m.Config;
+            knots = m.Blocks.Length == 0 ? 2 : m.Blocks.Max(b => b.Exp.Knots.Length);
             outDomain = m.Output;
             var norm = Normalizer.Parse(m.Normalizer, cfg.InChannels);
             var fast = FastModel.Prepare(m);
@@ -80,13 +83,14 @@ public static class CheckStage
         int size1 = ort.InputSize;
         if (size1 != cfg.InChannels * cfg.Height * cfg.Width || ort.Outputs != outs)
             throw new EMambaException($"{q.Onnx}: its input ({size1} values) or output ({ort.Outputs}) does not fit {q.Model} ({cfg.InChannels * cfg.Height * cfg.Width}, {outs}); was it exported from another model?", ExitCodes.BadInput);
-        obs.Info($"running {n:N0} {q.Split} samples in ONNX Runtime ({q.Threads} thread(s), batches of {Chunk}) and in the {productName}");
+        int chunk = BatchBudget.Samples(cfg, knots, Chunk);
+        obs.Info($"running {n:N0} {q.Split} samples in ONNX Runtime ({q.Threads} thread(s), batches of {chunk}) and in the {productName}");
         var ortOut = new double[n * outs];
         var sw = new Stopwatch();
-        for (int c0 = 0; c0 < n; c0 += Chunk)
+        for (int c0 = 0; c0 < n; c0 += chunk)
         {
             ct.ThrowIfCancellationRequested();
-            int cn = Math.Min(Chunk, n - c0);
+            int cn = Math.Min(chunk, n - c0);
             var x = new float[cn * size1];
             RawInputs.Copy(ds, c0, cn, x);
             sw.Start();
@@ -103,7 +107,7 @@ public static class CheckStage
         if (im != null)
         {
             obs.Info("comparing the final norm's codes (the QDQ graph cut at norm_f) with the engine's reference");
-            nf = BoundaryAgreement.Measure(im, ds, "norm_f", im.FinalNorm.Out, q.Threads, ct);
+            nf = BoundaryAgreement.Measure(im, ds, "norm_f", im.FinalNorm.Out, q.Threads, chunk, ct);
         }
         double? same = oc != null && pc != null ? 100.0 * oc.Zip(pc).Count(p => p.First == p.Second) / n : null;
         double? equal = null;
@@ -115,6 +119,6 @@ public static class CheckStage
             equal = 100.0 * eq / ortOut.Length;
         }
         string metric = TaskMetric.Name(cfg);
-        return new Result(kind, metric, of, pf, maxDiff, same, equal, n, sw.Elapsed.TotalSeconds * 1e6 / n, productName, sumDiff / ortOut.Length, nf);
+        return new Result(kind, metric, of, pf, maxDiff, same, equal, n, sw.Elapsed.TotalSeconds * 1e6 / n, productName, sumDiff / ortOut.Length, nf, chunk);
     }
 }

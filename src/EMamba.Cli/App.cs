@@ -27,6 +27,7 @@ public static class App
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(GoldenCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(HwCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SuiteCommand.Create());

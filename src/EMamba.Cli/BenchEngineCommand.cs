@@ -12,7 +12,7 @@ using Spectre.Console;
 namespace EMamba.Cli;
 
 /// <summary><c>emamba bench engine</c>: inference frames/s of the integer engine (fast and reference paths)
-/// against TorchSharp FP32 and PyTorch FP32 on the same eMamba model (random weights: speed does not depend
+/// against TorchSharp FP32, ONNX Runtime FP32 and INT8 (QDQ) and PyTorch FP32 on the same eMamba model (random weights: speed does not depend
 /// on them), with the arithmetic floor of each config. The measurements live in EngineBench (integer) and
 /// InferenceBench (TorchSharp); this prints them.</summary>
 public static class BenchEngineCommand
@@ -30,7 +30,7 @@ public static class BenchEngineCommand
         var quick = new Option<bool>("--quick") { Description = "A few frames per contender: checks the bench runs, its figures are rough." };
         var python = new Option<string>("--python") { Description = "Python with torch for the PyTorch peer.", DefaultValueFactory = _ => "/usr/bin/python3" };
         var noPy = new Option<bool>("--skip-pytorch") { Description = "Skip the PyTorch peer." };
-        var cmd = new Command("engine", "Inference frames/s: integer engine (fast, reference) vs TorchSharp FP32 and PyTorch FP32 on the same eMamba model, and the INT8 arithmetic floor.");
+        var cmd = new Command("engine", "Inference frames/s: integer engine (fast, reference) vs TorchSharp FP32, ONNX Runtime FP32 / INT8 (QDQ) and PyTorch FP32 on the same eMamba model, and the INT8 arithmetic floor.");
         foreach (var o in new Option[] { configs, threads, frames, batch, quick, python, noPy }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(_ =>
         {
@@ -65,6 +65,9 @@ public static class BenchEngineCommand
                         blas.Add($"TorchSharp: {x.Blas}");
                         Add(new Line(name, x.Name, b, t, x.Frames, x.FramesPerSecond, x.UsPerFrame, BenchCommand.ShortBlas(x.Blas)));
                     }
+                    // ONNX Runtime FP32 and INT8 (QDQ) graphs of the same model (docs/onnx.md).
+                    foreach (var row in EMamba.Onnx.OrtBench.Run(ck, m, nf, bs, th, dir))
+                        Add(new Line(name, row.Contender, row.Batch, row.Threads, row.Frames, row.FramesPerSecond, row.UsPerFrame));
                     if (pyNote is null)
                         foreach (var (b, t, f) in new[] { (1, 1, nf), (bs, th, Math.Max(bs, nf)) })
                         {

@@ -29,7 +29,7 @@ internal static class DemoHardware
         bool exactCycles = res.Measured.All(x => x == cm.Total);
         var sb = new StringBuilder("\n\n## The accelerator (stage 4)\n\n");
         sb.Append(string.Create(CultureInfo.InvariantCulture,
-            $"`emamba hw gen` wrote the INT8 model's Verilog to `{Path.GetFileName(dir)}/hw/` (default config: linear units {c.LinearSummary()}, vector lanes {c.VectorLanes}, scan {c.SsmLanes} x {c.StateLanes} PEs); "));
+            $"`emamba hw gen` wrote the INT8 model's Verilog to `{Path.GetFileName(dir)}/hw/` (default config: {c.Summary()}); "));
         sb.Append(string.Create(CultureInfo.InvariantCulture,
             $"`emamba hw sim --count {Frames} --sim verilator` ran the first {res.Samples:N0} test images through it: "));
         sb.Append(res.FirstMismatch is null ? $"all {res.Samples:N0} bit-exact against the integer engine" : $"{res.Mismatches:N0} differ from the integer engine (first: {res.FirstMismatch})");

@@ -44,7 +44,7 @@ public static class HwCommand
     private static void PrintSchedule(CycleModel cm, AcceleratorConfig c)
     {
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"config: linear {c.LinearSummary()}, vector lanes {c.VectorLanes}, scan {c.SsmLanes} x {c.StateLanes} PEs, stream {c.StreamLanes} code(s)/beat, {c.ClockMhz} MHz")));
+            $"config: {c.Summary()}, {c.ClockMhz} MHz")));
         var t = new Table().Border(TableBorder.Simple);
         foreach (var h in new[] { "stage", "unit", "cycles/token", "starts token 0", "ends last token", "busy" }) t.AddColumn(h);
         foreach (var s in cm.Timings())

@@ -43,10 +43,11 @@ public sealed record AcceleratorConfig
         return Math.Clamp(rows, 1, Math.Max(1, MaxMacs / LinearLanes));
     }
 
-    /// <summary>The linear units in words, for console lines and READMEs.</summary>
-    public string LinearSummary() => LinearInterval > 0
-        ? $"{LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
-        : $"{LinearLanes} lanes x {LinearRows} rows";
+    /// <summary>The units in words, for console lines, reports and READMEs (the clock and top name apart).</summary>
+    public string Summary() => (LinearInterval > 0
+        ? $"linear units {LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
+        : $"linear units {LinearLanes} lanes x {LinearRows} rows") +
+        $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs, {StreamLanes} code(s) per stream beat";
 
     public List<string> Problems()
     {

@@ -56,7 +56,7 @@ internal static class DesignDocs
         var sb = new StringBuilder();
         sb.Append($"# {c.TopName}: generated eMamba accelerator\n\n");
         sb.Append($"Model: {cfg.Task.ToString().ToLowerInvariant()}, {cfg.NLayers} blocks, D = {cfg.DModel}, Din = {cfg.DModel * cfg.Expand}, N = {cfg.DState}, {m.Tokens} tokens of {cfg.PatchDim} codes, {cfg.NumOutputs} outputs.\n");
-        sb.Append($"Config: linear units {c.LinearSummary()}, vector lanes {c.VectorLanes}, scan {c.SsmLanes} x {c.StateLanes} PEs, {c.StreamLanes} code(s) per stream beat, clock target {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n");
+        sb.Append($"Config: {c.Summary()}, clock target {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz.\n");
         sb.Append("The arithmetic is docs/integer.md of eMamba.NET, bit for bit; docs/hardware.md describes the architecture.\n\n");
         sb.Append("## Interface (`rtl/").Append(c.TopName).Append(".v`)\n\n");
         sb.Append("| port | dir | meaning |\n|---|---|---|\n");

@@ -20,7 +20,8 @@ public static class RtlGenerator
         var pipe = Pipeline.Of(m, c);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod);
-        var top = new TopWriter(m, c, pipe, files);
+        var cycles = CycleModel.Of(pipe, m.Tokens);
+        var top = new TopWriter(m, c, pipe, cycles, files);
         files[$"rtl/{c.TopName}.v"] = top.Write();
         var cfg = m.Config;
         int nin = cfg.InChannels * cfg.Height * cfg.Width;
@@ -28,7 +29,7 @@ public static class RtlGenerator
         files[TestbenchWriter.OrderFile] = Hex.Words(TestbenchWriter.StreamOrder(m), 32);
         var sources = Modules.Select(x => $"rtl/{x}.v").Append($"rtl/{c.TopName}.v").ToList();
         files["Makefile"] = DesignDocs.Makefile(c, sources);
-        files["README.md"] = DesignDocs.Readme(m, c, CycleModel.Of(m, c), top.Taps);
+        files["README.md"] = DesignDocs.Readme(m, c, cycles, top.Taps);
         string hash = HashOf(files);
         return new Design(c.TopName, files, sources, top.Taps.Select(t => t.Name).ToList(), nin, cfg.NumOutputs, hash);
     }

@@ -91,14 +91,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("train", "--config", Config, "--data", Data, "--out", run, "--epochs", "1", "--no-test", "--threads", "1"));
     }
 
-    private static (int Code, string Err) RunCapturingErrors(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (Run(args), err.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    private static (int Code, string Err) RunCapturingErrors(params string[] args) => CliRun.WithStderr(args);
 
     [Fact]
     public void ABadSwitchValueIsAConfigErrorNamingTheFieldAndTheAllowedValues()

@@ -29,14 +29,7 @@ public sealed class ExportCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static (int Code, string Err) Run(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (App.Run(args), err.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    private static (int Code, string Err) Run(params string[] args) => CliRun.WithStderr(args);
 
     [Fact]
     public void ExportWithCheckGivesTheFloatModelsMetric()

@@ -33,14 +33,7 @@ public sealed class IntegerCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static (int Code, string Err) Run(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (App.Run(args), err.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    private static (int Code, string Err) Run(params string[] args) => CliRun.WithStderr(args);
 
     private void Quantize(string method = "percentile", string? output = null) =>
         Assert.Equal((0, ""), Run("quantize", "--model", Float, "--data", Mars, "--calib", "24", "--method", method, "--out", output ?? Q));

@@ -27,9 +27,9 @@ public sealed record EnergyModel(EnergyTable Table, IReadOnlyList<EnergyShare> S
         var pipe = Pipeline.Of(m, c);
         long bufferBytes = pipe.Buffers.Max(b => (long)b.Slots * b.Size * 2);
         long stateBytes = m.Blocks.Max(b => (long)b.DInner * b.DState * ((b.State.Bits + 7) / 8));
-        double Bytes(string unit) => unit switch { "weights" => weightBytes, "scan" => stateBytes, _ => bufferBytes };
+        long Bytes(string unit) => unit switch { "weights" => weightBytes, "scan" => stateBytes, _ => bufferBytes };
         var shares = ops.GroupBy(o => o.Unit)
-            .Select(g => new EnergyShare(g.Key, g.Sum(o => table.Pj(o, (long)Bytes(g.Key))), g.Sum(o => o.Count)))
+            .Select(g => new EnergyShare(g.Key, g.Sum(o => table.Pj(o, Bytes(g.Key))), g.Sum(o => o.Count)))
             .OrderByDescending(s => s.Picojoules).ToList();
         return new EnergyModel(table, shares, CycleModel.Of(pipe, m.Tokens).Total, c.ClockMhz);
     }

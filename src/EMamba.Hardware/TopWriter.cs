@@ -18,6 +18,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
 {
     private readonly StringBuilder decl = new(), body = new(), writes = new();
     private readonly List<Tap> taps = [];
+    private readonly Dictionary<string, int> width = [];   // buffer -> bits of its stored codes
     public IReadOnlyList<Tap> Taps => taps;
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -48,31 +49,37 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         return $"m_{Sig(name)}[{Addr(b, Fin(reader), idx)}]";
     }
 
-    /// <summary>A tap: its wires, assigned from the given expressions (ok is a lanes-wide mask).</summary>
-    private void TapOut(string name, int lanes, string we, string tok, string idx, string ok, string data, bool scattered = false)
+    /// <summary>A tap: its wires, assigned from the given expressions (ok is a lanes-wide mask; data holds
+    /// lanes codes of <paramref name="bits"/> bits, each sign-extended to the testbench's 64).</summary>
+    private void TapOut(string name, int lanes, int bits, string we, string tok, string idx, string ok, string data, bool scattered = false)
     {
         string s = Sig(name);
         taps.Add(new Tap(name, s, lanes, scattered));
         decl.Append($"    wire tap_{s}_we;\n    wire [31:0] tap_{s}_tok;\n    wire [{I(32 * (scattered ? lanes : 1) - 1)}:0] tap_{s}_idx;\n    wire [{I(lanes - 1)}:0] tap_{s}_ok;\n    wire [{I(64 * lanes - 1)}:0] tap_{s}_data;\n");
-        body.Append($"    assign tap_{s}_we = {we};\n    assign tap_{s}_tok = {tok};\n    assign tap_{s}_idx = {idx};\n    assign tap_{s}_ok = {ok};\n    assign tap_{s}_data = {data};\n");
+        string wide = string.Join(", ", Enumerable.Range(0, lanes).Reverse().Select(l =>
+            bits == 64 ? $"{data}[{I(64 * l + 63)}:{I(64 * l)}]" : $"{{{{{I(64 - bits)}{{{data}[{I(bits * l + bits - 1)}]}}}}, {data}[{I(bits * l + bits - 1)}:{I(bits * l)}]}}"));
+        body.Append($"    assign tap_{s}_we = {we};\n    assign tap_{s}_tok = {tok};\n    assign tap_{s}_idx = {idx};\n    assign tap_{s}_ok = {ok};\n    assign tap_{s}_data = {{{wide}}};\n");
     }
 
-    /// <summary>A buffered tensor: its memory and a tap whose writes fill it (lane l to index idx + l, in the writer's slot).</summary>
-    private void Stored(string name, int lanes, string we, string idx, string ok, string data)
+    /// <summary>A buffered tensor: its memory of <paramref name="bits"/>-bit codes and a tap whose writes fill
+    /// it (lane l to index idx + l, in the writer's slot).</summary>
+    private void Stored(string name, int lanes, int bits, string we, string idx, string ok, string data)
     {
         var b = pipe.Buf(name);
         string s = Sig(name), writer = pipe.Stages[b.Writer].Name;
-        decl.Append($"    reg signed [63:0] m_{s} [0:{I(b.Slots * b.Size - 1)}];   // {name}: {I(b.Slots)} slot(s) x {I(b.Size)}\n");
-        TapOut(name, lanes, we, Fin(writer), idx, ok, data);
-        writes.Append($"        for (l = 0; l < {I(lanes)}; l = l + 1)\n            if (tap_{s}_we && tap_{s}_ok[l]) m_{s}[{Addr(b, $"tap_{s}_tok", $"tap_{s}_idx + l")}] <= $signed(tap_{s}_data[64*l +: 64]);\n");
+        width[name] = bits;
+        decl.Append($"    reg signed [{I(bits - 1)}:0] m_{s} [0:{I(b.Slots * b.Size - 1)}];   // {name}: {I(b.Slots)} slot(s) x {I(b.Size)}\n");
+        TapOut(name, lanes, bits, we, Fin(writer), idx, ok, data);
+        writes.Append($"        for (l = 0; l < {I(lanes)}; l = l + 1)\n            if (tap_{s}_we && tap_{s}_ok[l]) m_{s}[{Addr(b, $"tap_{s}_tok", $"tap_{s}_idx + l")}] <= {data}[{I(bits)}*l +: {I(bits)}];\n");
     }
 
-    /// <summary>A lanes-wide read port: lane l of <paramref name="target"/> holds element base + l (zero past size).</summary>
-    private void LaneMux(string target, int lanes, string baseSig, int size, Func<string, string> read)
+    /// <summary>A lanes-wide read port of <paramref name="bits"/>-bit codes: lane l of <paramref name="target"/>
+    /// holds element base + l (zero past size).</summary>
+    private void LaneMux(string target, int lanes, int bits, string baseSig, int size, Func<string, string> read)
     {
-        decl.Append($"    reg [{I(64 * lanes - 1)}:0] {target};\n");
+        decl.Append($"    reg [{I(bits * lanes - 1)}:0] {target};\n");
         body.Append($"    integer {target}_l;\n    reg [31:0] {target}_i;\n    always @* begin\n        for ({target}_l = 0; {target}_l < {I(lanes)}; {target}_l = {target}_l + 1) begin\n");
-        body.Append($"            {target}_i = {baseSig} + {target}_l;\n            {target}[64*{target}_l +: 64] = {target}_i < {U(size)} ? {read(target + "_i")} : 64'sd0;\n        end\n    end\n");
+        body.Append($"            {target}_i = {baseSig} + {target}_l;\n            {target}[{I(bits)}*{target}_l +: {I(bits)}] = {target}_i < {U(size)} ? {read(target + "_i")} : {I(bits)}'d0;\n        end\n    end\n");
     }
 
     /// <summary>A lanes-wide mask: lane l is set where <paramref name="cond"/>(l) holds and the unit's ok bit does.</summary>
@@ -81,48 +88,73 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
 
     private int Rows(IntLinear l) => c.RowsFor(l.InFeatures, l.OutFeatures);
 
-    private void LinearUnit(string u, IntLinear l, string src, string stage, string token)
+    /// <summary>The widths and constants a requantizing unit (em_linear, em_conv) takes for its scales: the
+    /// multiplier ROM's width, the shift range, and the single scale of a per-tensor layer.</summary>
+    private static string ScaleParams(long[] mult, int[] shift)
     {
-        int lanes = c.LinearLanes, rows = Rows(l);
+        bool uniform = mult.Distinct().Count() == 1 && shift.Distinct().Count() == 1;
+        return $".MW({I(Widths.Of(mult))}), .SMIN({I(shift.Min())}), .SMAX({I(Math.Max(0, shift.Max()))}), .UNIFORM({(uniform ? 1 : 0)}), .MULT_C({S64(mult[0])}), .SHIFT_C({S8(shift[0])})";
+    }
+
+    /// <summary>A linear unit reading <paramref name="xw"/>-bit codes through <paramref name="src"/> (a format
+    /// string of the element index); returns the bits of its output codes.</summary>
+    private int LinearUnit(string u, IntLinear l, string src, int xw, string stage, string token)
+    {
+        int lanes = c.LinearLanes, rows = Rows(l), ow = Widths.Of(l.Out);
         string p = l.Name.Replace('.', '_');
-        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_row;\n    wire [{I(rows - 1)}:0] {u}_y_ok;\n    wire [{I(64 * rows - 1)}:0] {u}_y_data;\n");
+        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_row;\n    wire [{I(rows - 1)}:0] {u}_y_ok;\n    wire [{I(ow * rows - 1)}:0] {u}_y_data;\n");
         body.Append($"    // {l.Name}: docs/integer.md §4, {I(l.InFeatures)} -> {I(l.OutFeatures)}, {l.In} -> {l.Out}, stage {stage}\n");
-        LaneMux(u + "_x", lanes, u + "_x_base", l.InFeatures, i => string.Format(CultureInfo.InvariantCulture, src, i));
+        LaneMux(u + "_x", lanes, xw, u + "_x_base", l.InFeatures, i => string.Format(CultureInfo.InvariantCulture, src, i));
         var bias = l.TokenBias ? l.Bias : l.Bias.Length == 0 ? new long[l.OutFeatures] : l.Bias;
+        int bw = Widths.Of(bias), aw = Widths.Accumulator(l, Widths.MaxAbs(xw));
         body.Append($"    em_linear #(.IN({I(l.InFeatures)}), .OUT({I(l.OutFeatures)}), .LANES({I(lanes)}), .ROWS({I(rows)}), .TOKENS({I(l.TokenBias ? l.Tokens : 1)}), .BITS({I(l.Out.Bits)}), .UNSIGNED({(l.Out.Unsigned ? 1 : 0)}),\n");
-        body.Append($"        .WEIGHTS({Rom(p + "_weight", l.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(p + "_bias", bias, 64)}),\n");
-        body.Append($"        .MULTS({Rom(p + "_mult", l.Mult, 64)}), .SHIFTS({Rom(p + "_shift", l.Shift.Select(s => (long)s), 8)})) {u} (\n");
+        body.Append($"        .XW({I(xw)}), .BW({I(bw)}), .AW({I(aw)}), {ScaleParams(l.Mult, l.Shift)},\n");
+        body.Append($"        .WEIGHTS({Rom(p + "_weight", l.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(p + "_bias", bias, bw)}),\n");
+        body.Append($"        .MULTS({Rom(p + "_mult", l.Mult, Widths.Of(l.Mult))}), .SHIFTS({Rom(p + "_shift", l.Shift.Select(s => (long)s), 8)})) {u} (\n");
         body.Append($"        .clk(clk), .rst(rst), .start({Go(stage)}), .token({token}), .done({u}_done),\n");
         body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x), .y_we({u}_y_we), .y_row({u}_y_row), .y_ok({u}_y_ok), .y_data({u}_y_data));\n\n");
+        return ow;
     }
 
-    private void NormUnit(string u, IntRangeNorm n, string src, string stage)
+    /// <summary>A range norm unit reading buffer <paramref name="src"/>; returns the bits of its output codes.</summary>
+    private int NormUnit(string u, IntRangeNorm n, string src, string stage)
     {
-        int lanes = c.VectorLanes;
+        int lanes = c.VectorLanes, xw = width[src], ow = Widths.Of(n.Out), rw = Widths.Of(n.Recip), btw = Widths.Of(n.Beta);
+        if (n.Out.Unsigned) throw new NotSupportedException($"{n.Name}: an unsigned range norm output");
         string p = n.Name.Replace('.', '_');
         // One reciprocal ROM image per (D, input width): every norm of that shape shares it.
-        string recip = Rom($"recip_d{I(n.Width)}_b{I(n.In.Bits)}", n.Recip, 64);
-        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire [{I(lanes - 1)}:0] {u}_y_ok;\n    wire [{I(64 * lanes - 1)}:0] {u}_y_data;\n");
+        string recip = Rom($"recip_d{I(n.Width)}_b{I(n.In.Bits)}", n.Recip, rw);
+        decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire [{I(lanes - 1)}:0] {u}_y_ok;\n    wire [{I(ow * lanes - 1)}:0] {u}_y_data;\n");
         body.Append($"    // {n.Name}: docs/integer.md §5, D = {I(n.Width)}, {n.In} -> {n.Out}, stage {stage}\n");
-        LaneMux(u + "_x", lanes, u + "_x_base", n.Width, i => Read(src, stage, i));
+        LaneMux(u + "_x", lanes, xw, u + "_x_base", n.Width, i => Read(src, stage, i));
         body.Append($"    em_range_norm #(.D({I(n.Width)}), .LANES({I(lanes)}), .IN_BITS({I(n.In.Bits)}), .BITS({I(n.Out.Bits)}), .T_SHIFT({S8(IntOps.NormRecipFrac(n.In.Bits) - IntOps.NormTFrac)}), .Y_SHIFT({S8(IntOps.NormTFrac + n.GammaFrac - n.Out.Frac)}),\n");
-        body.Append($"        .GAMMA({Rom(p + "_gamma", n.Gamma.Select(g => (long)g), 8)}), .BETA({Rom(p + "_beta", n.Beta, 64)}), .RECIP({recip})) {u} (\n");
+        body.Append($"        .XW({I(xw)}), .BTW({I(btw)}), .RW({I(rw)}),\n");
+        body.Append($"        .GAMMA({Rom(p + "_gamma", n.Gamma.Select(g => (long)g), 8)}), .BETA({Rom(p + "_beta", n.Beta, btw)}), .RECIP({recip})) {u} (\n");
         body.Append($"        .clk(clk), .rst(rst), .start({Go(stage)}), .done({u}_done),\n");
         body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x), .y_we({u}_y_we), .y_idx({u}_y_idx), .y_ok({u}_y_ok), .y_data({u}_y_data));\n\n");
+        return ow;
     }
 
+    /// <summary>The bits of a PWL unit's output: a container of its clamp range [Lo, Hi].</summary>
+    private static int PwlOut(IntPwl p) => Widths.Of([p.Lo, p.Hi]);
+
+    /// <summary>An em_pwl's parameters (with <paramref name="prefix"/> for em_scan's exp unit); the input
+    /// width QW is the instance's own (em_scan sizes its exp input itself).</summary>
     private string PwlParams(IntPwl p, string prefix)
     {
         string n = p.Name.Replace('.', '_');
-        return $".{prefix}NK({I(p.Knots.Length)}), .{prefix}BELOW({S64(p.BelowSlope)}), .{prefix}ABOVE({S64(p.AboveSlope)}), .{prefix}LO({S64(p.Lo)}), .{prefix}HI({S64(p.Hi)}),\n" +
-               $"        .{prefix}KNOTS({Rom(n + "_knots", p.Knots, 64)}), .{prefix}VALUES({Rom(n + "_values", p.Values, 64)}), .{prefix}SLOPES({Rom(n + "_slopes", p.Slopes, 64)})";
+        int kw = Widths.Of(p.Knots), vw = Widths.Of(p.Values), sw = Widths.Of([.. p.Slopes, p.BelowSlope, p.AboveSlope]);
+        return $".{prefix}NK({I(p.Knots.Length)}), .{prefix}KW({I(kw)}), .{prefix}VW({I(vw)}), .{prefix}SW({I(sw)}), .{prefix}OW({I(PwlOut(p))}),\n" +
+               $"        .{prefix}BELOW({S64(p.BelowSlope)}), .{prefix}ABOVE({S64(p.AboveSlope)}), .{prefix}LO({S64(p.Lo)}), .{prefix}HI({S64(p.Hi)}),\n" +
+               $"        .{prefix}KNOTS({Rom(n + "_knots", p.Knots, kw)}), .{prefix}VALUES({Rom(n + "_values", p.Values, vw)}), .{prefix}SLOPES({Rom(n + "_slopes", p.Slopes, sw)})";
     }
 
-    /// <summary>One combinational instance per lane, in a generate loop: <paramref name="inst"/> gets the lane's genvar.</summary>
-    private void PerLane(string label, int lanes, string output, Func<string, string> inst)
+    /// <summary>One combinational instance per lane, in a generate loop: <paramref name="inst"/> gets the lane's
+    /// genvar and drives lane g of <paramref name="output"/> (<paramref name="bits"/> bits a lane).</summary>
+    private void PerLane(string label, int lanes, int bits, string output, Func<string, string> inst)
     {
         string g = "gv_" + label;
-        decl.Append($"    wire [{I(64 * lanes - 1)}:0] {output};\n");
+        decl.Append($"    wire [{I(bits * lanes - 1)}:0] {output};\n");
         body.Append($"    genvar {g};\n    generate\n        for ({g} = 0; {g} < {I(lanes)}; {g} = {g} + 1) begin : {label}\n");
         body.Append(inst(g));
         body.Append("        end\n    endgenerate\n");
@@ -164,15 +196,16 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         decl.Append("    reg [31:0] in_beat;   // beat within the current token's patch\n");
         Controller(sIn, $"busy_in && in_valid && in_beat == {U(inBeats - 1)}", null);
         var bin = pipe.Buf("input");
-        decl.Append($"    reg signed [63:0] m_input [0:{I(bin.Slots * bin.Size - 1)}];   // input: {I(bin.Slots)} slot(s) x {I(bin.Size)}\n");
-        writes.Append($"        if (busy_in && in_valid)\n            for (l = 0; l < {I(sl)}; l = l + 1)\n                if (in_beat * {U(sl)} + l < {U(patch)}) m_input[{Addr(bin, "fin_in", $"in_beat * {U(sl)} + l")}] <= {{{{{I(64 - ib)}{{in_data[{I(ib)}*l + {I(ib - 1)}]}}}}, in_data[{I(ib)}*l +: {I(ib)}]}};\n");
+        decl.Append($"    reg signed [{I(ib - 1)}:0] m_input [0:{I(bin.Slots * bin.Size - 1)}];   // input: {I(bin.Slots)} slot(s) x {I(bin.Size)}\n");
+        width["input"] = ib;
+        writes.Append($"        if (busy_in && in_valid)\n            for (l = 0; l < {I(sl)}; l = l + 1)\n                if (in_beat * {U(sl)} + l < {U(patch)}) m_input[{Addr(bin, "fin_in", $"in_beat * {U(sl)} + l")}] <= in_data[{I(ib)}*l +: {I(ib)}];\n");
         ctrl.Append($"            if (busy_in && in_valid) in_beat <= in_beat == {U(inBeats - 1)} ? 32'd0 : in_beat + 32'd1;\n");
         ctrlReset.Append("            in_beat <= 32'd0;\n");
 
         var sEmbed = pipe["embed"];
-        LinearUnit("u_embed", embed, Read("input", "embed", "{0}"), "embed", "fin_embed");
+        int w = LinearUnit("u_embed", embed, Read("input", "embed", "{0}"), ib, "embed", "fin_embed");
         Controller(sEmbed, "u_embed_done", Prev(sEmbed));
-        Stored("x0", Rows(embed), "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
+        Stored("x0", Rows(embed), w, "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
         string x = "x0";
         foreach (var b in m.Blocks)
         {
@@ -180,54 +213,59 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             int din = b.DInner, n = b.DState, r = b.DtRank, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes;
 
             var sNorm = pipe[p + "norm"];
-            NormUnit($"u_{q}_norm", b.Norm, x, p + "norm");
+            w = NormUnit($"u_{q}_norm", b.Norm, x, p + "norm");
             Controller(sNorm, $"u_{q}_norm_done", Prev(sNorm));
-            Stored(p + "n", vl, $"u_{q}_norm_y_we", $"u_{q}_norm_y_idx", $"u_{q}_norm_y_ok", $"u_{q}_norm_y_data");
+            Stored(p + "n", vl, w, $"u_{q}_norm_y_we", $"u_{q}_norm_y_idx", $"u_{q}_norm_y_ok", $"u_{q}_norm_y_data");
 
             var sIp = pipe[p + "in_proj"];
-            LinearUnit($"u_{q}_in_proj", b.InProj, Read(p + "n", p + "in_proj", "{0}"), p + "in_proj", "32'd0");
+            w = LinearUnit($"u_{q}_in_proj", b.InProj, Read(p + "n", p + "in_proj", "{0}"), width[p + "n"], p + "in_proj", "32'd0");
             Controller(sIp, $"u_{q}_in_proj_done", Prev(sIp));
             string ip = $"u_{q}_in_proj_y";
             int rows = Rows(b.InProj);
-            Stored(p + "u0", rows, $"{ip}_we", $"{ip}_row", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} < {U(din)}"), $"{ip}_data");
-            Stored(p + "z", rows, $"{ip}_we", $"{ip}_row - {U(din)}", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} >= {U(din)}"), $"{ip}_data");
+            Stored(p + "u0", rows, w, $"{ip}_we", $"{ip}_row", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} < {U(din)}"), $"{ip}_data");
+            Stored(p + "z", rows, w, $"{ip}_we", $"{ip}_row - {U(din)}", Mask(rows, $"{ip}_ok", l => $"{ip}_row + {U(l)} >= {U(din)}"), $"{ip}_data");
 
             // ---- conv (§6) with its SiLU (§7) on the write port
             var sConv = pipe[p + "conv"];
             var cv = b.Conv; string cn = cv.Name.Replace('.', '_'), uc = $"u_{q}_conv";
-            decl.Append($"    wire {uc}_done;\n    wire [31:0] {uc}_u_base;\n    wire {uc}_y_we;\n    wire [31:0] {uc}_y_idx;\n    wire [{I(vl - 1)}:0] {uc}_y_ok;\n    wire [{I(64 * vl - 1)}:0] {uc}_y_data;\n");
+            if (cv.Out.Unsigned) throw new NotSupportedException($"{cv.Name}: an unsigned conv output");
+            int uw = width[p + "u0"], cw = Widths.Of(cv.Out), cbw = Widths.Of(cv.Bias);
+            decl.Append($"    wire {uc}_done;\n    wire [31:0] {uc}_u_base;\n    wire {uc}_y_we;\n    wire [31:0] {uc}_y_idx;\n    wire [{I(vl - 1)}:0] {uc}_y_ok;\n    wire [{I(cw * vl - 1)}:0] {uc}_y_data;\n");
             body.Append($"    // {cv.Name}: docs/integer.md §6, {I(din)} channels, kernel {I(cv.Kernel)}, {cv.In} -> {cv.Out}, stage {p}conv\n");
-            LaneMux(uc + "_u", vl, uc + "_u_base", din, i => Read(p + "u0", p + "conv", i));
-            body.Append($"    em_conv #(.C({I(din)}), .K({I(cv.Kernel)}), .LANES({I(vl)}), .BITS({I(cv.Out.Bits)}),\n        .WEIGHTS({Rom(cn + "_weight", cv.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(cn + "_bias", cv.Bias, 64)}),\n");
-            body.Append($"        .MULTS({Rom(cn + "_mult", cv.Mult, 64)}), .SHIFTS({Rom(cn + "_shift", cv.Shift.Select(s => (long)s), 8)})) {uc} (\n");
+            LaneMux(uc + "_u", vl, uw, uc + "_u_base", din, i => Read(p + "u0", p + "conv", i));
+            body.Append($"    em_conv #(.C({I(din)}), .K({I(cv.Kernel)}), .LANES({I(vl)}), .BITS({I(cv.Out.Bits)}),\n");
+            body.Append($"        .UW({I(uw)}), .BW({I(cbw)}), .AW({I(Widths.Accumulator(cv, Widths.MaxAbs(uw)))}), {ScaleParams(cv.Mult, cv.Shift)},\n");
+            body.Append($"        .WEIGHTS({Rom(cn + "_weight", cv.Weight.Select(w => (long)w), 8)}), .BIASES({Rom(cn + "_bias", cv.Bias, cbw)}),\n");
+            body.Append($"        .MULTS({Rom(cn + "_mult", cv.Mult, Widths.Of(cv.Mult))}), .SHIFTS({Rom(cn + "_shift", cv.Shift.Select(s => (long)s), 8)})) {uc} (\n");
             body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start({Go(p + "conv")}), .done({uc}_done),\n");
             body.Append($"        .u_base({uc}_u_base), .u_lanes({uc}_u), .y_we({uc}_y_we), .y_idx({uc}_y_idx), .y_ok({uc}_y_ok), .y_data({uc}_y_data));\n\n");
             Controller(sConv, $"{uc}_done", Prev(sConv));
             string u = p + "uc";
             if (b.ConvSilu is { } cs)
             {
-                TapOut(p + "uc", vl, $"{uc}_y_we", Fin(p + "conv"), $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
+                int sw = PwlOut(cs);
+                TapOut(p + "uc", vl, cw, $"{uc}_y_we", Fin(p + "conv"), $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
                 body.Append($"    // {cs.Name}: docs/integer.md §7, uc -> u, one PWL unit per vector lane\n");
-                PerLane($"{q}_conv_silu", vl, $"{q}_u_data", g =>
-                    $"            wire signed [63:0] y;\n            em_pwl #({PwlParams(cs, "")}) pwl_u (.q({uc}_y_data[64*{g} +: 64]), .y(y));\n            assign {q}_u_data[64*{g} +: 64] = y;\n");
-                Stored(p + "u", vl, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{q}_u_data");
+                PerLane($"{q}_conv_silu", vl, sw, $"{q}_u_data", g =>
+                    $"            wire signed [{I(sw - 1)}:0] y;\n            em_pwl #(.QW({I(cw)}), {PwlParams(cs, "")}) pwl_u (.q({uc}_y_data[{I(cw)}*{g} +: {I(cw)}]), .y(y));\n            assign {q}_u_data[{I(sw)}*{g} +: {I(sw)}] = y;\n");
+                Stored(p + "u", vl, sw, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{q}_u_data");
                 u = p + "u";
             }
-            else Stored(p + "uc", vl, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
+            else Stored(p + "uc", vl, cw, $"{uc}_y_we", $"{uc}_y_idx", $"{uc}_y_ok", $"{uc}_y_data");
 
             var sXp = pipe[p + "x_proj"];
-            LinearUnit($"u_{q}_x_proj", b.XProj, Read(u, p + "x_proj", "{0}"), p + "x_proj", "32'd0");
+            w = LinearUnit($"u_{q}_x_proj", b.XProj, Read(u, p + "x_proj", "{0}"), width[u], p + "x_proj", "32'd0");
             Controller(sXp, $"u_{q}_x_proj_done", Prev(sXp));
             string xp = $"u_{q}_x_proj_y";
             rows = Rows(b.XProj);
-            Stored(p + "dt", rows, $"{xp}_we", $"{xp}_row", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} < {U(r)}"), $"{xp}_data");
-            Stored(p + "B", rows, $"{xp}_we", $"{xp}_row - {U(r)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r)} && {xp}_row + {U(l)} < {U(r + n)}"), $"{xp}_data");
-            Stored(p + "C", rows, $"{xp}_we", $"{xp}_row - {U(r + n)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r + n)}"), $"{xp}_data");
+            Stored(p + "dt", rows, w, $"{xp}_we", $"{xp}_row", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} < {U(r)}"), $"{xp}_data");
+            Stored(p + "B", rows, w, $"{xp}_we", $"{xp}_row - {U(r)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r)} && {xp}_row + {U(l)} < {U(r + n)}"), $"{xp}_data");
+            Stored(p + "C", rows, w, $"{xp}_we", $"{xp}_row - {U(r + n)}", Mask(rows, $"{xp}_ok", l => $"{xp}_row + {U(l)} >= {U(r + n)}"), $"{xp}_data");
 
             var sDp = pipe[p + "dt_proj"];
-            LinearUnit($"u_{q}_dt_proj", b.DtProj, Read(p + "dt", p + "dt_proj", "{0}"), p + "dt_proj", "32'd0");
+            w = LinearUnit($"u_{q}_dt_proj", b.DtProj, Read(p + "dt", p + "dt_proj", "{0}"), width[p + "dt"], p + "dt_proj", "32'd0");
             Controller(sDp, $"u_{q}_dt_proj_done", Prev(sDp));
-            Stored(p + "delta", Rows(b.DtProj), $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_row", $"u_{q}_dt_proj_y_ok", $"u_{q}_dt_proj_y_data");
+            Stored(p + "delta", Rows(b.DtProj), w, $"u_{q}_dt_proj_y_we", $"u_{q}_dt_proj_y_row", $"u_{q}_dt_proj_y_ok", $"u_{q}_dt_proj_y_data");
 
             // ---- scan (§9-§11) with SiLU(z) (§7) and the gate (§12) on its y port
             var sScan = pipe[p + "scan"];
@@ -235,70 +273,76 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             int pes = pl * ql;
             Domain dl = b.DtProj.Out, ab = b.Exp.Out, hs = b.State;
             int bxFrac = dl.Frac + b.B.Frac + b.U.Frac, accFrac = ab.Frac + hs.Frac, yAccFrac = b.C.Frac + hs.Frac;
+            if (hs.Unsigned || b.Y.Unsigned) throw new NotSupportedException($"blocks.{I(b.Index)}: an unsigned state or scan output");
+            int abw = PwlOut(b.Exp), aw = Widths.Of(b.ANeg);
             decl.Append($"    wire {us}_done;\n    wire [31:0] {us}_c_base;\n    wire [31:0] {us}_k_base;\n    wire {us}_h_we;\n    wire [{I(32 * pes - 1)}:0] {us}_h_idx;\n    wire [{I(pes - 1)}:0] {us}_h_ok;\n");
-            decl.Append($"    wire [{I(64 * pes - 1)}:0] {us}_abar;\n    wire [{I(64 * pes - 1)}:0] {us}_h;\n    wire {us}_y_we;\n    wire [31:0] {us}_y_idx;\n    wire [{I(pl - 1)}:0] {us}_y_ok;\n    wire [{I(64 * pl - 1)}:0] {us}_y_data;\n");
+            decl.Append($"    wire [{I(abw * pes - 1)}:0] {us}_abar;\n    wire [{I(hs.Bits * pes - 1)}:0] {us}_h;\n    wire {us}_y_we;\n    wire [31:0] {us}_y_idx;\n    wire [{I(pl - 1)}:0] {us}_y_ok;\n    wire [{I(b.Y.Bits * pl - 1)}:0] {us}_y_data;\n");
             body.Append($"    // blocks.{I(b.Index)} scan: docs/integer.md §9-§11, {I(din)} x {I(n)} states on {I(pl)} x {I(ql)} PEs, h {hs}, A_bar {ab}, y {b.Y}, stage {scanStage}\n");
-            LaneMux(us + "_delta", pl, us + "_c_base", din, i => Read(p + "delta", scanStage, i));
-            LaneMux(us + "_u", pl, us + "_c_base", din, i => Read(u, scanStage, i));
-            LaneMux(us + "_b", ql, us + "_k_base", n, i => Read(p + "B", scanStage, i));
-            LaneMux(us + "_c", ql, us + "_k_base", n, i => Read(p + "C", scanStage, i));
+            LaneMux(us + "_delta", pl, width[p + "delta"], us + "_c_base", din, i => Read(p + "delta", scanStage, i));
+            LaneMux(us + "_u", pl, width[u], us + "_c_base", din, i => Read(u, scanStage, i));
+            LaneMux(us + "_b", ql, width[p + "B"], us + "_k_base", n, i => Read(p + "B", scanStage, i));
+            LaneMux(us + "_c", ql, width[p + "C"], us + "_k_base", n, i => Read(p + "C", scanStage, i));
             body.Append($"    em_scan #(.DIN({I(din)}), .N({I(n)}), .LANES({I(pl)}), .STATES({I(ql)}), .E_SHIFT({S8(dl.Frac + b.A.Frac - b.ExpIn.Frac)}), .E_MIN({S64(b.ExpIn.Min)}),\n");
+            body.Append($"        .DW({I(width[p + "delta"])}), .UW({I(width[u])}), .BW({I(width[p + "B"])}), .CW({I(width[p + "C"])}), .AW({I(aw)}),\n");
             body.Append($"        .BX_SHIFT({S8(bxFrac - accFrac)}), .ABAR_FRAC({S8(ab.Frac)}), .H_BITS({I(hs.Bits)}),\n");
             body.Append($"        .D_SHIFT({S8(b.DFrac + b.U.Frac - yAccFrac)}), .Y_SHIFT({S8(yAccFrac - b.Y.Frac)}), .Y_BITS({I(b.Y.Bits)}),\n");
-            body.Append($"        .A_NEG({Rom($"b{I(b.Index)}_a", b.ANeg, 64)}), .D_SKIP({Rom($"b{I(b.Index)}_d", b.DSkip.Select(v => (long)v), 8)}),\n");
+            body.Append($"        .A_NEG({Rom($"b{I(b.Index)}_a", b.ANeg, aw)}), .D_SKIP({Rom($"b{I(b.Index)}_d", b.DSkip.Select(v => (long)v), 8)}),\n");
             body.Append($"        {PwlParams(b.Exp, "EXP_")}) {us} (\n");
             body.Append($"        .clk(clk), .rst(rst), .clear(clear), .start({Go(scanStage)}), .done({us}_done),\n");
             body.Append($"        .c_base({us}_c_base), .k_base({us}_k_base), .delta_lanes({us}_delta), .u_lanes({us}_u), .b_lanes({us}_b), .c_lanes({us}_c),\n");
             body.Append($"        .h_we({us}_h_we), .h_idx({us}_h_idx), .h_ok({us}_h_ok), .abar_data({us}_abar), .h_data({us}_h),\n");
             body.Append($"        .y_we({us}_y_we), .y_idx({us}_y_idx), .y_ok({us}_y_ok), .y_data({us}_y_data));\n\n");
             Controller(sScan, $"{us}_done", Prev(sScan));
-            TapOut(p + "abar", pes, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_abar", scattered: true);
-            TapOut(p + "h", pes, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_h", scattered: true);
-            TapOut(p + "y", pl, $"{us}_y_we", Fin(scanStage), $"{us}_y_idx", $"{us}_y_ok", $"{us}_y_data");
-            LaneMux(us + "_z", pl, us + "_y_idx", din, i => Read(p + "z", scanStage, i));
+            TapOut(p + "abar", pes, abw, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_abar", scattered: true);
+            TapOut(p + "h", pes, hs.Bits, $"{us}_h_we", Fin(scanStage), $"{us}_h_idx", $"{us}_h_ok", $"{us}_h", scattered: true);
+            TapOut(p + "y", pl, b.Y.Bits, $"{us}_y_we", Fin(scanStage), $"{us}_y_idx", $"{us}_y_ok", $"{us}_y_data");
+            int zw = width[p + "z"], sw2 = PwlOut(b.Silu);
+            if (b.Gate.Unsigned) throw new NotSupportedException($"blocks.{I(b.Index)}: an unsigned gate output");
+            LaneMux(us + "_z", pl, zw, us + "_y_idx", din, i => Read(p + "z", scanStage, i));
             body.Append($"    // {b.Silu.Name} and the gate: docs/integer.md §7, §12, z -> s, (y, s) -> g, one PWL and one gate per SSM lane\n");
-            PerLane($"{q}_gate", pl, $"{q}_g_data", g =>
-                $"            wire signed [63:0] s;\n            wire signed [63:0] gy;\n            em_pwl #({PwlParams(b.Silu, "")}) silu_u (.q({us}_z[64*{g} +: 64]), .y(s));\n" +
-                $"            em_gate #(.SHIFT({S8(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac)}), .BITS({I(b.Gate.Bits)})) gate_u (.y({us}_y_data[64*{g} +: 64]), .s(s), .g(gy));\n" +
-                $"            assign {q}_g_data[64*{g} +: 64] = gy;\n");
-            Stored(p + "g", pl, $"{us}_y_we", $"{us}_y_idx", $"{us}_y_ok", $"{q}_g_data");
+            PerLane($"{q}_gate", pl, b.Gate.Bits, $"{q}_g_data", g =>
+                $"            wire signed [{I(sw2 - 1)}:0] s;\n            wire signed [{I(b.Gate.Bits - 1)}:0] gy;\n            em_pwl #(.QW({I(zw)}), {PwlParams(b.Silu, "")}) silu_u (.q({us}_z[{I(zw)}*{g} +: {I(zw)}]), .y(s));\n" +
+                $"            em_gate #(.YW({I(b.Y.Bits)}), .SW({I(sw2)}), .SHIFT({S8(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac)}), .BITS({I(b.Gate.Bits)})) gate_u (.y({us}_y_data[{I(b.Y.Bits)}*{g} +: {I(b.Y.Bits)}]), .s(s), .g(gy));\n" +
+                $"            assign {q}_g_data[{I(b.Gate.Bits)}*{g} +: {I(b.Gate.Bits)}] = gy;\n");
+            Stored(p + "g", pl, b.Gate.Bits, $"{us}_y_we", $"{us}_y_idx", $"{us}_y_ok", $"{q}_g_data");
 
             // ---- out_proj (§4) with the residual (§14) on its write port
             var sOp = pipe[p + "out_proj"];
             string opStage = p + "out_proj", uo = $"u_{q}_out_proj";
-            LinearUnit(uo, b.OutProj, Read(p + "g", opStage, "{0}"), opStage, "32'd0");
+            int ow = LinearUnit(uo, b.OutProj, Read(p + "g", opStage, "{0}"), width[p + "g"], opStage, "32'd0");
             Controller(sOp, $"{uo}_done", Prev(sOp));
             rows = Rows(b.OutProj);
-            TapOut(p + "o", rows, $"{uo}_y_we", Fin(opStage), $"{uo}_y_row", $"{uo}_y_ok", $"{uo}_y_data");
-            int fx = b.Norm.In.Frac, fo = b.OutProj.Out.Frac, mf = Math.Max(fx, fo);
+            TapOut(p + "o", rows, ow, $"{uo}_y_we", Fin(opStage), $"{uo}_y_row", $"{uo}_y_ok", $"{uo}_y_data");
+            int fx = b.Norm.In.Frac, fo = b.OutProj.Out.Frac, mf = Math.Max(fx, fo), xw = width[x], rb = b.Residual.Bits;
+            if (b.Residual.Unsigned) throw new NotSupportedException($"blocks.{I(b.Index)}: an unsigned residual");
             body.Append($"    // blocks.{I(b.Index)} residual: docs/integer.md §14, {b.Norm.In} + {b.OutProj.Out} -> {b.Residual}, one adder per row lane\n");
-            LaneMux(uo + "_res_x", rows, uo + "_y_row", d, i => Read(x, opStage, i));
-            PerLane($"{q}_residual", rows, $"{q}_r_data", g =>
-                $"            wire signed [63:0] rr;\n            em_residual #(.X_LEFT({S8(mf - fx)}), .O_LEFT({S8(mf - fo)}), .SHIFT({S8(mf - b.Residual.Frac)}), .BITS({I(b.Residual.Bits)})) residual_u (\n" +
-                $"                .x({uo}_res_x[64*{g} +: 64]), .o({uo}_y_data[64*{g} +: 64]), .r(rr));\n            assign {q}_r_data[64*{g} +: 64] = rr;\n");
-            Stored(p + "r", rows, $"{uo}_y_we", $"{uo}_y_row", $"{uo}_y_ok", $"{q}_r_data");
+            LaneMux(uo + "_res_x", rows, xw, uo + "_y_row", d, i => Read(x, opStage, i));
+            PerLane($"{q}_residual", rows, rb, $"{q}_r_data", g =>
+                $"            wire signed [{I(rb - 1)}:0] rr;\n            em_residual #(.XW({I(xw)}), .OW({I(ow)}), .X_LEFT({S8(mf - fx)}), .O_LEFT({S8(mf - fo)}), .SHIFT({S8(mf - b.Residual.Frac)}), .BITS({I(rb)})) residual_u (\n" +
+                $"                .x({uo}_res_x[{I(xw)}*{g} +: {I(xw)}]), .o({uo}_y_data[{I(ow)}*{g} +: {I(ow)}]), .r(rr));\n            assign {q}_r_data[{I(rb)}*{g} +: {I(rb)}] = rr;\n");
+            Stored(p + "r", rows, rb, $"{uo}_y_we", $"{uo}_y_row", $"{uo}_y_ok", $"{q}_r_data");
             x = p + "r";
         }
 
         // ---- final norm, added into the pooled sums as it is written (§15 mean pool)
         var sNf = pipe["norm_f"];
-        NormUnit("u_norm_f", m.FinalNorm, x, "norm_f");
+        int nfw = NormUnit("u_norm_f", m.FinalNorm, x, "norm_f");
         Controller(sNf, "u_norm_f_done", Prev(sNf));
-        int vlf = c.VectorLanes;
-        TapOut("norm_f", vlf, "u_norm_f_y_we", "fin_norm_f", "u_norm_f_y_idx", "u_norm_f_y_ok", "u_norm_f_y_data");
-        decl.Append($"    reg signed [63:0] m_pooled [0:{I(d - 1)}];\n");
+        int vlf = c.VectorLanes, pw = Widths.Signed(m.Tokens * Widths.MaxAbs(nfw));   // T sums of norm_f codes
+        TapOut("norm_f", vlf, nfw, "u_norm_f_y_we", "fin_norm_f", "u_norm_f_y_idx", "u_norm_f_y_ok", "u_norm_f_y_data");
+        decl.Append($"    reg signed [{I(pw - 1)}:0] m_pooled [0:{I(d - 1)}];   // pooled: T x s{I(nfw)} sums\n");
         // pooled_set marks the sums started since start (the others read as zero): a one-cycle clear for any D.
         decl.Append($"    reg [{I(d - 1)}:0] pooled_set;\n");
         writes.Append($"        for (l = 0; l < {I(vlf)}; l = l + 1)\n            if (tap_norm_f_we && tap_norm_f_ok[l]) begin\n");
-        writes.Append("                m_pooled[tap_norm_f_idx + l] <= (pooled_set[tap_norm_f_idx + l] ? m_pooled[tap_norm_f_idx + l] : 64'sd0) + $signed(tap_norm_f_data[64*l +: 64]);\n");
+        writes.Append($"                m_pooled[tap_norm_f_idx + l] <= (pooled_set[tap_norm_f_idx + l] ? m_pooled[tap_norm_f_idx + l] : {I(pw)}'sd0) + {{{{{I(pw - nfw)}{{u_norm_f_y_data[{I(nfw)}*l + {I(nfw - 1)}]}}}}, u_norm_f_y_data[{I(nfw)}*l +: {I(nfw)}]}};\n");
         writes.Append("                pooled_set[tap_norm_f_idx + l] <= 1'b1;\n            end\n");
 
         var sHead = pipe["head"];
-        LinearUnit("u_head", head, "(pooled_set[{0}] ? m_pooled[{0}] : 64'sd0)", "head", "32'd0");
+        int hw = LinearUnit("u_head", head, $"(pooled_set[{{0}}] ? m_pooled[{{0}}] : {I(pw)}'sd0)", pw, "head", "32'd0");
         Controller(sHead, "u_head_done", $"fin_norm_f == {U(m.Tokens)}");
-        decl.Append($"    reg signed [63:0] m_out [0:{I(cfg.NumOutputs - 1)}];\n");
-        TapOut("out", Rows(head), "u_head_y_we", "32'd0", "u_head_y_row", "u_head_y_ok", "u_head_y_data");   // once per sample: Trace files it under token 0
-        writes.Append($"        for (l = 0; l < {I(Rows(head))}; l = l + 1)\n            if (tap_out_we && tap_out_ok[l]) m_out[tap_out_idx + l] <= $signed(tap_out_data[64*l +: 64]);\n");
+        decl.Append($"    reg signed [{I(hw - 1)}:0] m_out [0:{I(cfg.NumOutputs - 1)}];\n");
+        TapOut("out", Rows(head), hw, "u_head_y_we", "32'd0", "u_head_y_row", "u_head_y_ok", "u_head_y_data");   // once per sample: Trace files it under token 0
+        writes.Append($"        for (l = 0; l < {I(Rows(head))}; l = l + 1)\n            if (tap_out_we && tap_out_ok[l]) m_out[tap_out_idx + l] <= u_head_y_data[{I(hw)}*l +: {I(hw)}];\n");
 
         // ---- output stream, stream_lanes codes a beat
         var sOut = pipe["out"];

@@ -106,11 +106,18 @@ public class CosimTests(ITestOutputHelper log)
         var m = Tiny.ModelOne;
         var d = RtlGenerator.Generate(m, new AcceleratorConfig());
         // Flip the bias of x_proj's second row (dt is R = 1 row, so that is B index 0): every earlier tensor still agrees.
-        string rom = "rom/blocks_0_x_proj_bias.hex";
-        var lines = d.Files[rom].Split('\n');
-        long bias = long.Parse(lines[1], System.Globalization.NumberStyles.HexNumber);
-        lines[1] = Hex.Word(bias >= 0 ? bias - (1L << 30) : bias + (1L << 30), 64);   // far past any rounding: B saturates the other way
-        var files = new Dictionary<string, string>(d.Files) { [rom] = string.Join('\n', lines) };
+        // The ROM is BW bits wide and the accumulator AW (the top's instance says): both grow by 32 bits so that
+        // the corrupt bias, 2^30 away, reaches the accumulator whole.
+        string rom = "rom/blocks_0_x_proj_bias.hex", topFile = "rtl/" + d.Top + ".v";
+        var inst = System.Text.RegularExpressions.Regex.Match(d.Files[topFile], @"em_linear #\([^;]*?u_b0_x_proj \(");
+        int bw = int.Parse(System.Text.RegularExpressions.Regex.Match(inst.Value, @"\.BW\((\d+)\)").Groups[1].Value);
+        int aw = int.Parse(System.Text.RegularExpressions.Regex.Match(inst.Value, @"\.AW\((\d+)\)").Groups[1].Value);
+        string wider = inst.Value.Replace($".BW({bw})", $".BW({bw + 32})").Replace($".AW({aw})", $".AW({aw + 32})");
+        var biases = d.Files[rom].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(h => Convert.ToInt64(h, 16)).Select(v => v >= 1L << (bw - 1) ? v - (1L << bw) : v).ToArray();
+        biases[1] += biases[1] >= 0 ? -(1L << 30) : 1L << 30;   // far past any rounding: B saturates the other way
+        var lines = biases.Select(v => Hex.Word(v, bw + 32)).Append("").ToArray();
+        var files0 = new Dictionary<string, string>(d.Files) { [topFile] = d.Files[topFile].Replace(inst.Value, wider) };
+        var files = new Dictionary<string, string>(files0) { [rom] = string.Join('\n', lines) };
         var bad = d with { Files = files, Hash = RtlGenerator.HashOf(files) };
         var x = Tiny.Input(m, 5);
         var res = Simulation.Run(Simulation.Build(bad, Simulator.Icarus, Tiny.Cache), [x], taps: true);

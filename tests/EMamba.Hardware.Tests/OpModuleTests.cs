@@ -26,7 +26,7 @@ public class OpModuleTests
         foreach (var (bits, uns) in new[] { (2, 0), (8, 0), (8, 1), (16, 0), (16, 1), (32, 0) })
         {
             var vec = Edges.Select(v => new[] { v }).ToList();
-            var got = OpHarness.Run("em_sat", $"#(.BITS({bits}), .UNSIGNED({uns}))", [("v", 64)], vec);
+            var got = OpHarness.Run("em_sat", $"#(.BITS({bits}), .UNSIGNED({uns}))", [("v", 64)], vec, outBits: bits + uns);
             for (int i = 0; i < vec.Count; i++)
                 Assert.Equal(uns == 1 ? IntOps.SatU(vec[i][0], bits) : IntOps.Sat(vec[i][0], bits), got[i]);
         }
@@ -38,7 +38,7 @@ public class OpModuleTests
         var vec = (from a in Edges.Where(e => Math.Abs(e) < 1L << 30) from m in new long[] { 1, 3, (1L << 30) + 12345 } from s in new[] { -2, 0, 4, 31, 35 } select new[] { a, m, (long)s }).ToList();
         foreach (var (bits, uns) in new[] { (8, 0), (8, 1), (16, 0) })
         {
-            var got = OpHarness.Run("em_requant", $"#(.BITS({bits}), .UNSIGNED({uns}))", [("acc", 64), ("mult", 64), ("shift", 8)], vec);
+            var got = OpHarness.Run("em_requant", $"#(.BITS({bits}), .UNSIGNED({uns}))", [("acc", 64), ("mult", 64), ("shift", 8)], vec, outBits: bits + uns);
             for (int i = 0; i < vec.Count; i++)
             {
                 long want = uns == 1 ? IntOps.RequantU(vec[i][0], vec[i][1], (int)vec[i][2], bits) : IntOps.Requant(vec[i][0], vec[i][1], (int)vec[i][2], bits);
@@ -75,17 +75,19 @@ public class OpModuleTests
     {
         foreach (var b in Tiny.ModelOne.Blocks.Concat(Tiny.ModelTwo.Blocks))
         {
-            long[] ys = [b.Y.Min, b.Y.Max, 0, 1, -1, 77, -77], ss = [b.Silu.Out.Min, b.Silu.Out.Max, 0, 1, -1, 5];
+            long[] ys = [b.Y.Min, b.Y.Max, 0, 1, -1, 77, -77], ss = [.. new[] { b.Silu.Lo, b.Silu.Hi, 0, 1, -1, 5 }.Where(v => v >= b.Silu.Lo && v <= b.Silu.Hi)];
             var vec = (from y in ys from s in ss select new[] { y, s }).ToList();
             int gs = b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac;
-            var got = OpHarness.Run("em_gate", $"#(.SHIFT({Hex.Literal(gs, 8)}), .BITS({b.Gate.Bits}))", [("y", 64), ("s", 64)], vec);
+            // At the widths the generated top uses: y at its domain's bits, s at SiLU's clamp range.
+            int sw = Widths.Of([b.Silu.Lo, b.Silu.Hi]);
+            var got = OpHarness.Run("em_gate", $"#(.YW({b.Y.Bits}), .SW({sw}), .SHIFT({Hex.Literal(gs, 8)}), .BITS({b.Gate.Bits}))", [("y", b.Y.Bits), ("s", sw)], vec, outBits: b.Gate.Bits);
             for (int i = 0; i < vec.Count; i++) Assert.Equal(Reference.Gate(b, vec[i][0], vec[i][1]), got[i]);
 
             Domain xd = b.Norm.In, od = b.OutProj.Out;
             long[] xs = [xd.Min, xd.Max, 0, 1, -1, 3], os = [od.Min, od.Max, 0, 1, -1, -3];
             var rv = (from x in xs from o in os select new[] { x, o }).ToList();
             int fx = xd.Frac, fo = od.Frac, mf = Math.Max(fx, fo);
-            var rg = OpHarness.Run("em_residual", $"#(.X_LEFT({Hex.Literal(mf - fx, 8)}), .O_LEFT({Hex.Literal(mf - fo, 8)}), .SHIFT({Hex.Literal(mf - b.Residual.Frac, 8)}), .BITS({b.Residual.Bits}))", [("x", 64), ("o", 64)], rv);
+            var rg = OpHarness.Run("em_residual", $"#(.XW({xd.Bits}), .OW({od.Bits}), .X_LEFT({Hex.Literal(mf - fx, 8)}), .O_LEFT({Hex.Literal(mf - fo, 8)}), .SHIFT({Hex.Literal(mf - b.Residual.Frac, 8)}), .BITS({b.Residual.Bits}))", [("x", xd.Bits), ("o", od.Bits)], rv, outBits: b.Residual.Bits);
             for (int i = 0; i < rv.Count; i++) Assert.Equal(Reference.Residual(b, rv[i][0], rv[i][1]), rg[i]);
         }
     }

@@ -2,12 +2,22 @@
 // acc = b_c + sum_(k < K-1) w_ck win_ck + w_c,K-1 u0_c, requantized like §4; the window holds the
 // K - 1 previous u0 codes of each channel (zeros after clear) and advances by one token. LANES
 // channels per cycle (u_lanes holds channels u_base .. u_base + LANES - 1), K multiply-accumulates
-// each: ceil(C / LANES) cycles after start.
+// each: ceil(C / LANES) cycles after start. Widths as em_linear: inputs UW bits, biases BW,
+// accumulators AW, multipliers MW, shifts in [SMIN, SMAX] (or one scale: UNIFORM, MULT_C, SHIFT_C).
 module em_conv #(
     parameter integer C = 4,
     parameter integer K = 4,
     parameter integer LANES = 1,
     parameter integer BITS = 8,
+    parameter integer UW = 64,
+    parameter integer BW = 64,
+    parameter integer AW = 64,
+    parameter integer MW = 64,
+    parameter integer SMIN = -62,
+    parameter integer SMAX = 62,
+    parameter integer UNIFORM = 0,
+    parameter signed [63:0] MULT_C = 64'sd1,
+    parameter signed [7:0] SHIFT_C = 8'sd0,
     parameter WEIGHTS = "weight.hex",
     parameter BIASES = "bias.hex",
     parameter MULTS = "mult.hex",
@@ -19,19 +29,24 @@ module em_conv #(
     input  wire                  start,
     output wire                  done,
     output wire [31:0]           u_base,
-    input  wire [64*LANES-1:0]   u_lanes,
+    input  wire [UW*LANES-1:0]   u_lanes,
     output wire                  y_we,
     output wire [31:0]           y_idx,   // the first channel of this write; channel y_idx + l is y_data lane l
     output wire [LANES-1:0]      y_ok,
-    output wire [64*LANES-1:0]   y_data
+    output wire [BITS*LANES-1:0] y_data
 );
+    // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
+    // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
+    /* verilator lint_off WIDTH */
     localparam integer KW = K - 1;
     localparam integer GROUPS = (C + LANES - 1) / LANES;
+    localparam signed [AW-1:0] ACC_ZERO = 0;
+    localparam signed [UW-1:0] U_ZERO = 0;
 
-    reg [7:0]  weight_rom [0:C*K-1];
-    reg [63:0] bias_rom   [0:C-1];
-    reg [63:0] mult_rom   [0:C-1];
-    reg [7:0]  shift_rom  [0:C-1];
+    reg [7:0]    weight_rom [0:C*K-1];
+    reg [BW-1:0] bias_rom   [0:C-1];
+    reg [MW-1:0] mult_rom   [0:C-1];
+    reg [7:0]    shift_rom  [0:C-1];
     initial begin
         $readmemh(WEIGHTS, weight_rom);
         $readmemh(BIASES, bias_rom);
@@ -39,38 +54,36 @@ module em_conv #(
         $readmemh(SHIFTS, shift_rom);
     end
 
-    reg signed [63:0] window [0:C*KW-1];
+    reg signed [UW-1:0] window [0:C*KW-1];
     // Window entries written since clear; the others read as zero. Clearing a bit vector takes one
     // cycle whatever C, where clearing the memory itself would need a write port per entry.
     reg [C*KW-1:0] filled;
     reg        busy;
     reg [31:0] group;
 
-    function signed [63:0] sx8;   // int8 weight, sign-extended
-        input [7:0] v;
-        sx8 = $signed({{56{v[7]}}, v});
-    endfunction
-
     genvar gl;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : lane
             wire [31:0] c = group * LANES + gl;
             wire in_range = c < C;
-            wire signed [63:0] u = u_lanes[64*gl +: 64];
-            reg signed [63:0] acc;
+            wire signed [UW-1:0] u = u_lanes[UW*gl +: UW];
+            reg signed [AW-1:0] acc;
             integer k;
             always @* begin
-                acc = 64'sd0;
+                acc = ACC_ZERO;
                 if (in_range) begin
-                    acc = $signed(bias_rom[c]) + sx8(weight_rom[c * K + KW]) * u;
-                    for (k = 0; k < KW; k = k + 1) acc = acc + sx8(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : 64'sd0);
+                    acc = $signed(bias_rom[c]) + $signed(weight_rom[c * K + KW]) * u;
+                    for (k = 0; k < KW; k = k + 1) acc = acc + $signed(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : U_ZERO);
                 end
             end
-            wire signed [63:0] channel_mult = in_range ? mult_rom[c] : 64'sd0;
-            wire signed [7:0]  channel_shift = in_range ? shift_rom[c] : 8'sd0;
-            wire signed [63:0] y_c;
-            em_requant #(.BITS(BITS)) requant_u (.acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_c));
-            assign y_data[64*gl +: 64] = y_c;
+            wire signed [MW-1:0] rom_mult = mult_rom[c];
+            wire signed [7:0]    rom_shift = shift_rom[c];
+            wire signed [MW-1:0] channel_mult = UNIFORM != 0 ? MULT_C[MW-1:0] : in_range ? rom_mult : {MW{1'b0}};
+            wire signed [7:0]    channel_shift = UNIFORM != 0 ? SHIFT_C : in_range ? rom_shift : 8'sd0;
+            wire signed [BITS-1:0] y_c;
+            em_requant #(.AW(AW), .MW(MW), .SMIN(SMIN), .SMAX(SMAX), .BITS(BITS)) requant_u (
+                .acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_c));
+            assign y_data[BITS*gl +: BITS] = y_c;
             assign y_ok[gl] = in_range;
         end
     endgenerate
@@ -96,7 +109,7 @@ module em_conv #(
                         window[(group * LANES + l) * KW + kk] <= window[(group * LANES + l) * KW + kk + 1];
                         filled[(group * LANES + l) * KW + kk] <= filled[(group * LANES + l) * KW + kk + 1];
                     end
-                    window[(group * LANES + l) * KW + KW - 1] <= $signed(u_lanes[64*l +: 64]);
+                    window[(group * LANES + l) * KW + KW - 1] <= $signed(u_lanes[UW*l +: UW]);
                     filled[(group * LANES + l) * KW + KW - 1] <= 1'b1;
                 end
             end
@@ -104,4 +117,5 @@ module em_conv #(
             else group <= group + 32'd1;
         end
     end
+    /* verilator lint_on WIDTH */
 endmodule

@@ -5,7 +5,10 @@
 // group takes ceil(IN / LANES) cycles and writes its ROWS results in its last cycle (rows past OUT
 // are masked off), so the layer takes ceil(OUT / ROWS) x ceil(IN / LANES) cycles after start. The top
 // owns the activation memories. Weights (int8, row-major), biases (TOKENS x OUT: the patch embedding
-// folds its position table into a per-token bias), multipliers and shifts are ROMs.
+// folds its position table into a per-token bias), multipliers and shifts are ROMs; a layer with one
+// scale (UNIFORM) takes MULT_C and SHIFT_C as constants instead.
+// Widths: inputs XW bits, biases BW, accumulators AW (the generator's bound on |bias| + sum |w x|),
+// multipliers MW, shifts in [SMIN, SMAX]; outputs BITS + UNSIGNED bits.
 module em_linear #(
     parameter integer IN = 4,
     parameter integer OUT = 4,
@@ -14,30 +17,44 @@ module em_linear #(
     parameter integer TOKENS = 1,
     parameter integer BITS = 8,
     parameter integer UNSIGNED = 0,
+    parameter integer XW = 64,
+    parameter integer BW = 64,
+    parameter integer AW = 64,
+    parameter integer MW = 64,
+    parameter integer SMIN = -62,
+    parameter integer SMAX = 62,
+    parameter integer UNIFORM = 0,
+    parameter signed [63:0] MULT_C = 64'sd1,
+    parameter signed [7:0] SHIFT_C = 8'sd0,
     parameter WEIGHTS = "weight.hex",
     parameter BIASES = "bias.hex",
     parameter MULTS = "mult.hex",
     parameter SHIFTS = "shift.hex"
 ) (
-    input  wire                     clk,
-    input  wire                     rst,
-    input  wire                     start,
-    input  wire [31:0]              token,
-    output wire                     done,
-    output wire [31:0]              x_base,
-    input  wire [64*LANES-1:0]      x_lanes,
-    output wire                     y_we,
-    output wire [31:0]              y_row,    // the first row of this write; row y_row + r is y_data lane r
-    output wire [ROWS-1:0]          y_ok,     // lanes holding a row < OUT
-    output wire [64*ROWS-1:0]       y_data
+    input  wire                           clk,
+    input  wire                           rst,
+    input  wire                           start,
+    input  wire [31:0]                    token,
+    output wire                           done,
+    output wire [31:0]                    x_base,
+    input  wire [XW*LANES-1:0]            x_lanes,
+    output wire                           y_we,
+    output wire [31:0]                    y_row,    // the first row of this write; row y_row + r is y_data lane r
+    output wire [ROWS-1:0]                y_ok,     // lanes holding a row < OUT
+    output wire [(BITS+UNSIGNED)*ROWS-1:0] y_data
 );
+    // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
+    // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
+    /* verilator lint_off WIDTH */
     localparam integer GROUPS = (IN + LANES - 1) / LANES;
     localparam integer ROW_GROUPS = (OUT + ROWS - 1) / ROWS;
+    localparam integer OW = BITS + UNSIGNED;
+    localparam signed [AW-1:0] ACC_ZERO = 0;
 
-    reg [7:0]  weight_rom [0:OUT*IN-1];
-    reg [63:0] bias_rom   [0:TOKENS*OUT-1];
-    reg [63:0] mult_rom   [0:OUT-1];
-    reg [7:0]  shift_rom  [0:OUT-1];
+    reg [7:0]    weight_rom [0:OUT*IN-1];
+    reg [BW-1:0] bias_rom   [0:TOKENS*OUT-1];
+    reg [MW-1:0] mult_rom   [0:OUT-1];
+    reg [7:0]    shift_rom  [0:OUT-1];
     initial begin
         $readmemh(WEIGHTS, weight_rom);
         $readmemh(BIASES, bias_rom);
@@ -49,32 +66,32 @@ module em_linear #(
     reg [31:0] row_group;
     reg [31:0] group;
     reg [31:0] bias_token;
-    reg [64*ROWS-1:0] acc;   // ROWS accumulators
+    reg [AW*ROWS-1:0] acc;   // ROWS accumulators
 
     // The bias of row group g, lane r (zero past OUT): the accumulators' value at a row group's start.
-    function signed [63:0] bias_of;
+    function signed [AW-1:0] bias_of;
         input [31:0] tok;
         input [31:0] g;
         input integer r;
-        bias_of = g * ROWS + r < OUT ? $signed(bias_rom[tok * OUT + g * ROWS + r]) : 64'sd0;
+        bias_of = g * ROWS + r < OUT ? $signed(bias_rom[tok * OUT + g * ROWS + r]) : ACC_ZERO;
     endfunction
 
     // Each row's sum after this cycle's LANES products (lanes past IN and rows past OUT add nothing).
-    reg [64*ROWS-1:0] sum;
-    reg signed [63:0] row_sum;
+    reg [AW*ROWS-1:0] sum;
+    reg signed [AW-1:0] row_sum;
     reg [31:0] col;
     reg [31:0] row;
     integer lane, r, rr;
     always @* begin
         for (r = 0; r < ROWS; r = r + 1) begin
             row = row_group * ROWS + r;
-            row_sum = $signed(acc[64*r +: 64]);
+            row_sum = $signed(acc[AW*r +: AW]);
             for (lane = 0; lane < LANES; lane = lane + 1) begin
                 col = group * LANES + lane;
                 if (col < IN && row < OUT)
-                    row_sum = row_sum + $signed(x_lanes[64*lane +: 64]) * $signed({{56{weight_rom[row*IN + col][7]}}, weight_rom[row*IN + col]});
+                    row_sum = row_sum + $signed(x_lanes[XW*lane +: XW]) * $signed(weight_rom[row*IN + col]);
             end
-            sum[64*r +: 64] = row_sum;
+            sum[AW*r +: AW] = row_sum;
         end
     end
 
@@ -84,12 +101,15 @@ module em_linear #(
             // The row's scale, read into named wires (port connections carry no memory reads).
             wire [31:0] out_row = row_group * ROWS + gr;
             wire in_range = out_row < OUT;
-            wire signed [63:0] row_mult = in_range ? mult_rom[out_row] : 64'sd0;
-            wire signed [7:0]  row_shift = in_range ? shift_rom[out_row] : 8'sd0;
-            wire signed [63:0] row_acc = sum[64*gr +: 64];
-            wire signed [63:0] row_y;
-            em_requant #(.BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (.acc(row_acc), .mult(row_mult), .shift(row_shift), .y(row_y));
-            assign y_data[64*gr +: 64] = row_y;
+            wire signed [MW-1:0] rom_mult = mult_rom[out_row];
+            wire signed [7:0]    rom_shift = shift_rom[out_row];
+            wire signed [MW-1:0] row_mult = UNIFORM != 0 ? MULT_C[MW-1:0] : in_range ? rom_mult : {MW{1'b0}};
+            wire signed [7:0]    row_shift = UNIFORM != 0 ? SHIFT_C : in_range ? rom_shift : 8'sd0;
+            wire signed [AW-1:0] row_acc = sum[AW*gr +: AW];
+            wire signed [OW-1:0] row_y;
+            em_requant #(.AW(AW), .MW(MW), .SMIN(SMIN), .SMAX(SMAX), .BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (
+                .acc(row_acc), .mult(row_mult), .shift(row_shift), .y(row_y));
+            assign y_data[OW*gr +: OW] = row_y;
             assign y_ok[gr] = in_range;
         end
     endgenerate
@@ -105,20 +125,20 @@ module em_linear #(
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= 32'd0;
-            acc <= {64*ROWS{1'b0}};
+            acc <= {AW*ROWS{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= token;
-            for (rr = 0; rr < ROWS; rr = rr + 1) acc[64*rr +: 64] <= bias_of(token, 32'd0, rr);
+            for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(token, 32'd0, rr);
         end else if (busy) begin
             if (group == GROUPS - 1) begin
                 group <= 32'd0;
                 if (row_group == ROW_GROUPS - 1) busy <= 1'b0;
                 else begin
                     row_group <= row_group + 32'd1;
-                    for (rr = 0; rr < ROWS; rr = rr + 1) acc[64*rr +: 64] <= bias_of(bias_token, row_group + 32'd1, rr);
+                    for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(bias_token, row_group + 32'd1, rr);
                 end
             end else begin
                 group <= group + 32'd1;
@@ -126,4 +146,5 @@ module em_linear #(
             end
         end
     end
+    /* verilator lint_on WIDTH */
 endmodule

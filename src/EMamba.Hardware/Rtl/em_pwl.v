@@ -2,8 +2,14 @@
 // knot y = v_0 + RoundShift((q - k_0) BELOW, 16); at or above the last y = v_K + RoundShift((q - k_K) ABOVE, 16);
 // otherwise y = v_j + RoundShift((q - k_j) s_j, 16) on the last segment with k_j <= q; then clamped to
 // [LO, HI]. Knots, values and the NK - 1 segment slopes (Q16) are ROMs; used for SiLU and exp.
+// q has QW bits; knots KW, values VW and slopes SW (BELOW and ABOVE included); y OW bits (holds LO .. HI).
 module em_pwl #(
     parameter integer NK = 2,
+    parameter integer QW = 64,
+    parameter integer KW = 64,
+    parameter integer VW = 64,
+    parameter integer SW = 64,
+    parameter integer OW = 64,
     parameter signed [63:0] BELOW = 64'sd0,
     parameter signed [63:0] ABOVE = 64'sd0,
     parameter signed [63:0] LO = 64'sd0,
@@ -12,14 +18,25 @@ module em_pwl #(
     parameter VALUES = "values.hex",
     parameter SLOPES = "slopes.hex"
 ) (
-    input  wire signed [63:0] q,
-    output wire signed [63:0] y
+    input  wire signed [QW-1:0] q,
+    output wire signed [OW-1:0] y
 );
-    localparam signed [7:0] SLOPE_FRAC = 8'sd16;
+    // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
+    // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
+    /* verilator lint_off WIDTH */
+    localparam integer SLOPE_FRAC = 16;
+    localparam integer DW = (QW > KW ? QW : KW) + 1;       // q - knot
+    localparam integer PW = DW + SW;                       // (q - knot) x slope
+    localparam integer STW0 = PW - SLOPE_FRAC + 1;         // after the Q16 rounding shift
+    localparam integer STW = STW0 < 2 ? 2 : STW0;
+    localparam integer RAW = (VW > STW ? VW : STW) + 1;    // value + step
+    localparam integer CW = (RAW > OW ? RAW : OW) + 1;     // the clamp's width
+    localparam signed [CW-1:0] LO_C = LO;
+    localparam signed [CW-1:0] HI_C = HI;
 
-    reg [63:0] knot_rom  [0:NK-1];
-    reg [63:0] value_rom [0:NK-1];
-    reg [63:0] slope_rom [0:NK-2];
+    reg [KW-1:0] knot_rom  [0:NK-1];
+    reg [VW-1:0] value_rom [0:NK-1];
+    reg [SW-1:0] slope_rom [0:NK-2];
     initial begin
         $readmemh(KNOTS, knot_rom);
         $readmemh(VALUES, value_rom);
@@ -35,18 +52,26 @@ module em_pwl #(
             if (q >= $signed(knot_rom[j])) seg = j;
     end
 
-    reg signed [63:0] slope;
+    reg signed [SW-1:0] slope;
     always @* begin
-        if (q < $signed(knot_rom[0])) slope = BELOW;
-        else if (seg == NK - 1) slope = ABOVE;
+        if (q < $signed(knot_rom[0])) slope = BELOW[SW-1:0];
+        else if (seg == NK - 1) slope = ABOVE[SW-1:0];
         else slope = $signed(slope_rom[seg]);
     end
 
-    wire signed [63:0] knot = knot_rom[seg];
-    wire signed [63:0] value = value_rom[seg];
-    wire signed [63:0] offset = (q - knot) * slope;
-    wire signed [63:0] step;
-    em_round_shift step_u (.v(offset), .s(SLOPE_FRAC), .y(step));
-    wire signed [63:0] raw = value + step;
-    assign y = raw < LO ? LO : (raw > HI ? HI : raw);
+    wire signed [KW-1:0] knot = knot_rom[seg];
+    wire signed [VW-1:0] value = value_rom[seg];
+    wire signed [DW-1:0] q_wide = q;
+    wire signed [DW-1:0] knot_wide = knot;
+    wire signed [PW-1:0] offset = (q_wide - knot_wide) * slope;
+    wire signed [STW-1:0] step;
+    em_round_shift #(.W(PW), .OW(STW), .SMAX(SLOPE_FRAC)) step_u (.v(offset), .s(8'sd16), .y(step));
+    wire signed [CW-1:0] value_wide = value;
+    wire signed [CW-1:0] step_wide = step;
+    wire signed [CW-1:0] raw = value_wide + step_wide;
+    /* verilator lint_off UNUSEDSIGNAL */   // the result fits the output: its top bits repeat the sign
+    wire signed [CW-1:0] clamped = raw < LO_C ? LO_C : (raw > HI_C ? HI_C : raw);
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign y = clamped[OW-1:0];
+    /* verilator lint_on WIDTH */
 endmodule

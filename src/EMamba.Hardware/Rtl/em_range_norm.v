@@ -4,11 +4,16 @@
 // reciprocal ROM (2^IN_BITS entries, no divider); pass 2 (ceil(D / LANES) cycles) writes LANES outputs
 // a cycle: t_i = RoundShift((D x_i - sum) RECIP[r], 2 + IN_BITS) (t = 0 when r = 0) and
 // y_i = Sat(RoundShift(t_i gamma_i + beta_i, 14 + f_gamma - f_out), BITS). 2 ceil(D / LANES) + 1 cycles after start.
+// Widths: inputs XW bits (IN_BITS + 1 for an unsigned domain), betas BTW, reciprocals RW; every
+// intermediate is sized below from them so that nothing wraps.
 module em_range_norm #(
     parameter integer D = 4,
     parameter integer LANES = 1,
     parameter integer IN_BITS = 8,
     parameter integer BITS = 8,
+    parameter integer XW = 64,
+    parameter integer BTW = 64,
+    parameter integer RW = 64,
     parameter signed [7:0] T_SHIFT = 8'sd10,    // NormRecipFrac(IN_BITS) - NormTFrac = 2 + IN_BITS
     parameter signed [7:0] Y_SHIFT = 8'sd14,    // 14 + f_gamma - f_out
     parameter GAMMA = "gamma.hex",
@@ -20,18 +25,31 @@ module em_range_norm #(
     input  wire                  start,
     output wire                  done,
     output wire [31:0]           x_base,
-    input  wire [64*LANES-1:0]   x_lanes,
+    input  wire [XW*LANES-1:0]   x_lanes,
     output wire                  y_we,
     output wire [31:0]           y_idx,   // the first index of this write; index y_idx + l is y_data lane l
     output wire [LANES-1:0]      y_ok,
-    output wire [64*LANES-1:0]   y_data
+    output wire [BITS*LANES-1:0] y_data
 );
+    // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
+    // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
+    /* verilator lint_off WIDTH */
     localparam [1:0] IDLE = 2'd0, STATS = 2'd1, LOOKUP = 2'd2, WRITE = 2'd3;
     localparam integer GROUPS = (D + LANES - 1) / LANES;
+    localparam integer SUM_W = XW + $clog2(D + 1);               // sum of D codes
+    localparam integer CEN_W = SUM_W + 2;                        // D x_i - sum
+    localparam integer SC_W = CEN_W + RW;                        // (D x_i - sum) RECIP[r]
+    localparam integer T_W0 = T_SHIFT > 0 ? SC_W - T_SHIFT + 1 : SC_W - T_SHIFT;
+    localparam integer T_W = T_W0 < 2 ? 2 : T_W0;
+    localparam integer AF_W = (T_W + 8 > BTW ? T_W + 8 : BTW) + 1; // t gamma + beta
+    localparam integer Y_W0 = Y_SHIFT > 0 ? AF_W - Y_SHIFT + 1 : AF_W - Y_SHIFT;
+    localparam integer Y_W = Y_W0 < 2 ? 2 : Y_W0;
+    localparam integer D_W = $clog2(D + 1) + 1;
+    localparam signed [D_W-1:0] D_C = D;
 
     reg [7:0]  gamma_rom [0:D-1];
-    reg [63:0] beta_rom  [0:D-1];
-    reg [63:0] recip_rom [0:(1 << IN_BITS) - 1];
+    reg [BTW-1:0] beta_rom  [0:D-1];
+    reg [RW-1:0]  recip_rom [0:(1 << IN_BITS) - 1];
     initial begin
         $readmemh(GAMMA, gamma_rom);
         $readmemh(BETA, beta_rom);
@@ -40,24 +58,24 @@ module em_range_norm #(
 
     reg [1:0]  state;
     reg [31:0] group;
-    reg signed [63:0] sum;
-    reg signed [63:0] max_x;
-    reg signed [63:0] min_x;
-    reg signed [63:0] recip;
+    reg signed [SUM_W-1:0] sum;
+    reg signed [XW-1:0] max_x;
+    reg signed [XW-1:0] min_x;
+    reg signed [RW-1:0] recip;
     reg               empty;   // max = min: t = 0, y = beta
 
     // Pass 1: this cycle's lanes folded into the running statistics (the first lane of group 0 starts them).
-    reg signed [63:0] sum_next;
-    reg signed [63:0] max_next;
-    reg signed [63:0] min_next;
-    reg signed [63:0] v;
+    reg signed [SUM_W-1:0] sum_next;
+    reg signed [XW-1:0] max_next;
+    reg signed [XW-1:0] min_next;
+    reg signed [XW-1:0] v;
     integer l;
     always @* begin
         sum_next = sum;
         max_next = max_x;
         min_next = min_x;
         for (l = 0; l < LANES; l = l + 1) begin
-            v = $signed(x_lanes[64*l +: 64]);
+            v = $signed(x_lanes[XW*l +: XW]);
             if (group * LANES + l < D) begin
                 sum_next = sum_next + v;
                 if ((group == 32'd0 && l == 0) || v > max_next) max_next = v;
@@ -66,28 +84,27 @@ module em_range_norm #(
         end
     end
 
-    wire signed [63:0] range = max_x - min_x;
+    wire signed [XW:0] range = max_x - min_x;
 
     genvar gl;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : lane_out
             wire [31:0] i = group * LANES + gl;
             wire in_range = i < D;
-            wire signed [63:0] x_i = x_lanes[64*gl +: 64];
-            wire signed [63:0] centred = x_i * D - sum;
-            wire signed [63:0] scaled = centred * recip;
-            wire signed [63:0] t_rounded;
-            em_round_shift t_round_u (.v(scaled), .s(T_SHIFT), .y(t_rounded));
-            wire signed [63:0] t = empty ? 64'sd0 : t_rounded;
-            wire [7:0] gamma_code = in_range ? gamma_rom[i] : 8'd0;
-            wire signed [63:0] gamma = {{56{gamma_code[7]}}, gamma_code};
-            wire signed [63:0] beta = in_range ? beta_rom[i] : 64'sd0;
-            wire signed [63:0] affine = t * gamma + beta;
-            wire signed [63:0] y_rounded;
-            wire signed [63:0] y_i;
-            em_round_shift y_round_u (.v(affine), .s(Y_SHIFT), .y(y_rounded));
-            em_sat #(.BITS(BITS)) y_sat_u (.v(y_rounded), .y(y_i));
-            assign y_data[64*gl +: 64] = y_i;
+            wire signed [XW-1:0] x_i = x_lanes[XW*gl +: XW];
+            wire signed [CEN_W-1:0] centred = x_i * D_C - sum;
+            wire signed [SC_W-1:0] scaled = centred * recip;
+            wire signed [T_W-1:0] t_rounded;
+            em_round_shift #(.W(SC_W), .OW(T_W), .SMAX(T_SHIFT > 0 ? T_SHIFT : 0)) t_round_u (.v(scaled), .s(T_SHIFT), .y(t_rounded));
+            wire signed [T_W-1:0] t = empty ? {T_W{1'b0}} : t_rounded;
+            wire signed [7:0] gamma = in_range ? gamma_rom[i] : 8'd0;
+            wire signed [BTW-1:0] beta = in_range ? beta_rom[i] : {BTW{1'b0}};
+            wire signed [AF_W-1:0] affine = t * gamma + beta;
+            wire signed [Y_W-1:0] y_rounded;
+            wire signed [BITS-1:0] y_i;
+            em_round_shift #(.W(AF_W), .OW(Y_W), .SMAX(Y_SHIFT > 0 ? Y_SHIFT : 0)) y_round_u (.v(affine), .s(Y_SHIFT), .y(y_rounded));
+            em_sat #(.W(Y_W), .BITS(BITS)) y_sat_u (.v(y_rounded), .y(y_i));
+            assign y_data[BITS*gl +: BITS] = y_i;
             assign y_ok[gl] = in_range;
         end
     endgenerate
@@ -101,16 +118,16 @@ module em_range_norm #(
         if (rst) begin
             state <= IDLE;
             group <= 32'd0;
-            sum <= 64'sd0;
-            max_x <= 64'sd0;
-            min_x <= 64'sd0;
-            recip <= 64'sd0;
+            sum <= {SUM_W{1'b0}};
+            max_x <= {XW{1'b0}};
+            min_x <= {XW{1'b0}};
+            recip <= {RW{1'b0}};
             empty <= 1'b0;
         end else case (state)
             IDLE: if (start) begin
                 state <= STATS;
                 group <= 32'd0;
-                sum <= 64'sd0;
+                sum <= {SUM_W{1'b0}};
             end
             STATS: begin
                 sum <= sum_next;
@@ -122,7 +139,7 @@ module em_range_norm #(
                 end else group <= group + 32'd1;
             end
             LOOKUP: begin
-                empty <= range == 64'sd0;
+                empty <= range == {(XW+1){1'b0}};
                 recip <= $signed(recip_rom[range[IN_BITS-1:0]]);
                 state <= WRITE;
             end
@@ -132,4 +149,5 @@ module em_range_norm #(
             end
         endcase
     end
+    /* verilator lint_on WIDTH */
 endmodule

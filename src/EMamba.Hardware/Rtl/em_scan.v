@@ -7,11 +7,18 @@
 //   h_ck = Sat(RoundShift(abar h_ck + Align(Delta_c B_k u_c), ABAR_FRAC), H_BITS)   §10
 //   y_c  = Sat(RoundShift(sum_k C_k h_ck + Align(D_c u_c), Y_SHIFT), Y_BITS)       §11 (written in the last state group)
 // The state h (DIN x N) lives here and is cleared at the start of a sequence; a (= -A) and D are ROMs.
+// Widths: Delta DW bits, u UW, B BW, C CW, a AW; the exp unit's tables EXP_KW, EXP_VW, EXP_SW and its
+// output (A_bar) EXP_OW; every intermediate is sized below from them so that nothing wraps.
 module em_scan #(
     parameter integer DIN = 4,
     parameter integer N = 2,
     parameter integer LANES = 1,
     parameter integer STATES = 1,
+    parameter integer DW = 64,
+    parameter integer UW = 64,
+    parameter integer BW = 64,
+    parameter integer CW = 64,
+    parameter integer AW = 64,
     parameter signed [7:0] E_SHIFT = 8'sd0,
     parameter signed [63:0] E_MIN = -64'sd32768,
     parameter signed [7:0] BX_SHIFT = 8'sd0,
@@ -23,6 +30,10 @@ module em_scan #(
     parameter A_NEG = "a.hex",
     parameter D_SKIP = "d.hex",
     parameter integer EXP_NK = 2,
+    parameter integer EXP_KW = 64,
+    parameter integer EXP_VW = 64,
+    parameter integer EXP_SW = 64,
+    parameter integer EXP_OW = 64,
     parameter signed [63:0] EXP_BELOW = 64'sd0,
     parameter signed [63:0] EXP_ABOVE = 64'sd0,
     parameter signed [63:0] EXP_LO = 64'sd0,
@@ -38,99 +49,125 @@ module em_scan #(
     output wire                         done,
     output wire [31:0]                  c_base,    // delta_lanes and u_lanes hold channels c_base ..
     output wire [31:0]                  k_base,    // b_lanes and c_lanes hold states k_base ..
-    input  wire [64*LANES-1:0]          delta_lanes,
-    input  wire [64*LANES-1:0]          u_lanes,
-    input  wire [64*STATES-1:0]         b_lanes,
-    input  wire [64*STATES-1:0]         c_lanes,
+    input  wire [DW*LANES-1:0]          delta_lanes,
+    input  wire [UW*LANES-1:0]          u_lanes,
+    input  wire [BW*STATES-1:0]         b_lanes,
+    input  wire [CW*STATES-1:0]         c_lanes,
     output wire                         h_we,      // abar and h of every PE, for the taps
     output wire [32*LANES*STATES-1:0]   h_idx,     // c N + k per PE
     output wire [LANES*STATES-1:0]      h_ok,
-    output wire [64*LANES*STATES-1:0]   abar_data,
-    output wire [64*LANES*STATES-1:0]   h_data,
+    output wire [EXP_OW*LANES*STATES-1:0] abar_data,
+    output wire [H_BITS*LANES*STATES-1:0] h_data,
     output wire                         y_we,
     output wire [31:0]                  y_idx,     // the first channel of this write
     output wire [LANES-1:0]             y_ok,
-    output wire [64*LANES-1:0]          y_data
+    output wire [Y_BITS*LANES-1:0]      y_data
 );
+    // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
+    // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
+    /* verilator lint_off WIDTH */
     localparam integer C_GROUPS = (DIN + LANES - 1) / LANES;
     localparam integer K_GROUPS = (N + STATES - 1) / STATES;
+    // Intermediate widths (a product adds its operands' widths; RoundShift by s > 0 leaves W - s + 1 bits, by s <= 0 W - s).
+    localparam integer DA_W = DW + AW;                                          // Delta a
+    localparam integer DAR_W0 = E_SHIFT > 0 ? DA_W - E_SHIFT + 1 : DA_W - E_SHIFT;
+    localparam integer DAR_W = DAR_W0 < 2 ? 2 : DAR_W0;
+    localparam integer EMIN_W = $clog2(-E_MIN + 1) + 1;
+    localparam integer E_W = (DAR_W + 1 > EMIN_W ? DAR_W + 1 : EMIN_W);         // e = max(-rounded, E_MIN)
+    localparam integer BX_W = DW + BW + UW;                                     // Delta B u
+    localparam integer BXA_W0 = BX_SHIFT > 0 ? BX_W - BX_SHIFT + 1 : BX_W - BX_SHIFT;
+    localparam integer BXA_W = BXA_W0 < 2 ? 2 : BXA_W0;
+    localparam integer HA_W = (EXP_OW + H_BITS > BXA_W ? EXP_OW + H_BITS : BXA_W) + 1;   // A_bar h + aligned Bx
+    localparam integer HR_W0 = ABAR_FRAC > 0 ? HA_W - ABAR_FRAC + 1 : HA_W - ABAR_FRAC;
+    localparam integer HR_W = HR_W0 < 2 ? 2 : HR_W0;
+    localparam integer RO_W = CW + H_BITS;                                      // C_k h_ck
+    localparam integer YS_W = RO_W + $clog2(N + 1);                             // sum over N states
+    localparam integer DU_W = 8 + UW;                                           // D u
+    localparam integer DUA_W0 = D_SHIFT > 0 ? DU_W - D_SHIFT + 1 : DU_W - D_SHIFT;
+    localparam integer DUA_W = DUA_W0 < 2 ? 2 : DUA_W0;
+    localparam integer YT_W = (YS_W > DUA_W ? YS_W : DUA_W) + 1;               // readout + D skip
+    localparam integer YR_W0 = Y_SHIFT > 0 ? YT_W - Y_SHIFT + 1 : YT_W - Y_SHIFT;
+    localparam integer YR_W = YR_W0 < 2 ? 2 : YR_W0;
+    localparam signed [E_W-1:0] E_MIN_C = E_MIN;
+    localparam signed [RO_W-1:0] RO_ZERO = 0;
 
-    reg [63:0] a_rom [0:DIN*N-1];
+    reg [AW-1:0] a_rom [0:DIN*N-1];
     reg [7:0]  d_rom [0:DIN-1];
     initial begin
         $readmemh(A_NEG, a_rom);
         $readmemh(D_SKIP, d_rom);
     end
 
-    reg signed [63:0] h [0:DIN*N-1];
+    reg signed [H_BITS-1:0] h [0:DIN*N-1];
     reg [DIN*N-1:0] h_set;   // states written since clear; the others read as zero (a one-cycle clear)
     reg        busy;
     reg [31:0] cg;
     reg [31:0] kg;
-    reg [64*LANES-1:0] y_acc;   // per channel lane: sum over earlier state groups of C_k h_ck
-    wire [64*LANES*STATES-1:0] terms;   // C_k h_ck of every PE (zero where masked off)
-    wire [64*LANES-1:0] y_sums;         // y_acc plus this cycle's terms, per channel lane
+    reg [YS_W*LANES-1:0] y_acc;          // per channel lane: sum over earlier state groups of C_k h_ck
+    wire [RO_W*LANES*STATES-1:0] terms;  // C_k h_ck of every PE (zero where masked off)
+    wire [YS_W*LANES-1:0] y_sums;        // y_acc plus this cycle's terms, per channel lane
 
     genvar gp, gq;
     generate
         for (gp = 0; gp < LANES; gp = gp + 1) begin : ch
             wire [31:0] c = cg * LANES + gp;
             wire c_ok = c < DIN;
-            wire signed [63:0] delta_c = delta_lanes[64*gp +: 64];
-            wire signed [63:0] u_c = u_lanes[64*gp +: 64];
+            wire signed [DW-1:0] delta_c = delta_lanes[DW*gp +: DW];
+            wire signed [UW-1:0] u_c = u_lanes[UW*gp +: UW];
             for (gq = 0; gq < STATES; gq = gq + 1) begin : pe
                 localparam integer PE = gp * STATES + gq;
                 wire [31:0] k = kg * STATES + gq;
                 wire ok = c_ok && k < N;
                 wire [31:0] ck = c * N + k;
-                wire signed [63:0] b_k = b_lanes[64*gq +: 64];
-                wire signed [63:0] c_k = c_lanes[64*gq +: 64];
+                wire signed [BW-1:0] b_k = b_lanes[BW*gq +: BW];
+                wire signed [CW-1:0] c_k = c_lanes[CW*gq +: CW];
                 // §9: the exp input, saturated at the domain's lower end (the table is constant below its lowest knot).
-                wire signed [63:0] a = ok ? a_rom[ck] : 64'sd0;
-                wire signed [63:0] delta_a = delta_c * a;
-                wire signed [63:0] da_rounded;
-                em_round_shift e_round_u (.v(delta_a), .s(E_SHIFT), .y(da_rounded));
-                wire signed [63:0] e = -da_rounded < E_MIN ? E_MIN : -da_rounded;
-                wire signed [63:0] abar;
-                em_pwl #(.NK(EXP_NK), .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
+                wire signed [AW-1:0] a = ok ? a_rom[ck] : {AW{1'b0}};
+                wire signed [DA_W-1:0] delta_a = delta_c * a;
+                wire signed [DAR_W-1:0] da_rounded;
+                em_round_shift #(.W(DA_W), .OW(DAR_W), .SMAX(E_SHIFT > 0 ? E_SHIFT : 0)) e_round_u (.v(delta_a), .s(E_SHIFT), .y(da_rounded));
+                wire signed [E_W-1:0] da_negated = -da_rounded;
+                wire signed [E_W-1:0] e = da_negated < E_MIN_C ? E_MIN_C : da_negated;
+                wire signed [EXP_OW-1:0] abar;
+                em_pwl #(.NK(EXP_NK), .QW(E_W), .KW(EXP_KW), .VW(EXP_VW), .SW(EXP_SW), .OW(EXP_OW),
+                         .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
                          .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.q(e), .y(abar));
                 // §10: the state update, narrowed once for storage.
-                wire signed [63:0] bx = delta_c * b_k * u_c;
-                wire signed [63:0] bx_aligned;
-                em_round_shift bx_align_u (.v(bx), .s(BX_SHIFT), .y(bx_aligned));
-                wire signed [63:0] h_old = ok && h_set[ck] ? h[ck] : 64'sd0;
-                wire signed [63:0] h_acc = abar * h_old + bx_aligned;
-                wire signed [63:0] h_rounded;
-                wire signed [63:0] h_new;
-                em_round_shift h_round_u (.v(h_acc), .s(ABAR_FRAC), .y(h_rounded));
-                em_sat #(.BITS(H_BITS)) h_sat_u (.v(h_rounded), .y(h_new));
-                wire signed [63:0] readout = ok ? c_k * h_new : 64'sd0;   // this PE's term of §11
-                assign terms[64*PE +: 64] = readout;
+                wire signed [BX_W-1:0] bx = delta_c * b_k * u_c;
+                wire signed [BXA_W-1:0] bx_aligned;
+                em_round_shift #(.W(BX_W), .OW(BXA_W), .SMAX(BX_SHIFT > 0 ? BX_SHIFT : 0)) bx_align_u (.v(bx), .s(BX_SHIFT), .y(bx_aligned));
+                wire signed [H_BITS-1:0] h_old = ok && h_set[ck] ? h[ck] : {H_BITS{1'b0}};
+                wire signed [HA_W-1:0] h_acc = abar * h_old + bx_aligned;
+                wire signed [HR_W-1:0] h_rounded;
+                wire signed [H_BITS-1:0] h_new;
+                em_round_shift #(.W(HA_W), .OW(HR_W), .SMAX(ABAR_FRAC > 0 ? ABAR_FRAC : 0)) h_round_u (.v(h_acc), .s(ABAR_FRAC), .y(h_rounded));
+                em_sat #(.W(HR_W), .BITS(H_BITS)) h_sat_u (.v(h_rounded), .y(h_new));
+                wire signed [RO_W-1:0] readout = ok ? c_k * h_new : RO_ZERO;   // this PE's term of §11 (a signed zero keeps the product signed)
+                assign terms[RO_W*PE +: RO_W] = readout;
                 assign h_idx[32*PE +: 32] = ck;
                 assign h_ok[PE] = ok;
-                assign abar_data[64*PE +: 64] = abar;
-                assign h_data[64*PE +: 64] = h_new;
+                assign abar_data[EXP_OW*PE +: EXP_OW] = abar;
+                assign h_data[H_BITS*PE +: H_BITS] = h_new;
             end
             // §11: this cycle's STATES readout terms added to the channel's sum; the D skip and the
             // narrowing on the last state group.
-            reg signed [63:0] y_sum;
+            reg signed [YS_W-1:0] y_sum;
             integer q;
             always @* begin
-                y_sum = $signed(y_acc[64*gp +: 64]);
-                for (q = 0; q < STATES; q = q + 1) y_sum = y_sum + $signed(terms[64*(gp * STATES + q) +: 64]);
+                y_sum = $signed(y_acc[YS_W*gp +: YS_W]);
+                for (q = 0; q < STATES; q = q + 1) y_sum = y_sum + $signed(terms[RO_W*(gp * STATES + q) +: RO_W]);
             end
-            wire [7:0] d_code = c_ok ? d_rom[c] : 8'd0;
-            wire signed [63:0] d_skip = {{56{d_code[7]}}, d_code};
-            wire signed [63:0] du = d_skip * u_c;
-            wire signed [63:0] d_aligned;
-            em_round_shift d_align_u (.v(du), .s(D_SHIFT), .y(d_aligned));
-            wire signed [63:0] y_total = y_sum + d_aligned;
-            wire signed [63:0] y_rounded;
-            wire signed [63:0] y_c;
-            em_round_shift y_round_u (.v(y_total), .s(Y_SHIFT), .y(y_rounded));
-            em_sat #(.BITS(Y_BITS)) y_sat_u (.v(y_rounded), .y(y_c));
-            assign y_sums[64*gp +: 64] = y_sum;
-            assign y_data[64*gp +: 64] = y_c;
+            wire signed [7:0] d_skip = c_ok ? d_rom[c] : 8'd0;
+            wire signed [DU_W-1:0] du = d_skip * u_c;
+            wire signed [DUA_W-1:0] d_aligned;
+            em_round_shift #(.W(DU_W), .OW(DUA_W), .SMAX(D_SHIFT > 0 ? D_SHIFT : 0)) d_align_u (.v(du), .s(D_SHIFT), .y(d_aligned));
+            wire signed [YT_W-1:0] y_total = y_sum + d_aligned;
+            wire signed [YR_W-1:0] y_rounded;
+            wire signed [Y_BITS-1:0] y_c;
+            em_round_shift #(.W(YT_W), .OW(YR_W), .SMAX(Y_SHIFT > 0 ? Y_SHIFT : 0)) y_round_u (.v(y_total), .s(Y_SHIFT), .y(y_rounded));
+            em_sat #(.W(YR_W), .BITS(Y_BITS)) y_sat_u (.v(y_rounded), .y(y_c));
+            assign y_sums[YS_W*gp +: YS_W] = y_sum;
+            assign y_data[Y_BITS*gp +: Y_BITS] = y_c;
             assign y_ok[gp] = c_ok;
         end
     endgenerate
@@ -148,22 +185,22 @@ module em_scan #(
             busy <= 1'b0;
             cg <= 32'd0;
             kg <= 32'd0;
-            y_acc <= {64*LANES{1'b0}};
+            y_acc <= {YS_W*LANES{1'b0}};
             h_set <= {DIN*N{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             cg <= 32'd0;
             kg <= 32'd0;
-            y_acc <= {64*LANES{1'b0}};
+            y_acc <= {YS_W*LANES{1'b0}};
         end else if (busy) begin
             for (p = 0; p < LANES * STATES; p = p + 1)
                 if (h_ok[p]) begin
-                    h[h_idx[32*p +: 32]] <= $signed(h_data[64*p +: 64]);
+                    h[h_idx[32*p +: 32]] <= $signed(h_data[H_BITS*p +: H_BITS]);
                     h_set[h_idx[32*p +: 32]] <= 1'b1;
                 end
             if (kg == K_GROUPS - 1) begin
                 kg <= 32'd0;
-                y_acc <= {64*LANES{1'b0}};
+                y_acc <= {YS_W*LANES{1'b0}};
                 if (cg == C_GROUPS - 1) busy <= 1'b0;
                 else cg <= cg + 32'd1;
             end else begin
@@ -172,4 +209,5 @@ module em_scan #(
             end
         end
     end
+    /* verilator lint_on WIDTH */
 endmodule

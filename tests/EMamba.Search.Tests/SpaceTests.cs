@@ -110,13 +110,14 @@ public class SpaceTests
     }
 
     [Theory]
-    [InlineData("mars.json", TaskKind.Mars, 16800)]
-    [InlineData("fmnist.json", TaskKind.Fmnist, 36333)]
-    public void TheExampleSpacesLoadAndRoundTrip(string file, TaskKind task, double maxParams)
+    [InlineData("mars.json", TaskKind.Mars, 16800, 10 + 20 / 3.0 + 60 / 9.0 + 10 / 27.0)]
+    [InlineData("fmnist.json", TaskKind.Fmnist, 36333, 1 + 2 / 3.0 + 6 / 9.0 + 6 / 27.0)]
+    public void TheExampleSpacesLoadAndRoundTrip(string file, TaskKind task, double maxParams, double epochsPerTrial)
     {
         string path = Path.Combine(Repo.Root, "configs", "search", file);
         var s = SearchSpace.Load(path);
         Assert.Equal(task, s.Base.Model.Task);
+        Assert.Equal(epochsPerTrial, s.Budget.Asha.ExpectedEpochs(), 9);   // the sizing of docs/search.md
         Assert.Equal(new Constraint(ObjectiveKind.Params, Bound.Max, maxParams), Assert.Single(s.Constraints));
         Assert.Equal(Knob.All.Count, s.Parameters.Count);
         Assert.Equal(Knob.All.Select(k => k.Name), s.Parameters.Select(p => p.Name));

@@ -23,7 +23,7 @@ public sealed record Candidate(IReadOnlyDictionary<string, object> Params)
         var p = new List<string>();
         foreach (var (name, value) in Params)
             if (Knob.Find(name) is not { } k) p.Add($"unknown parameter '{Shown.Value(name)}' (known: {string.Join(", ", Knob.All.Select(x => x.Name))})");
-            else if (!TypeFits(k, value)) p.Add($"{name}: {Shown.Value(Convert.ToString(value, CultureInfo.InvariantCulture))} is not {k.Expected}");
+            else if (!k.Holds(value)) p.Add($"{name}: {Shown.Value(Convert.ToString(value, CultureInfo.InvariantCulture))} is not {k.Expected}");
         if (p.Count > 0) return new Applied(null, p);
 
         var b = baseConfig.Model;
@@ -72,13 +72,4 @@ public sealed record Candidate(IReadOnlyDictionary<string, object> Params)
     }
 
     private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static bool TypeFits(Knob k, object v) => k.Kind switch
-    {
-        KnobKind.Int => v is int i && i >= k.Min && i <= k.Max,
-        KnobKind.Float => v is double d && d >= k.Min && d <= k.Max,
-        KnobKind.Bool => v is bool,
-        KnobKind.DtRank => v is "auto" || v is int i && i >= k.Min && i <= k.Max,
-        _ => k.NameEnum!(v) != null,
-    };
 }

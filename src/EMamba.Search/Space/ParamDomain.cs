@@ -4,7 +4,7 @@ namespace EMamba.Search.Space;
 /// <see cref="FloatRange"/> a <c>double</c>; a <see cref="Fixed"/> or <see cref="Categorical"/> value is
 /// whatever its choices hold (an int, double, bool, enum or string, as the parameter's
 /// <see cref="KnobKind"/> reads them).</summary>
-public abstract record Domain
+public abstract record ParamDomain
 {
     /// <summary>Whether a sampler has anything to choose (a range of one value counts as fixed).</summary>
     public abstract bool Varies { get; }
@@ -13,7 +13,7 @@ public abstract record Domain
 }
 
 /// <summary>One value, never varied.</summary>
-public sealed record Fixed(object Value) : Domain
+public sealed record Fixed(object Value) : ParamDomain
 {
     public override bool Varies => false;
     public override bool Contains(object value) => Equals(Value, value);
@@ -21,7 +21,7 @@ public sealed record Fixed(object Value) : Domain
 
 /// <summary>low, low + step, ... up to high; with <paramref name="Log"/> sampled uniformly in log space
 /// (step 1 only, low >= 1: the grid of a log range would not be even in either space).</summary>
-public sealed record IntRange(int Low, int High, int Step = 1, bool Log = false) : Domain
+public sealed record IntRange(int Low, int High, int Step = 1, bool Log = false) : ParamDomain
 {
     /// <summary>The largest grid value (high itself when step divides the width).</summary>
     public int Top => Low + (High - Low) / Step * Step;
@@ -38,14 +38,14 @@ public sealed record IntRange(int Low, int High, int Step = 1, bool Log = false)
 }
 
 /// <summary>A real interval [low, high], optionally sampled in log space (low > 0).</summary>
-public sealed record FloatRange(double Low, double High, bool Log = false) : Domain
+public sealed record FloatRange(double Low, double High, bool Log = false) : ParamDomain
 {
     public override bool Varies => High > Low;
     public override bool Contains(object value) => value is double v && v >= Low && v <= High;
 }
 
 /// <summary>One of a list of values; no order among them is assumed.</summary>
-public sealed record Categorical(IReadOnlyList<object> Choices) : Domain
+public sealed record Categorical(IReadOnlyList<object> Choices) : ParamDomain
 {
     public override bool Varies => Choices.Count > 1;
     public override bool Contains(object value) => IndexOf(value) >= 0;
@@ -58,4 +58,4 @@ public sealed record Categorical(IReadOnlyList<object> Choices) : Domain
 }
 
 /// <summary>A named parameter of a search space.</summary>
-public sealed record Parameter(string Name, Domain Domain);
+public sealed record Parameter(string Name, ParamDomain Domain);

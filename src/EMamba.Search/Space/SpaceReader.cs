@@ -101,7 +101,7 @@ internal sealed class SpaceReader
         return list;
     }
 
-    private Domain? DomainOf(Knob k, JsonElement e, string path)
+    private ParamDomain? DomainOf(Knob k, JsonElement e, string path)
     {
         if (e.ValueKind != JsonValueKind.Object) return Value(k, e, path) is { } fixedValue ? new Fixed(fixedValue) : null;
         if (e.TryGetProperty("choices", out _))

@@ -15,7 +15,7 @@ internal static class SpaceWriter
         foreach (var section in Enum.GetValues<SpaceSection>())
         {
             var o = new JsonObject();
-            foreach (var p in s.Parameters.Where(p => Knob.Find(p.Name)!.Section == section)) o[p.Name] = Domain(Knob.Find(p.Name)!, p.Domain);
+            foreach (var p in s.Parameters.Where(p => Knob.Find(p.Name)!.Section == section)) o[p.Name] = DomainJson(Knob.Find(p.Name)!, p.Domain);
             if (o.Count > 0) root[Knob.SectionName(section)] = o;
         }
         root["objectives"] = new JsonArray([.. s.Objectives.Select(o => (JsonNode)new JsonObject
@@ -38,7 +38,7 @@ internal static class SpaceWriter
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static JsonNode Domain(Knob k, Domain d) => d switch
+    private static JsonNode DomainJson(Knob k, ParamDomain d) => d switch
     {
         Fixed f => Scalar(k, f.Value),
         Categorical c => new JsonObject { ["choices"] = new JsonArray([.. c.Choices.Select(v => Scalar(k, v))]) },

@@ -57,6 +57,17 @@ public class SamplerTests
     }
 
     [Fact]
+    public void TheFactoryMakesTheSpacesSamplerOrTheBaselineAskedFor()
+    {
+        var s = SearchSpace.Load(Path.Combine(Repo.Root, "configs", "search", "fmnist.json"));
+        Assert.IsType<Nsga2Sampler>(SamplerFactory.For(s));
+        var baseline = Assert.IsType<RandomSampler>(SamplerFactory.For(s, SamplerKind.Random, seed: 2));
+        Assert.Equal(new RandomSampler(s.Parameters, 2, s.IsValid).Sample(3), baseline.Sample(3));
+        // Generation 0 of NSGA-II is the random baseline of the same seed.
+        Assert.Equal(SamplerFactory.For(s, SamplerKind.Random).Sample(0, []), SamplerFactory.For(s).Sample(0, []));
+    }
+
+    [Fact]
     public void RandomSamplesArePureFunctionsOfSeedAndTrialNumber()
     {
         var s = SearchSpace.Load(Path.Combine(Repo.Root, "configs", "search", "mars.json"));

@@ -32,11 +32,11 @@ public abstract class StudyStorageContract : IDisposable
 
     private static StudyInfo Definition(string name = "s") => StudyInfo.Define(name, AccuracyAndCycles, Space, seed: 7);
 
-    /// <summary>Runs the body on two threads of their own at once; a failure in either fails the test.</summary>
-    private static void TwoWorkers(Action<int> body)
+    /// <summary>Runs the body on <paramref name="n"/> threads of their own at once; a failure in any fails the test.</summary>
+    private static void Workers(int n, Action<int> body)
     {
-        using var go = new Barrier(2);
-        Task.WaitAll([.. Enumerable.Range(0, 2).Select(w => Task.Factory.StartNew(() => { go.SignalAndWait(); body(w); }, TaskCreationOptions.LongRunning))]);
+        using var go = new Barrier(n);
+        Task.WaitAll([.. Enumerable.Range(0, n).Select(w => Task.Factory.StartNew(() => { go.SignalAndWait(); body(w); }, TaskCreationOptions.LongRunning))]);
     }
 
     private static TrialParams P(int i) => TrialParams.Empty.With("d", 8 * i).With("knots", i % 2 == 0 ? "uniform" : "fitted");
@@ -64,6 +64,20 @@ public abstract class StudyStorageContract : IDisposable
     }
 
     [StorageFact]
+    public void InstancesOpeningAFreshStoreAtOnceShareOneSchemaAndOneStudy()
+    {
+        var created = new DateTime[4];
+        Workers(4, w =>
+        {
+            using var st = OpenStore();
+            created[w] = st.CreateOrLoadStudy(Definition()).Created;
+            st.Enqueue("s", P(w));
+        });
+        Assert.Single(created.Distinct());
+        Assert.Equal([0, 1, 2, 3], Open().Trials("s").Select(t => t.Number));
+    }
+
+    [StorageFact]
     public void ClaimsTakeTheOldestWaitingTrialThenNothing()
     {
         var st = Open();
@@ -86,7 +100,7 @@ public abstract class StudyStorageContract : IDisposable
         setup.CreateOrLoadStudy(Definition());
         for (int i = 0; i < 200; i++) setup.Enqueue("s", P(i));
         var claimed = new List<int>[2];
-        TwoWorkers(w =>
+        Workers(2, w =>
         {
             var mine = claimed[w] = [];
             var st = Open();
@@ -109,7 +123,7 @@ public abstract class StudyStorageContract : IDisposable
     {
         Open().CreateOrLoadStudy(Definition());
         var numbers = new List<int>[2];
-        TwoWorkers(w =>
+        Workers(2, w =>
         {
             var mine = numbers[w] = [];
             var st = Open();

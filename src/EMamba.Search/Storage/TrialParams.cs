@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace EMamba.Search.Storage;
@@ -30,7 +31,8 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 Check(p.Name, p.Value, items);
-                items.Add(new(p.Name, p.Value.Clone()));
+                // Strings are re-encoded so that equal values have equal stored text, however they were escaped.
+                items.Add(new(p.Name, p.Value.ValueKind == JsonValueKind.String ? Element(Quote(p.Value.GetString()!)) : p.Value.Clone()));
             }
             return new([.. items]);
         }
@@ -44,7 +46,7 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
 
     public TrialParams With(string name, long value) => Add(name, Element(value.ToString(CultureInfo.InvariantCulture)));
 
-    public TrialParams With(string name, string value) => Add(name, Element(JsonSerializer.Serialize(value)));
+    public TrialParams With(string name, string value) => Add(name, Element(Quote(value)));
 
     public int Count => _items.Length;
     public KeyValuePair<string, JsonElement> this[int index] => _items[index];
@@ -74,7 +76,7 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
         for (int i = 0; i < _items.Length; i++)
         {
             if (i > 0) sb.Append(',');
-            sb.Append(JsonSerializer.Serialize(_items[i].Key)).Append(':').Append(_items[i].Value.GetRawText());
+            sb.Append(Quote(_items[i].Key)).Append(':').Append(_items[i].Value.GetRawText());
         }
         return sb.Append('}').ToString();
     }
@@ -101,6 +103,11 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
         if (value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
             throw new ArgumentException($"parameter '{name}' is a JSON {value.ValueKind}: parameters are numbers or strings", nameof(value));
     }
+
+    // Relaxed escaping keeps quotes and non-ASCII readable in sqlite3 / psql; the text is never put in HTML.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Quote(string s) => JsonSerializer.Serialize(s, Readable);
 
     private static JsonElement Element(string json)
     {

@@ -58,6 +58,23 @@ public sealed class SqliteStudyStorageTests : StudyStorageContract
     }
 
     [Fact]
+    public void AClaimWaitsForAnotherConnectionsWriteInsteadOfFailing()
+    {
+        using var st = OpenStore();
+        st.CreateOrLoadStudy(StudyInfo.Define("s", [new("loss", ObjectiveDirection.Minimize)], "{}", 1));
+        st.Enqueue("s", TrialParams.Empty.With("d", 8L));
+        using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
+        other.Open();
+        var tx = other.BeginTransaction(deferred: false);   // holds the write lock, as a busy worker would
+        var release = new Thread(() => { Thread.Sleep(700); tx.Commit(); });
+        release.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, st.ClaimWaiting("s", "w")!.Number);
+        Assert.True(clock.ElapsedMilliseconds >= 500, $"claimed after {clock.ElapsedMilliseconds} ms, while the lock was held");
+        release.Join();
+    }
+
+    [Fact]
     public void AFolderIsNotADatabase() =>
         Assert.Contains("is a folder", Assert.Throws<StudyStorageException>(() => new SqliteStudyStorage(_dir)).Message);
 

@@ -234,6 +234,7 @@ public abstract class StudyStorageContract : IDisposable
         var again = st.Retry("s", t.Number);
         Assert.Equal((TrialState.Waiting, t.Number, P(5), 1), (again.State, again.RetryOf, again.Params, again.Number));
         Assert.Contains("already retried as trial 1", Assert.Throws<InvalidOperationException>(() => st.Retry("s", t.Number)).Message);
+        Assert.Equal(2, st.Trials("s").Count);   // the refused retry added nothing
         Assert.Contains("is Waiting", Assert.Throws<InvalidOperationException>(() => st.Retry("s", again.Number)).Message);
         Assert.Equal(again.Number, st.ClaimWaiting("s", "w2")!.Number);
     }

@@ -66,11 +66,11 @@ public sealed class SqliteStudyStorageTests : StudyStorageContract
         using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
         other.Open();
         var tx = other.BeginTransaction(deferred: false);   // holds the write lock, as a busy worker would
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var release = new Thread(() => { Thread.Sleep(700); tx.Commit(); });
         release.Start();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, st.ClaimWaiting("s", "w")!.Number);
-        Assert.True(clock.ElapsedMilliseconds >= 500, $"claimed after {clock.ElapsedMilliseconds} ms, while the lock was held");
+        Assert.True(clock.ElapsedMilliseconds >= 650, $"claimed after {clock.ElapsedMilliseconds} ms, while the lock was held");
         release.Join();
     }
 

@@ -139,17 +139,17 @@ public abstract class StudyStorageContract : IDisposable
         var a = Open();
         a.CreateOrLoadStudy(Definition());
         var old = a.CreateRunning("s", P(1), "w-old");
-        Thread.Sleep(400);
+        Thread.Sleep(1500);   // margins wide enough for a loaded machine
         var fresh = a.CreateRunning("s", P(2), "w-fresh");
         Assert.True(a.Heartbeat("s", fresh.Number, "w-fresh"));
         Assert.False(a.Heartbeat("s", fresh.Number, "w-old"));   // not its trial
 
         var b = Open();
-        var failed = Assert.Single(b.FailStale("s", TimeSpan.FromMilliseconds(200)));
+        var failed = Assert.Single(b.FailStale("s", TimeSpan.FromSeconds(1)));
         Assert.Equal((old.Number, TrialState.Failed), (failed.Number, failed.State));
         Assert.StartsWith("worker w-old died: no heartbeat since ", failed.Message);
         Assert.NotNull(failed.Finished);
-        Assert.Empty(b.FailStale("s", TimeSpan.FromMilliseconds(200)));   // each stale trial is returned once
+        Assert.Empty(b.FailStale("s", TimeSpan.FromSeconds(1)));   // each stale trial is returned once
 
         Assert.False(a.Heartbeat("s", old.Number, "w-old"));
         Assert.False(a.Report("s", old.Number, 1, [0.5]));

@@ -18,7 +18,9 @@ internal static class SynthScript
     {
         var sb = new StringBuilder();
         sb.Append("read_verilog -defer ").AppendJoin(' ', sources).Append('\n');
-        sb.Append("hierarchy -check -top ").Append(top);
+        // The FPGA flows check the hierarchy themselves once their primitive libraries are read (a design may
+        // instantiate DSP48E2 or SB_MAC16); the generic flow has no such library, so it checks here.
+        sb.Append(o.Target == SynthTarget.Generic ? "hierarchy -check -top " : "hierarchy -top ").Append(top);
         foreach (var (k, v) in o.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)) sb.Append(" -chparam ").Append(k).Append(' ').Append(v);
         sb.Append('\n');
         switch (o.Target)

@@ -17,7 +17,8 @@ case "${1:-test}" in
          dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread) ;;
   hw|test) command -v verilator >/dev/null || need+=(verilator)
          command -v iverilog >/dev/null || need+=(iverilog)
-         command -v yosys >/dev/null || need+=(yosys) ;;
+         command -v yosys >/dev/null || need+=(yosys)
+         command -v nextpnr-ice40 >/dev/null || need+=(nextpnr-ice40) ;;   # iCE40 place and route (hw synth --target ice40)
   base) ;;
   *) echo "setup.sh: unknown job '$1' (demo, bench, hw, test, base)" >&2; exit 2 ;;
 esac

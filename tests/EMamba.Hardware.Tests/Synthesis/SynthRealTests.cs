@@ -69,6 +69,27 @@ public class SynthRealTests
         Assert.True(File.Exists(Path.Combine(r.Dir, "nextpnr.log")));
     }
 
+    /// <summary>One of the project's own units alone, at tiny sizes (a 2 x 1 MAC array over 4 inputs), with its ROM
+    /// images beside it: its 64-bit products take DSP48E2s, and the counts fit the ZCU102.</summary>
+    [YosysFact]
+    public void TheLinearUnitSynthesizesAloneForUltraScalePlus()
+    {
+        string dir = SynthFixtures.Temp();
+        try
+        {
+            foreach (var m in RtlGenerator.Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), RtlGenerator.ModuleText(m));
+            File.WriteAllLines(Path.Combine(dir, "weight.hex"), ["01", "02", "03", "04", "ff", "fe", "7f", "80"]);
+            File.WriteAllLines(Path.Combine(dir, "bias.hex"), ["0000000000000001", "fffffffffffffffe"]);
+            File.WriteAllLines(Path.Combine(dir, "mult.hex"), ["0000000000004000", "0000000000003000"]);
+            File.WriteAllLines(Path.Combine(dir, "shift.hex"), ["0e", "0d"]);
+            var p = new Dictionary<string, string> { ["IN"] = "4", ["OUT"] = "2", ["LANES"] = "2", ["ROWS"] = "1" };
+            var r = Synthesizer.Run(dir, "em_linear", new SynthOptions { Target = SynthTarget.Xcup, Cache = SynthFixtures.Cache, Parameters = p });
+            Assert.True(r.Xcup!.Dsps > 0 && r.Xcup.Luts > 0 && r.Xcup.Ffs > 0);
+            Assert.True(r.Xcup.FitsZcu102);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [YosysFact]
     public void BadVerilogReportsTheFirstErrorAndTheLog()
     {

@@ -9,9 +9,9 @@ public sealed record AsicArea(double CellUm2At45, double LogicMm2, double Memory
 
 /// <summary>The cell-area table that turns the Generic target's gates and memory bits into mm² (docs/synthesis.md
 /// gives every constant's source). Each yosys gate is priced as its X1 twin in the Nangate 45 nm Open Cell Library
-/// (areas = the LEF's SIZE, width x 1.4 um row); the sum is scaled to 22 nm by the ratio of contacted gate pitch x
-/// metal-1 pitch (FreePDK45 190 nm x 140 nm to Intel 22 nm's 90 nm x 80 nm) and divided by a placement utilisation.
-/// Memory bits cost a 22 nm 6T bit cell times a periphery overhead.</summary>
+/// (areas = the LEF's SIZE, width x 1.4 um row); the sum is scaled to 22 nm by the ratio of placement-site (gate)
+/// pitch x metal-1 pitch (FreePDK45's 190 nm x 140 nm to the planar 22 nm SOI process's 100 nm x 80 nm) and divided
+/// by a placement utilisation. Memory bits cost a 22 nm 6T bit cell times a periphery overhead.</summary>
 public sealed record AsicAreaTable
 {
     /// <summary>yosys gate -> (Nangate cell, um² at 45 nm).</summary>
@@ -34,8 +34,8 @@ public sealed record AsicAreaTable
         ["$_DFF_PP1_"] = ("DFFS_X1", 5.320),
     };
 
-    /// <summary>(90 nm / 190 nm) x (80 nm / 140 nm): cell area follows gate pitch x track pitch at a fixed track count.</summary>
-    public const double PitchScale22 = 90.0 / 190.0 * (80.0 / 140.0);
+    /// <summary>(100 nm / 190 nm) x (80 nm / 140 nm): cell area follows gate pitch x track pitch at a fixed track count.</summary>
+    public const double PitchScale22 = 100.0 / 190.0 * (80.0 / 140.0);
 
     public static readonly AsicAreaTable Node22 = new();
 
@@ -46,7 +46,7 @@ public sealed record AsicAreaTable
     public double Utilisation { get; init; } = 0.7;
 
     /// <summary>One 6T SRAM bit cell at the node, um².</summary>
-    public double BitCellUm2 { get; init; } = 0.10;
+    public double BitCellUm2 { get; init; } = 0.11;
 
     /// <summary>Macro area / bit-cell array area (decoders, sense amplifiers, I/O).</summary>
     public double MemoryOverhead { get; init; } = 2.0;

@@ -36,6 +36,17 @@ public class SynthRealTests
         }
     }
 
+    /// <summary>A 4-lane row (em_linear's structure): four DSP48E2s, and the adder tree with the accumulator in logic,
+    /// where a DSP cascade would need no LUT at all (docs/synthesis.md).</summary>
+    [YosysFact]
+    public void ALaneAdderTreeAlsoStaysInLogic()
+    {
+        var x = Run("row4", SynthTarget.Xcup).Xcup!;
+        Assert.Equal(4, x.Dsps);
+        Assert.Equal(32, x.Ffs);
+        Assert.Equal((214L, 68L, 20L, 3L, 4.0), (x.Luts, x.Muxf7, x.Muxf8, x.Muxf9, x.Carry8));
+    }
+
     [YosysFact]
     public void XcupCountsBlockAndDistributedRam()
     {

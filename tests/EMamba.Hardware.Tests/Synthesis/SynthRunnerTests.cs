@@ -58,7 +58,21 @@ public sealed class SynthRunnerTests : IDisposable
     }
 
     [Fact]
-    public void ChangedRtlParametersOrTargetSynthesizeAgain()
+    public void TheScriptReadsEveryVerilogFileButTheTestbenchAndAppliesTheOverrides()
+    {
+        string rtl = CopyOfMac();
+        File.WriteAllText(Path.Combine(rtl, Design.TestbenchFile), "module tb; initial $finish; endmodule\n");
+        Directory.CreateDirectory(Path.Combine(rtl, "rom"));
+        File.WriteAllText(Path.Combine(rtl, "rom", "w.hex"), "01\n");
+        var r = Synthesizer.Run(rtl, "mac", Options(Ok) with { Parameters = new Dictionary<string, string> { ["W"] = "16" } });
+        string script = File.ReadAllText(Path.Combine(r.Dir, "synth.ys"));
+        Assert.StartsWith("read_verilog -defer mac.v\nhierarchy -top mac -chparam W 16\nsynth_xilinx -family xcup", script);
+        Assert.DoesNotContain("tb.v", script);
+        Assert.True(File.Exists(Path.Combine(r.Dir, "rom", "w.hex")));   // ROM images are copied beside the design
+    }
+
+    [Fact]
+    public void ChangedRtlOrParametersSynthesizeAgain()
     {
         string rtl = CopyOfMac(), yosys = Ok;
         string a = Synthesizer.Run(rtl, "mac", Options(yosys)).Dir;

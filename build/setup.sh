@@ -4,9 +4,9 @@
 #   build/setup.sh bench   PyTorch peer for benchmarks (Debian packages python3-torch and libopenblas0-pthread:
 #                          without an optimised BLAS, Debian's libblas.so.3 is the slow reference BLAS and the
 #                          peer runs about 1.5x slower than it can)
-#   build/setup.sh hw      the RTL tools of 'emamba hw' (Debian packages verilator, iverilog and yosys)
-#   build/setup.sh test    what the tests need: the RTL tools of 'hw' (the co-simulation and yosys tests); the
-#                          tests otherwise use generated files
+#   build/setup.sh hw      the RTL tools of 'emamba hw' (Debian packages verilator, iverilog, yosys and nextpnr-ice40)
+#   build/setup.sh test    what the tests need: the RTL tools of 'hw' (the co-simulation and yosys tests) and
+#                          PostgreSQL (the study storage tests); the tests otherwise use generated files
 #   build/setup.sh base    nothing beyond the .NET SDK (every other command)
 set -euo pipefail
 need=()
@@ -18,6 +18,7 @@ case "${1:-test}" in
   hw|test) command -v verilator >/dev/null || need+=(verilator)
          command -v iverilog >/dev/null || need+=(iverilog)
          command -v yosys >/dev/null || need+=(yosys)
+         command -v nextpnr-ice40 >/dev/null || need+=(nextpnr-ice40)   # iCE40 place and route (hw synth --target ice40)
          # the study storage tests start a throwaway PostgreSQL server (initdb, pg_ctl)
          [ "${1:-test}" != test ] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql) ;;
   base) ;;

@@ -13,10 +13,11 @@ public static class HwCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("hw", "The generated accelerator of a quantized vision / radar model: RTL generation and bit-exact co-simulation.");
+        var cmd = new Command("hw", "The generated accelerator of a quantized vision / radar model: RTL generation, bit-exact co-simulation, synthesis and cost.");
         cmd.Subcommands.Add(Gen());
         cmd.Subcommands.Add(Sim());
         cmd.Subcommands.Add(Cost());
+        cmd.Subcommands.Add(HwSynthCommand.Create(ModelOption(), ConfigOption()));
         return cmd;
     }
 
@@ -61,8 +62,9 @@ public static class HwCommand
         var model = ModelOption(); var config = ConfigOption();
         var node = new Option<double>("--node") { Description = "Process node in nm for the energy table's scaling (default: the eMamba chip's 22).", DefaultValueFactory = _ => 22 };
         var volts = new Option<double>("--volts") { Description = "Supply in volts (default: the chip's 0.8).", DefaultValueFactory = _ => 0.8 };
+        var baselines = new Option<bool>("--baselines") { Description = "Also model the task's CNN and ViT baselines on an iso-multiplier MAC array with the same tables (docs/cost.md, \"Baselines\")." };
         var cmd = new Command("cost", "Estimate the accelerator's dynamic energy per inference and its power from operation counts (docs/cost.md): a model, not a measurement.");
-        foreach (var o in new Option[] { model, config, node, volts }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, config, node, volts, baselines }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(_ =>
         {
             double nm = r.GetValue(node), v = r.GetValue(volts);
@@ -78,9 +80,30 @@ public static class HwCommand
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"estimated (docs/cost.md, error band about 3x either way): {e.Nanojoules:F1} nJ per inference at {nm} nm / {v} V; {e.Cycles:N0} cycles at {c.ClockMhz} MHz = {e.PerSecond:N0} inferences/s back to back, {e.Milliwatts:F2} mW dynamic (no clock tree, control or leakage)")));
+            if (r.GetValue(baselines)) PrintBaselines(m, c, new EMamba.Hardware.Cost.EnergyTable(nm, v));
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>eMamba beside its task's CNN and ViT baselines on an iso-multiplier array, with the ratios the paper reports.</summary>
+    private static void PrintBaselines(EMamba.Core.Integer.IntModel m, AcceleratorConfig c, EMamba.Hardware.Cost.EnergyTable e)
+    {
+        var area = EMamba.Hardware.Synthesis.AsicAreaTable.Node22;
+        var us = EMamba.Hardware.Cost.ArrayModel.EMamba(m, c, HwGenStage.Generate(m, c), e, area);
+        string task = m.Config.Task.ToString().ToLowerInvariant();
+        var rows = new List<EMamba.Hardware.Cost.ArrayCost> { us };
+        foreach (var b in new[] { "cnn-s", "cnn-m", "vit-s", "vit-m" })
+            rows.Add(EMamba.Hardware.Cost.ArrayModel.Of(EMamba.Hardware.Cost.Workload.Of($"{task}-{b}", Presets.All[$"{task}-{b}"].Model),
+                Math.Max(1, us.Multipliers / c.LinearRows), c.LinearRows, c.VectorLanes, c.ClockMhz, e, area));
+        var t = new Table().Border(TableBorder.Simple);
+        foreach (var h in new[] { "design", "MACs", "multipliers", "cycles", "latency (us)", "energy (nJ)", "power (mW)", "area (mm2)", "latency x", "energy x", "area x" }) t.AddColumn(h);
+        string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+        foreach (var a in rows)
+            t.AddRow(a.Name, F(a.Macs, "N0"), F(a.Multipliers, "N0"), F(a.Cycles, "N0"), F(a.Microseconds, "F2"), F(a.Nanojoules, "F1"), F(a.Milliwatts, "F2"), F(a.AreaMm2, "F3"),
+                F((double)a.Cycles / us.Cycles, "F2"), F(a.Picojoules / us.Picojoules, "F2"), F(a.AreaMm2 / us.AreaMm2, "F2"));
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine(Markup.Escape("estimated (docs/cost.md, \"Baselines\"): baselines on one MAC array with as many multipliers as the eMamba design, 100 % busy, layer after layer; ratios are baseline / eMamba (the paper: 4.95-5.62x latency, 48.6x energy, 4.77x area)"));
     }
 
     private static Command Sim()

@@ -10,8 +10,7 @@ public enum OpKind { Mul, Add, MemRead, MemWrite }
 /// many per inference.</summary>
 public readonly record struct OpCount(string Unit, OpKind Kind, int BitsA, int BitsB, long Count);
 
-/// <summary>The operations of one inference at the widths docs/integer.md gives them (not the RTL's
-/// 64-bit datapaths, which are a simulation convenience to be narrowed), per unit family. Memory
+/// <summary>The operations of one inference at the widths docs/integer.md gives them, per unit family. Memory
 /// accesses follow the generated design: every weight read once per token, every activation written
 /// once and read by each reader pass (a linear unit reads its input once per row group).</summary>
 public static class OpCounts

@@ -29,6 +29,7 @@ public static class App
         root.Subcommands.Add(GoldenCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(HwCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());

@@ -46,6 +46,12 @@ public interface IStudyStorage : IDisposable
     /// decides the parameters when the worker asks).</summary>
     Trial CreateRunning(string study, TrialParams parameters, string worker);
 
+    /// <summary>Adds a Running trial whose parameters depend on its number (a sampler seeded by the trial
+    /// number): <paramref name="parametersFor"/> is called with the number inside the transaction that
+    /// allocates it, so two workers never draw for the same number. Null from it adds nothing and returns
+    /// null (e.g. the budget is spent). It must not call this storage.</summary>
+    Trial? CreateRunning(string study, Func<int, TrialParams?> parametersFor, string worker);
+
     /// <summary>Says the worker is alive. False, changing nothing, when the trial is not Running for this
     /// worker any more (it was failed as stale, or finished): the worker should drop it.</summary>
     bool Heartbeat(string study, int trial, string worker);

@@ -133,6 +133,18 @@ public sealed class PostgresStudyStorage : IStudyStorage
         return Write(study, (conn, s) => Insert(conn, s, study, TrialState.Running, parameters, worker, null));
     }
 
+    public Trial? CreateRunning(string study, Func<int, TrialParams?> parametersFor, string worker)
+    {
+        TrialOutcome.CheckWorker(worker);
+        ArgumentNullException.ThrowIfNull(parametersFor);
+        return Write(study, (conn, s) =>
+        {
+            // The row lock on the study serialises allocation, so the number read here is the one Insert takes.
+            int number = Scalar<int>(conn, "SELECT next_number FROM emamba_studies WHERE id = @s FOR UPDATE", ("s", s));
+            return parametersFor(number) is { } p ? Insert(conn, s, study, TrialState.Running, p, worker, null) : null;
+        });
+    }
+
     public Trial? ClaimWaiting(string study, string worker)
     {
         TrialOutcome.CheckWorker(worker);

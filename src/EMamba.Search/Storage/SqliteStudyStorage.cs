@@ -162,6 +162,18 @@ public sealed class SqliteStudyStorage : IStudyStorage
         return Write(study, s => Insert(s, study, TrialState.Running, parameters, worker, null));
     }
 
+    public Trial? CreateRunning(string study, Func<int, TrialParams?> parametersFor, string worker)
+    {
+        TrialOutcome.CheckWorker(worker);
+        ArgumentNullException.ThrowIfNull(parametersFor);
+        return Write(study, s =>
+        {
+            // BEGIN IMMEDIATE holds the write lock, so the number read here is the one Insert allocates.
+            int number = (int)Scalar<long>("SELECT next_number FROM emamba_studies WHERE id = $s", ("$s", s));
+            return parametersFor(number) is { } p ? Insert(s, study, TrialState.Running, p, worker, null) : null;
+        });
+    }
+
     public Trial? ClaimWaiting(string study, string worker)
     {
         TrialOutcome.CheckWorker(worker);

@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace EMamba.Search.Storage;
 
-/// <summary>A trial's parameters: names in the order the sampler chose them, each a JSON number or string
+/// <summary>A trial's parameters: names in the order the sampler chose them, each a JSON number, string or boolean
 /// (e.g. {"d": 16, "silu_segments": 8, "knots": "fitted"}). Immutable, compared by value, stored as this JSON
 /// text so that the order survives a database round trip.</summary>
 public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement>>, IEquatable<TrialParams>
@@ -17,7 +17,7 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
 
     private TrialParams(KeyValuePair<string, JsonElement>[] items) => _items = items;
 
-    /// <summary>Parses a JSON object whose values are numbers or strings; anything else is a clear error.</summary>
+    /// <summary>Parses a JSON object whose values are numbers, strings or booleans; anything else is a clear error.</summary>
     public static TrialParams Parse(string json)
     {
         JsonDocument doc;
@@ -100,8 +100,9 @@ public sealed class TrialParams : IReadOnlyList<KeyValuePair<string, JsonElement
     {
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("a parameter name must not be empty", nameof(name));
         if (before.Any(p => p.Key == name)) throw new ArgumentException($"parameter '{name}' appears twice", nameof(name));
-        if (value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
-            throw new ArgumentException($"parameter '{name}' is a JSON {value.ValueKind}: parameters are numbers or strings", nameof(value));
+        // Booleans too: a search space's per_channel is one (ParamJson writes it as true / false).
+        if (value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String or JsonValueKind.True or JsonValueKind.False))
+            throw new ArgumentException($"parameter '{name}' is a JSON {value.ValueKind}: parameters are numbers, strings or booleans", nameof(value));
     }
 
     // Relaxed escaping keeps quotes and non-ASCII readable in sqlite3 / psql; the text is never put in HTML.

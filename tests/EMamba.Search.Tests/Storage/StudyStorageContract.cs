@@ -134,6 +134,20 @@ public abstract class StudyStorageContract : IDisposable
     }
 
     [StorageFact]
+    public void ParametersDrawnForTheirNumberMatchItUnderTwoWorkersAndStopAtTheBudget()
+    {
+        Open().CreateOrLoadStudy(Definition());
+        Workers(2, w =>
+        {
+            var st = Open();
+            while (st.CreateRunning("s", n => n >= 40 ? null : P(n), $"w{w}") is { } t) Assert.Equal(P(t.Number), t.Params);
+        });
+        var all = Open().Trials("s");
+        Assert.Equal(Enumerable.Range(0, 40), all.Select(t => t.Number));
+        Assert.All(all, t => Assert.Equal(P(t.Number), t.Params));
+    }
+
+    [StorageFact]
     public void AStaleTrialFailsOnceAndItsWorkerIsToldSo()
     {
         var a = Open();

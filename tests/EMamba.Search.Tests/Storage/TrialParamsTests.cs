@@ -42,14 +42,18 @@ public sealed class TrialParamsTests
     }
 
     [Theory]
-    [InlineData("""{"a": true}""", "is a JSON True")]
+    [InlineData("""{"a": {"b": 1}}""", "is a JSON Object")]
     [InlineData("""{"a": [1]}""", "is a JSON Array")]
     [InlineData("""{"a": null}""", "is a JSON Null")]
     [InlineData("""{"a": 1, "a": 2}""", "appears twice")]
     [InlineData("""[1, 2]""", "must be a JSON object")]
     [InlineData("""{"a": """, "not valid JSON")]
-    public void AnythingButNumbersAndStringsIsRefused(string json, string problem) =>
+    public void AnythingButNumbersStringsAndBooleansIsRefused(string json, string problem) =>
         Assert.Contains(problem, Assert.Throws<ArgumentException>(() => TrialParams.Parse(json)).Message);
+
+    [Fact]
+    public void BooleansRoundTrip() =>
+        Assert.Equal("""{"per_channel":true,"b":false}""", TrialParams.Parse("""{"per_channel": true, "b": false}""").ToJson());
 
     [Fact]
     public void NonFiniteNumbersAreRefused() =>

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using EMamba.Core;
+using EMamba.Search.Runner;
+using EMamba.Search.Storage;
+
+namespace EMamba.Cli;
+
+/// <summary><c>emamba search report</c>: a study's front, plots, hypervolume against baselines and the chosen model.</summary>
+public static class SearchReportCommand
+{
+    public static Command Create()
+    {
+        var study = SearchCommand.StudyOption();
+        var storage = SearchCommand.StorageOption();
+        var dir = SearchCommand.DirOption();
+        var output = new Option<string?>("--out") { Description = "Folder for report.md, report.json and the PNGs (default: <--dir>/report)." };
+        var baseline = new Option<string[]>("--baseline") { Description = "Studies to compare hypervolume with (random-search runs), in the same storage or their default one.", AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string?>("--data") { Description = "Data set location written into the quantize command line." };
+        var cmd = new Command("report", "Write a study's report: the Pareto front as a table and PNGs, hypervolume over trials against baselines, the chosen model's config and tables, and the commands to quantize it and generate its hardware.");
+        foreach (var o in new Option[] { study, storage, dir, output, baseline, data }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(_ =>
+        {
+            string name = r.GetValue(study)!, folder = r.GetValue(dir) ?? SearchCommand.DefaultDir(name);
+            string? url = r.GetValue(storage);
+            url ??= SearchCommand.DefaultStorage(folder);
+            string file = url.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? url["sqlite:".Length..] : url;
+            if (r.GetValue(storage) is null && !File.Exists(file))
+                throw new EMambaException($"no study '{name}': {file} does not exist (pass --storage if it lives elsewhere)", ExitCodes.BadInput);
+            using var st = StudyStorage.Open(url);
+            var s = Study.Load(st, name, folder);
+            var opened = new List<IStudyStorage>();
+            try
+            {
+                var baselines = (r.GetValue(baseline) ?? []).Select(b =>
+                {
+                    if (st.LoadStudy(b) != null) return Study.Load(st, b, SearchCommand.DefaultDir(b));
+                    var other = StudyStorage.Open(SearchCommand.DefaultStorage(SearchCommand.DefaultDir(b)));
+                    opened.Add(other);
+                    return Study.Load(other, b, SearchCommand.DefaultDir(b));
+                }).ToList();
+                string outDir = r.GetValue(output) ?? Path.Combine(folder, "report");
+                var res = StudyReport.Write(s, baselines, outDir, r.GetValue(data), App.CommandLine);
+                Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}: {res.Front} trial(s) on the front" + (res.Chosen is int c ? $", chosen trial {c}" : ", no complete trial within the constraints yet"));
+            }
+            finally { foreach (var o in opened) o.Dispose(); }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

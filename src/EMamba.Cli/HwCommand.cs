@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EMamba.Core;
 using EMamba.Hardware;
+using EMamba.Hardware.Cost;
 using EMamba.Hardware.Stages;
 using Spectre.Console;
 
@@ -71,7 +72,8 @@ public static class HwCommand
             if (!(nm is >= 3 and <= 500)) throw new EMambaException($"--node {nm}: must be in 3..500 nm", ExitCodes.Usage);
             if (!(v is >= 0.3 and <= 5)) throw new EMambaException($"--volts {v}: must be in 0.3..5 V", ExitCodes.Usage);
             var (m, c) = HwGenStage.Load(r.GetValue(model)!, r.GetValue(config));
-            var e = EMamba.Hardware.Cost.EnergyModel.Of(m, c, new EMamba.Hardware.Cost.EnergyTable(nm, v));
+            var table = new EnergyTable(nm, v);
+            var e = EnergyModel.Of(m, c, table);
             var t = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "unit", "operations", "energy (nJ)", "share" }) t.AddColumn(h);
             foreach (var s in e.Shares)
@@ -80,21 +82,21 @@ public static class HwCommand
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"estimated (docs/cost.md, error band about 3x either way): {e.Nanojoules:F1} nJ per inference at {nm} nm / {v} V; {e.Cycles:N0} cycles at {c.ClockMhz} MHz = {e.PerSecond:N0} inferences/s back to back, {e.Milliwatts:F2} mW dynamic (no clock tree, control or leakage)")));
-            if (r.GetValue(baselines)) PrintBaselines(m, c, new EMamba.Hardware.Cost.EnergyTable(nm, v));
+            if (r.GetValue(baselines)) PrintBaselines(m, c, table);
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
     /// <summary>eMamba beside its task's CNN and ViT baselines on an iso-multiplier array, with the ratios the paper reports.</summary>
-    private static void PrintBaselines(EMamba.Core.Integer.IntModel m, AcceleratorConfig c, EMamba.Hardware.Cost.EnergyTable e)
+    private static void PrintBaselines(EMamba.Core.Integer.IntModel m, AcceleratorConfig c, EnergyTable e)
     {
-        var area = EMamba.Hardware.Synthesis.AsicAreaTable.Node22;
-        var us = EMamba.Hardware.Cost.ArrayModel.EMamba(m, c, HwGenStage.Generate(m, c), e, area);
+        var area = Hardware.Synthesis.AsicAreaTable.Node22;
+        var us = ArrayModel.EMamba(m, c, HwGenStage.Generate(m, c), e, area);
         string task = m.Config.Task.ToString().ToLowerInvariant();
-        var rows = new List<EMamba.Hardware.Cost.ArrayCost> { us };
+        var rows = new List<ArrayCost> { us };
         foreach (var b in new[] { "cnn-s", "cnn-m", "vit-s", "vit-m" })
-            rows.Add(EMamba.Hardware.Cost.ArrayModel.Of(EMamba.Hardware.Cost.Workload.Of($"{task}-{b}", Presets.All[$"{task}-{b}"].Model),
+            rows.Add(ArrayModel.Of(Workload.Of($"{task}-{b}", Presets.All[$"{task}-{b}"].Model),
                 Math.Max(1, us.Multipliers / c.LinearRows), c.LinearRows, c.VectorLanes, c.ClockMhz, e, area));
         var t = new Table().Border(TableBorder.Simple);
         foreach (var h in new[] { "design", "MACs", "multipliers", "cycles", "latency (us)", "energy (nJ)", "power (mW)", "area (mm2)", "latency x", "energy x", "area x" }) t.AddColumn(h);

@@ -53,7 +53,9 @@ public static partial class ArrayModel
     public static ArrayCost EMamba(IntModel m, AcceleratorConfig c, Design d, EnergyTable e, AsicAreaTable a)
     {
         var energy = EnergyModel.Of(m, c, e);
-        return new ArrayCost("eMamba", Macs(m), energy.Cycles, energy.Picojoules, Multipliers(m, c), MemoryBits(m, d), Area(Multipliers(m, c), MemoryBits(m, d), a), c.ClockMhz);
+        int mults = Multipliers(m, c);
+        long bits = MemoryBits(m, d);
+        return new ArrayCost("eMamba", Macs(m), energy.Cycles, energy.Picojoules, mults, bits, Area(mults, bits, a), c.ClockMhz);
     }
 
     /// <summary>The model's multiply-accumulates per inference in its linear layers, conv and scan.</summary>

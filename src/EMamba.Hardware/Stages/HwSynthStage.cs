@@ -20,8 +20,8 @@ public static class HwSynthStage
         return Synthesize(d, c, CycleModel.Of(m, c), q, obs);
     }
 
-    /// <summary>Synthesizes a generated design (also what <c>hw sweep</c> and <c>hw report</c> call per config).</summary>
-    public static Result Synthesize(Design d, AcceleratorConfig c, CycleModel cm, Request q, IStageObserver obs)
+    /// <summary>Synthesizes a generated design: written to a temporary folder, which the synthesizer copies into its cache.</summary>
+    private static Result Synthesize(Design d, AcceleratorConfig c, CycleModel cm, Request q, IStageObserver obs)
     {
         string dir = Path.Combine(Path.GetTempPath(), "emamba-synth-" + Guid.NewGuid().ToString("N"));
         var sw = System.Diagnostics.Stopwatch.StartNew();

@@ -19,6 +19,7 @@ public static class HwCommand
         cmd.Subcommands.Add(Sim());
         cmd.Subcommands.Add(Cost());
         cmd.Subcommands.Add(HwSynthCommand.Create(ModelOption(), ConfigOption()));
+        cmd.Subcommands.Add(HwSweepCommand.Create(ModelOption(), ConfigOption()));
         return cmd;
     }
 

@@ -15,10 +15,11 @@ public static class SearchReportCommand
         var dir = SearchCommand.DirOption();
         var output = new Option<string?>("--out") { Description = "Folder for report.md, report.json and the PNGs (default: <--dir>/report)." };
         var baseline = new Option<string[]>("--baseline") { Description = "Studies to compare hypervolume with (random-search runs), in the same storage or their default one.", AllowMultipleArgumentsPerToken = true };
-        var data = new Option<string?>("--data") { Description = "Data set location written into the quantize command line." };
+        var data = new Option<string?>("--data") { Description = "Data set location (the hand-chosen models' validation split; written into the quantize command line)." };
+        var hand = new Option<string[]>("--hand") { Description = "Hand-chosen models to compare with, as LABEL=FILE.q.safetensors (an 'emamba quantize' output), scored like a complete trial.", AllowMultipleArgumentsPerToken = true };
         var cmd = new Command("report", "Write a study's report: the Pareto front as a table and PNGs, hypervolume over trials against baselines, the chosen model's config and tables, and the commands to quantize it and generate its hardware.");
-        foreach (var o in new Option[] { study, storage, dir, output, baseline, data }) cmd.Options.Add(o);
-        cmd.SetAction(r => App.Guard(_ =>
+        foreach (var o in new Option[] { study, storage, dir, output, baseline, data, hand }) cmd.Options.Add(o);
+        cmd.SetAction(r => App.Guard(ct =>
         {
             string name = r.GetValue(study)!, folder = r.GetValue(dir) ?? SearchCommand.DefaultDir(name);
             string? url = r.GetValue(storage);
@@ -38,8 +39,15 @@ public static class SearchReportCommand
                     opened.Add(other);
                     return Study.Load(other, b, SearchCommand.DefaultDir(b));
                 }).ToList();
+                var hands = (r.GetValue(hand) ?? []).Select(h =>
+                {
+                    int eq = h.IndexOf('=');
+                    if (eq <= 0 || eq == h.Length - 1) throw new EMambaException($"--hand '{h}': give LABEL=FILE.q.safetensors", ExitCodes.Usage);
+                    App.Info($"scoring hand-chosen {h[..eq]} on the validation split");
+                    return HandChosen.Score(s, h[..eq], h[(eq + 1)..], r.GetValue(data), Environment.ProcessorCount, ct);
+                }).ToList();
                 string outDir = r.GetValue(output) ?? Path.Combine(folder, "report");
-                var res = StudyReport.Write(s, baselines, outDir, r.GetValue(data), App.CommandLine);
+                var res = StudyReport.Write(s, baselines, hands, outDir, r.GetValue(data), App.CommandLine);
                 Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}: {res.Front} trial(s) on the front" + (res.Chosen is int c ? $", chosen trial {c}" : ", no complete trial within the constraints yet"));
             }
             finally { foreach (var o in opened) o.Dispose(); }

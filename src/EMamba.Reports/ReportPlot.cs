@@ -54,7 +54,7 @@ public static class ReportPlot
 
     /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^lo and 10^hi, labelled in plain
     /// numbers (5 K, 20 K), because readers think in parameter counts, not their logarithms.</summary>
-    private static ScottPlot.TickGenerators.NumericManual LogTicks(double lo, double hi)
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double lo, double hi)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int e = (int)Math.Floor(lo); e <= (int)Math.Ceiling(hi); e++)

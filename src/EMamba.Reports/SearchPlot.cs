@@ -6,7 +6,9 @@ namespace EMamba.Reports;
 /// hypervolume over trials per study.</summary>
 public static class SearchPlot
 {
-    public static void Scatter(string path, string title, string xLabel, string yLabel, IReadOnlyList<(double X, double Y, bool Front)> points)
+    /// <param name="marks">labelled reference points (the hand-chosen models), drawn as diamonds</param>
+    public static void Scatter(string path, string title, string xLabel, string yLabel, IReadOnlyList<(double X, double Y, bool Front)> points,
+        IReadOnlyList<(string Label, double X, double Y)>? marks = null)
     {
         var plt = new ScottPlot.Plot();
         foreach (var g in points.GroupBy(p => p.Front).OrderBy(g => g.Key))
@@ -16,6 +18,8 @@ public static class SearchPlot
             sc.MarkerShape = g.Key ? ScottPlot.MarkerShape.FilledCircle : ScottPlot.MarkerShape.OpenCircle;
             sc.LegendText = g.Key ? "Pareto front" : "other trials";
         }
+        foreach (var (label, x, y) in marks ?? [])
+            plt.Add.Marker(x, y, ScottPlot.MarkerShape.FilledDiamond, 12, ScottPlot.Colors.Red).LegendText = label;
         plt.Axes.Bottom.Label.Text = xLabel;
         plt.Axes.Left.Label.Text = yLabel;
         plt.Title(title);

@@ -1,4 +1,5 @@
 using EMamba.Core;
+using EMamba.Core.Integer;
 using EMamba.Hardware.Synthesis;
 
 namespace EMamba.Hardware.Stages;
@@ -19,6 +20,11 @@ public static class HwSynthStage
         var d = HwGenStage.Generate(m, c);
         return Synthesize(d, c, CycleModel.Of(m, c), q, obs);
     }
+
+    /// <summary>Synthesizes a design already generated for <paramref name="c"/> (<see cref="Request.Model"/> and
+    /// <see cref="Request.Config"/> are not read): what a sweep does for each of its points.</summary>
+    public static Result Run(IntModel m, Design d, AcceleratorConfig c, Request q) =>
+        Synthesize(d, c, CycleModel.Of(m, c), q, q.Observer ?? SilentStageObserver.Instance);
 
     /// <summary>Synthesizes a generated design: written to a temporary folder, which the synthesizer copies into its cache.</summary>
     private static Result Synthesize(Design d, AcceleratorConfig c, CycleModel cm, Request q, IStageObserver obs)

@@ -19,7 +19,7 @@ public static class StudyReport
 {
     public sealed record Result(string Markdown, int Front, int? Chosen);
 
-    public static Result Write(Study study, IReadOnlyList<Study> baselines, string outDir, string? data, string command)
+    public static Result Write(Study study, IReadOnlyList<Study> baselines, IReadOnlyList<HandChosen> hand, string outDir, string? data, string command)
     {
         Directory.CreateDirectory(outDir);
         var trials = study.Storage.Trials(study.Name);
@@ -43,6 +43,7 @@ public static class StudyReport
         sb.AppendLine($"|---:|{string.Concat(objs.Select(_ => "---:|"))}---|");
         foreach (var t in front) sb.AppendLine($"| {t.Number} | {string.Join(" | ", t.Values!.Select(Num))} | {Params(t)} |");
         sb.AppendLine();
+        if (hand.Count > 0) HandSection(sb, objs, hand, done);
 
         var plots = new List<string>();
         int mi = Index(objs, ObjectiveKind.MetricInt8);
@@ -53,7 +54,7 @@ public static class StudyReport
                 if (xi < 0) continue;
                 string png = $"metric-vs-{Objective.Name(kind)}.png";
                 SearchPlot.Scatter(Path.Combine(outDir, png), $"{study.Name}: metric_int8 vs {Objective.Name(kind)}", Objective.Name(kind), "metric_int8 (validation)",
-                    [.. done.Select(t => (t.Values![xi], t.Values![mi], front.Contains(t)))]);
+                    [.. done.Select(t => (t.Values![xi], t.Values![mi], front.Contains(t)))], [.. hand.Select(h => (h.Label, h.Values[xi], h.Values[mi]))]);
                 plots.Add(png);
                 sb.AppendLine($"![metric vs {Objective.Name(kind)}]({png})");
             }
@@ -91,10 +92,32 @@ public static class StudyReport
             trials = trials.Select(t => new { number = t.Number, state = t.State.ToString().ToLowerInvariant(), @params = JsonDocument.Parse(t.Params.ToJson()).RootElement, values = t.Values, t.Message, retry_of = t.RetryOf,
                 reports = t.Reports.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value) }),
             front = front.Select(t => t.Number), chosen = best?.Number, plots,
+            hand_chosen = hand.Select(h => new { label = h.Label, model = h.Model, values = h.Values,
+                beaten_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: false)).Select(t => t.Number),
+                dominated_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: true)).Select(t => t.Number) }),
             hypervolume = hv?.Select(h => new { study = h.Study, values = h.Values }),
         };
         File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         return new Result(sb.ToString(), front.Count, best?.Number);
+    }
+
+    /// <summary>Each hand-chosen model's objectives and the complete trials within the constraints that beat it
+    /// (issue 19: at least as good a metric with fewer parameters or cycles) or dominate it on every objective.</summary>
+    private static void HandSection(StringBuilder sb, IReadOnlyList<Objective> objs, IReadOnlyList<HandChosen> hand, List<Trial> done)
+    {
+        sb.AppendLine("## Against the hand-chosen configs");
+        sb.AppendLine();
+        sb.AppendLine("Scored like a complete trial: the quantized model on the validation split in the integer engine, parameters with the PWL knots and values, hardware on the study's accelerator config. " +
+                      $"\"Beaten by\": complete trials within the constraints at least as good on {Objective.Name(objs[0].Kind)} with fewer parameters or cycles; \"dominated by\": at least as good on every objective and better on one.");
+        sb.AppendLine();
+        sb.AppendLine($"| model | {string.Join(" | ", objs.Select(o => Objective.Name(o.Kind)))} | beaten by | dominated by |");
+        sb.AppendLine($"|---|{string.Concat(objs.Select(_ => "---:|"))}---|---|");
+        foreach (var h in hand)
+        {
+            string List(bool strict) => done.Where(t => h.BeatenBy(objs, t.Values!, strict)).Select(t => t.Number.ToString(CultureInfo.InvariantCulture)) is var l && l.Any() ? string.Join(", ", l) : "none";
+            sb.AppendLine($"| {h.Label} (`{Path.GetFileName(h.Model)}`) | {string.Join(" | ", h.Values.Select(Num))} | {List(false)} | {List(true)} |");
+        }
+        sb.AppendLine();
     }
 
     private static void Chosen(StringBuilder sb, Study study, Trial best, IReadOnlyList<Trial> trials, string? data)

@@ -27,7 +27,12 @@ internal static class SynthScript
         {
             case SynthTarget.Xcup:
                 // Out of context, as Vivado synthesizes a unit: no I/O or clock buffers, which are not what is counted.
-                sb.Append($"synth_xilinx -family xcup -flatten -noiopad -noclkbuf -top {top}\n");
+                // synth_xilinx's coarse stage is run by hand without `share`, which on a whole generated top ran for
+                // over 50 minutes without finishing (docs/synthesis.md); it merges multipliers whose uses exclude each
+                // other, so leaving it out can only overcount, in keeping with the upper bound these figures are.
+                sb.Append($"synth_xilinx -family xcup -flatten -noiopad -noclkbuf -top {top} -run :coarse\n");
+                sb.Append("techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6\nalumacc\nopt\nmemory -nomap\nopt_clean\n");
+                sb.Append($"synth_xilinx -family xcup -flatten -noiopad -noclkbuf -top {top} -run map_memory:\n");
                 break;
             case SynthTarget.Ice40:
                 // Only the UP5K has SB_MAC16 DSPs.
@@ -38,7 +43,8 @@ internal static class SynthScript
                 // memory_map, maps the logic to gates. Flip-flops are reduced to plain D, async-reset and async-set ones
                 // (enables and sync resets become gates); memory_unpack turns the $mem cells back into memories so
                 // stat counts their bits.
-                sb.Append($"synth -flatten -top {top} -run :fine\n");
+                // -noshare for the reason given at Xcup.
+                sb.Append($"synth -flatten -noshare -top {top} -run :fine\n");
                 sb.Append("opt -fast -full\ntechmap\nopt -fast\n");
                 sb.Append("dfflegalize -cell $_DFF_P_ 01 -cell $_DFF_PP0_ 01 -cell $_DFF_PP1_ 01\n");
                 sb.Append($"abc -g {GenericGates}\nopt_clean\nmemory_unpack\n");

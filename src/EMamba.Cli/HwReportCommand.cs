@@ -54,7 +54,7 @@ public static class HwReportCommand
                 return EngineBench.Batch1(m, nf, done => task.Value = done);
             });
             App.Info("modelling energy, area and the baselines");
-            var report = HwReportBuilder.Build(m, c, d, new HwReportBuilder.Inputs(modelPath, App.CommandLine, MachineInfo.Describe(), table, engine, w, synthesis,
+            var report = HwReportBuilder.Build(m, c, d, new HwReportBuilder.Inputs(modelPath, App.CommandLine, MachineInfo.Describe(), table, engine, MachineInfo.LoadAverage(), w, synthesis,
                 [HwReportMarkdown.EnergyPng, HwReportMarkdown.BaselinesPng]));
             ReportFolder.Write(outDir, tmp => Write(tmp, report));
             var cy = report.Cycles;

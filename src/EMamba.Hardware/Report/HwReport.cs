@@ -67,6 +67,7 @@ public sealed record HwReport
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // a file, not HTML: keep ' and + readable
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

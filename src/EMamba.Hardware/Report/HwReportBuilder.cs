@@ -16,7 +16,7 @@ public static class HwReportBuilder
     public const string BaselinesBasis = "estimated (model, band about 3x either way: baselines on one INT8 MAC array with as many multipliers as eMamba, 100 % busy, layer after layer; docs/cost.md, \"Baselines\")";
 
     /// <summary>What the command measured or was given, beside the model and its config.</summary>
-    public sealed record Inputs(string ModelPath, string Command, string Machine, EnergyTable Energy, EngineBench.Row Engine, double CpuWatts,
+    public sealed record Inputs(string ModelPath, string Command, string Machine, EnergyTable Energy, EngineBench.Row Engine, string Load, double CpuWatts,
         HwSynthStage.Result? Synth, IReadOnlyList<string> Figures);
 
     public static HwReport Build(IntModel m, AcceleratorConfig c, Design d, Inputs q)
@@ -44,7 +44,7 @@ public static class HwReportBuilder
                 [.. e.Shares.Select(s => new HwReport.EnergyRow(s.Unit, s.Operations, s.Picojoules, s.Picojoules / e.Picojoules))]),
             Area = new(new HwReport.ModelledArea($"estimated (model, band about {area.Band:0.#}x either way: {ArrayModel.MacUm2At45:0} um2 45 nm MACs and SRAM bit cells scaled to 22 nm; docs/synthesis.md)",
                 us.Multipliers, us.MemoryBits, us.AreaMm2, 22), q.Synth is { } s ? Synth(s) : null),
-            Engine = new($"measured on this CPU: batch 1, one thread, {q.Engine.Frames} frames after a warm-up",
+            Engine = new($"measured on this CPU: batch 1, one thread, {q.Engine.Frames} frames after a warm-up; load average {q.Load} while timed (other processes share the cores)",
                 $"estimated: an assumed {q.CpuWatts:0.#} W CPU power (not measured) x the measured latency",
                 q.Engine.Contender, q.Engine.Frames, q.Engine.UsPerFrame, q.Engine.FramesPerSecond, q.CpuWatts, cpuUj,
                 q.Engine.UsPerFrame / accUs, cpuUj * 1000 / accNj),

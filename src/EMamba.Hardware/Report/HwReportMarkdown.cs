@@ -91,9 +91,9 @@ public static class HwReportMarkdown
         L($"Latency basis: {g2.Basis} ({g2.Path}). Energy basis: {g2.EnergyBasis}.");
         L();
         L("| | latency (us) | inferences/s | energy per inference | basis |\n|---|---:|---:|---:|---|");
-        L($"| integer engine, this CPU | {F(g2.LatencyUs, "F1")} | {N(g2.PerSecond)} | {F(g2.Microjoules, "F1")} uJ | latency measured, energy estimated ({F(g2.CpuWatts, "0.#")} W assumed) |");
+        L($"| integer engine, this CPU | {F(g2.LatencyUs, "F1")} | {N(g2.PerSecond)} | {F(g2.Microjoules, "N1")} uJ | latency measured, energy estimated ({F(g2.CpuWatts, "0.#")} W assumed) |");
         L($"| accelerator, {F(c.ClockMhz, "0.###")} MHz | {F(c.LatencyUs, "F2")} | {N(c.PerSecond)} | {F(e.Nanojoules / 1000, "F3")} uJ | cycles measured (cycle model = RTL), energy estimated |");
-        L($"| engine / accelerator | {X(g2.LatencyRatio)} | | {X(g2.EnergyRatio)} | |");
+        L($"| engine / accelerator | {F(g2.LatencyRatio, "N1")}x | | {F(g2.EnergyRatio, "N0")}x | |");
         L();
         if (r.MarsPeers is { } peers)
         {

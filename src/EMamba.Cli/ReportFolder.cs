@@ -8,12 +8,15 @@ namespace EMamba.Cli;
 /// report.json carries the format tag); anything else is refused, so a typo cannot delete a user's folder.</summary>
 public static class ReportFolder
 {
+    // A report.json is tens of kB; a larger one is not ours, and is not read whole to find out.
+    private const long MaxReportJson = 16 << 20;
+
     public static void Check(string dir)
     {
         if (File.Exists(dir)) throw new EMambaException($"{dir} is a file; --out takes a folder", ExitCodes.Usage);
         if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return;
         string json = Path.Combine(dir, "report.json");
-        if (File.Exists(json) && File.ReadAllText(json).Contains($"\"{HwReport.FormatTag}\"", StringComparison.Ordinal)) return;
+        if (new FileInfo(json) is { Exists: true, Length: < MaxReportJson } && File.ReadAllText(json).Contains($"\"{HwReport.FormatTag}\"", StringComparison.Ordinal)) return;
         throw new EMambaException($"{dir} exists and is not a previous hw report; choose a new or empty folder", ExitCodes.Usage);
     }
 
@@ -26,7 +29,8 @@ public static class ReportFolder
             Directory.CreateDirectory(tmp);
             write(tmp);
             if (Directory.Exists(dir)) Directory.Move(dir, old);
-            Directory.Move(tmp, dir);
+            try { Directory.Move(tmp, dir); }
+            catch when (Directory.Exists(old) && !Directory.Exists(dir)) { Directory.Move(old, dir); throw; }   // the previous report stays
             if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -20,11 +20,23 @@ public static class HwCommand
         cmd.Subcommands.Add(Cost());
         cmd.Subcommands.Add(HwSynthCommand.Create(ModelOption(), ConfigOption()));
         cmd.Subcommands.Add(HwSweepCommand.Create(ModelOption(), ConfigOption()));
+        cmd.Subcommands.Add(HwReportCommand.Create(ModelOption(), ConfigOption(), NodeOption(), VoltsOption()));
         return cmd;
     }
 
     private static Option<string> ModelOption() => new("--model") { Description = "Quantized model (.q.safetensors from 'emamba quantize').", Required = true };
     private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, linear_rows, vector_lanes, ssm_lanes, state_lanes, stream_lanes, clock_mhz, top_name); defaults when omitted." };
+
+    private static Option<double> NodeOption() => new("--node") { Description = "Process node in nm for the energy table's scaling (default: the eMamba chip's 22).", DefaultValueFactory = _ => 22 };
+    private static Option<double> VoltsOption() => new("--volts") { Description = "Supply in volts (default: the chip's 0.8).", DefaultValueFactory = _ => 0.8 };
+
+    /// <summary>The energy table at a node and supply, checked: a usage error outside 3..500 nm or 0.3..5 V.</summary>
+    internal static EnergyTable Table(double nm, double v)
+    {
+        if (!(nm is >= 3 and <= 500)) throw new EMambaException($"--node {nm}: must be in 3..500 nm", ExitCodes.Usage);
+        if (!(v is >= 0.3 and <= 5)) throw new EMambaException($"--volts {v}: must be in 0.3..5 V", ExitCodes.Usage);
+        return new EnergyTable(nm, v);
+    }
 
     private static Command Gen()
     {
@@ -62,18 +74,15 @@ public static class HwCommand
     private static Command Cost()
     {
         var model = ModelOption(); var config = ConfigOption();
-        var node = new Option<double>("--node") { Description = "Process node in nm for the energy table's scaling (default: the eMamba chip's 22).", DefaultValueFactory = _ => 22 };
-        var volts = new Option<double>("--volts") { Description = "Supply in volts (default: the chip's 0.8).", DefaultValueFactory = _ => 0.8 };
+        var node = NodeOption(); var volts = VoltsOption();
         var baselines = new Option<bool>("--baselines") { Description = "Also model the task's CNN and ViT baselines on an iso-multiplier MAC array with the same tables (docs/cost.md, \"Baselines\")." };
         var cmd = new Command("cost", "Estimate the accelerator's dynamic energy per inference and its power from operation counts (docs/cost.md): a model, not a measurement.");
         foreach (var o in new Option[] { model, config, node, volts, baselines }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(_ =>
         {
             double nm = r.GetValue(node), v = r.GetValue(volts);
-            if (!(nm is >= 3 and <= 500)) throw new EMambaException($"--node {nm}: must be in 3..500 nm", ExitCodes.Usage);
-            if (!(v is >= 0.3 and <= 5)) throw new EMambaException($"--volts {v}: must be in 0.3..5 V", ExitCodes.Usage);
+            var table = Table(nm, v);
             var (m, c) = HwGenStage.Load(r.GetValue(model)!, r.GetValue(config));
-            var table = new EnergyTable(nm, v);
             var e = EnergyModel.Of(m, c, table);
             var t = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "unit", "operations", "energy (nJ)", "share" }) t.AddColumn(h);
@@ -92,13 +101,8 @@ public static class HwCommand
     /// <summary>eMamba beside its task's CNN and ViT baselines on an iso-multiplier array, with the ratios the paper reports.</summary>
     private static void PrintBaselines(EMamba.Core.Integer.IntModel m, AcceleratorConfig c, EnergyTable e)
     {
-        var area = Hardware.Synthesis.AsicAreaTable.Node22;
-        var us = ArrayModel.EMamba(m, c, HwGenStage.Generate(m, c), e, area);
-        string task = m.Config.Task.ToString().ToLowerInvariant();
-        var rows = new List<ArrayCost> { us };
-        foreach (var b in new[] { "cnn-s", "cnn-m", "vit-s", "vit-m" })
-            rows.Add(ArrayModel.Of(Workload.Of($"{task}-{b}", Presets.All[$"{task}-{b}"].Model),
-                Math.Max(1, us.Multipliers / c.LinearRows), c.LinearRows, c.VectorLanes, c.ClockMhz, e, area));
+        var rows = BaselineComparison.Of(m, c, HwGenStage.Generate(m, c), e, Hardware.Synthesis.AsicAreaTable.Node22);
+        var us = rows[0];
         var t = new Table().Border(TableBorder.Simple);
         foreach (var h in new[] { "design", "MACs", "multipliers", "cycles", "latency (us)", "energy (nJ)", "power (mW)", "area (mm2)", "latency x", "energy x", "area x" }) t.AddColumn(h);
         string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
@@ -106,7 +110,7 @@ public static class HwCommand
             t.AddRow(a.Name, F(a.Macs, "N0"), F(a.Multipliers, "N0"), F(a.Cycles, "N0"), F(a.Microseconds, "F2"), F(a.Nanojoules, "F1"), F(a.Milliwatts, "F2"), F(a.AreaMm2, "F3"),
                 F((double)a.Cycles / us.Cycles, "F2"), F(a.Picojoules / us.Picojoules, "F2"), F(a.AreaMm2 / us.AreaMm2, "F2"));
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine(Markup.Escape("estimated (docs/cost.md, \"Baselines\"): baselines on one MAC array with as many multipliers as the eMamba design, 100 % busy, layer after layer; ratios are baseline / eMamba (the paper: 4.95-5.62x latency, 48.6x energy, 4.77x area)"));
+        AnsiConsole.MarkupLine(Markup.Escape("estimated (docs/cost.md, \"Baselines\"): baselines on one MAC array with as many multipliers as the eMamba design, 100 % busy, layer after layer; ratios are baseline / eMamba (the paper: " + BaselineComparison.PaperText() + ")"));
     }
 
     private static Command Sim()

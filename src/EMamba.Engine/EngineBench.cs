@@ -82,17 +82,10 @@ public static class EngineBench
         var fm = FastModel.Prepare(m);
         int size = fm.InputSize;
         var x = Inputs(m, Math.Max(Math.Max(frames, batch), referenceFrames));
-        var w = fm.CreateWorkspace();
-        var o = new long[fm.Outputs];
         string fast = $"integer engine, fast path ({fm.Width})";
-        // Batch 1, one thread: one frame after another on one workspace (a streaming device's case).
-        // Warm-up for at least 0.3 s, so the timed code is the JIT's optimized tier, not its first one.
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || sw.Elapsed.TotalSeconds < 0.3; i++) fm.Run(x.AsSpan(i % frames * size, size), o, w);
-        sw.Restart();
-        for (int i = 0; i < frames; i++) fm.Run(x.AsSpan(i * size, size), o, w);
-        Add(Make(fast, 1, 1, frames, sw.Elapsed.TotalSeconds));
+        Add(TimeBatch1(fm, x, frames, fast, null));
         // Batched: B frames per call over 1 and over all threads.
+        var sw = Stopwatch.StartNew();
         var xb = x.AsMemory(0, batch * size);
         foreach (int th in threads > 1 ? new[] { 1, threads } : [1])
         {
@@ -109,6 +102,32 @@ public static class EngineBench
         for (int i = 0; i < referenceFrames; i++) Reference.Run(m, x.AsSpan(i * size, size));
         Add(Make("integer engine, reference path (scalar)", 1, 1, referenceFrames, sw.Elapsed.TotalSeconds));
         return rows;
+    }
+
+    /// <summary>The fast path at batch 1 on one thread, <paramref name="frames"/> random frames timed after the warm-up:
+    /// the figure <c>hw report</c> sets beside the accelerator. <paramref name="progress"/> gets the frames done.</summary>
+    public static Row Batch1(IntModel m, int frames, Action<int>? progress = null)
+    {
+        var fm = FastModel.Prepare(m);
+        return TimeBatch1(fm, Inputs(m, frames), frames, $"integer engine, fast path ({fm.Width})", progress);
+    }
+
+    // One frame after another on one workspace (a streaming device's case). Warm-up for at least 0.3 s, so the
+    // timed code is the JIT's optimized tier, not its first one; progress about 100 times, so it costs nothing.
+    private static Row TimeBatch1(FastModel fm, long[] x, int frames, string name, Action<int>? progress)
+    {
+        int size = fm.InputSize, every = Math.Max(1, frames / 100);
+        var w = fm.CreateWorkspace();
+        var o = new long[fm.Outputs];
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || sw.Elapsed.TotalSeconds < 0.3; i++) fm.Run(x.AsSpan(i % frames * size, size), o, w);
+        sw.Restart();
+        for (int i = 0; i < frames; i++)
+        {
+            fm.Run(x.AsSpan(i * size, size), o, w);
+            if (progress != null && ((i + 1) % every == 0 || i + 1 == frames)) { sw.Stop(); progress(i + 1); sw.Start(); }
+        }
+        return Make(name, 1, 1, frames, sw.Elapsed.TotalSeconds);
     }
 
     private static Row Make(string name, int batch, int threads, int frames, double sec) =>

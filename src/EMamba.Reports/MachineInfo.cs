@@ -18,6 +18,13 @@ public static class MachineInfo
         return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 
+    /// <summary>The 1-minute load average from /proc/loadavg ("unknown" elsewhere): a timing beside it says whether the cores were shared.</summary>
+    public static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unknown"; }
+    }
+
     /// <summary>The two provenance lines every Markdown report opens with: the command that made it,
     /// and when and where.</summary>
     public static string ProvenanceLines(string command) =>

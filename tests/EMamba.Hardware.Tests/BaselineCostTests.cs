@@ -13,6 +13,21 @@ public class BaselineCostTests
     };
 
     [Fact]
+    public void TheComparisonPutsEMambaFirstAndTheTasksFourBaselinesOnItsMultipliers()
+    {
+        var m = Tiny.ModelOne;
+        var c = new AcceleratorConfig();
+        var rows = BaselineComparison.Of(m, c, RtlGenerator.Generate(m, c), EnergyTable.Gf22, AsicAreaTable.Node22);
+        Assert.Equal(["eMamba", "mars-cnn-s", "mars-cnn-m", "mars-vit-s", "mars-vit-m"], rows.Select(r => r.Name));
+        Assert.Equal(CycleModel.Of(m, c).Total, rows[0].Cycles);
+        Assert.Equal(ArrayModel.Multipliers(m, c), rows[0].Multipliers);
+        int lanes = Math.Max(1, rows[0].Multipliers / c.LinearRows);
+        Assert.All(rows.Skip(1), r => Assert.Equal(lanes * c.LinearRows + c.VectorLanes, r.Multipliers));
+        Assert.Contains("4.95-5.62x latency", BaselineComparison.PaperText());
+        Assert.Contains("48.6x energy", BaselineComparison.PaperText());
+    }
+
+    [Fact]
     public void CnnLayersFollowTheVggStagesAndPoolToTwoByTwo()
     {
         var w = Workload.Of("cnn", Cnn);

@@ -104,7 +104,12 @@ public static class HwSweepCommand
             ? "Area: estimated from the multipliers and memory bits alone (docs/cost.md, \"Baselines\"; no registers, muxes or control: a lower bound on the logic).\n\n"
             : "Area: yosys generic gates and flip-flops of each point's RTL priced by the 22 nm cell table (docs/synthesis.md, band 2x).\n\n");
         sb.Append("Config: `LxR` linear lanes x rows (or `L/iiN` rows per layer for an interval), `v` vector lanes, `s` SSM lanes x state lanes, `io` codes per stream beat.\n\n");
-        sb.Append("![latency vs area](latency-area.png)\n\n![energy vs area](energy-area.png)\n\n");
+        var fastest = pts.MinBy(p => p.Microseconds)!;
+        var smallest = pts.MinBy(p => p.AreaMm2)!;
+        sb.Append(CultureInfo.InvariantCulture, $"Fastest: {Lanes(fastest.Config)}, {fastest.Cycles:N0} cycles ({fastest.Microseconds:F2} us, {fastest.AreaMm2:F3} mm2); smallest: {Lanes(smallest.Config)}, {smallest.AreaMm2:F3} mm2 ({smallest.Cycles:N0} cycles).");
+        if (res.Model.Config.Task == TaskKind.Mars)
+            sb.Append(CultureInfo.InvariantCulture, $" Beside the hand-written MARS peers (METHOD.md): the Bluespec peer's 15,792 cycles at 101 MHz ({15_792 / 101.0:F0} us) are {15_792.0 / fastest.Cycles:F0}x the fastest point's cycles and {15_792.0 / smallest.Cycles:F1}x the smallest's; the Verilog peer's own estimate of about 2,600 cycles is {2_600.0 / fastest.Cycles:F1}x and {2_600.0 / smallest.Cycles:F2}x. Their areas are not in mm2 (44,898 LUTs on an ECP5; none published), so the plots show them as latency lines; the eMamba chip's 0.350 mm2 core (GF 22 nm) is the area line.");
+        sb.Append("\n\n![latency vs area](latency-area.png)\n\n![energy vs area](energy-area.png)\n\n");
         sb.Append("| config | cycles | latency (us) | II | bottleneck | energy (nJ) | power (mW) | multipliers | memory bits | area (mm2) | front |\n|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
         foreach (int i in order)
         {

@@ -31,7 +31,7 @@ public static class DemoCommand
             var result = DemoStage.Run(new DemoStage.Request(cfg, cfgName, r.GetValue(outDir)!, r.GetValue(common.Data), r.GetValue(common.LimitTrain),
                 r.GetValue(common.LimitTest), r.GetValue(common.Epochs), r.GetValue(marsDir)!, r.GetValue(wikiDir)!, r.GetValue(fresh), App.CommandLine,
                 ConsoleStageObserver.Instance, AblationDone: rows => AnsiConsole.Write(ResultTables.Ablation(rows, TaskObjective.For(cfg.Model).MetricName)),
-                Hardware: (model, dir, token) => DemoHardware.Run(model, dir, r.GetValue(common.Data), token)), ct);
+                Hardware: (model, dir, token) => DemoHardware.Run(model, dir, r.GetValue(common.Data), token) + DemoSearch.Run(dir)), ct);
             var (exact, tuned) = (result.Exact, result.FineTuned);
             Console.WriteLine($"demo done in {result.WallTime.TotalMinutes:F1} min (stage 1 {result.Stage1Time.TotalMinutes:F1}): exact Mamba {exact.Test:F2} %, " +
                               $"all eMamba operators (fine-tuned) {tuned.Test:F2} % with {tuned.Parameters:N0} parameters, " +

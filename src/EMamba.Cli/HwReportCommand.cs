@@ -37,32 +37,38 @@ public static class HwReportCommand
             if (nf is < 1 or > MaxFrames) throw new EMambaException($"--engine-frames {nf}: must be 1..{MaxFrames}", ExitCodes.Usage);
             if (!(w is > 0 and <= 1000)) throw new EMambaException($"--cpu-watts {w}: must be in (0, 1000] W", ExitCodes.Usage);
             string outDir = Path.GetFullPath(r.GetValue(output)!);
-            ReportFolder.Check(outDir);
-            string modelPath = r.GetValue(model)!;
-            var (m, c) = HwGenStage.Load(modelPath, r.GetValue(config));
-            App.Info($"model {Path.GetFileName(modelPath)} ({m.Config.Task.ToString().ToLowerInvariant()}); config: {c.Summary()}, {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz");
-            App.Info("generating the design (memory bits for the area model)");
-            var d = HwGenStage.Generate(m, c);
-            HwSynthStage.Result? synthesis = null;
-            if (r.GetValue(synth) is var target and not ReportSynth.None)
-                synthesis = HwSynthStage.Run(new HwSynthStage.Request(modelPath, r.GetValue(config), target == ReportSynth.Xcup ? SynthTarget.Xcup : SynthTarget.Generic,
-                    Cache: r.GetValue(cache), Observer: ConsoleStageObserver.Instance));
-            App.Info($"timing the integer engine: {nf:N0} frames at batch 1 after a warm-up");
-            var engine = AnsiConsole.Progress().AutoClear(true).Start(p =>
-            {
-                var task = p.AddTask("integer engine", maxValue: nf);
-                return EngineBench.Batch1(m, nf, done => task.Value = done);
-            });
-            App.Info("modelling energy, area and the baselines");
-            var report = HwReportBuilder.Build(m, c, d, new HwReportBuilder.Inputs(modelPath, App.CommandLine, MachineInfo.Describe(), table, engine, MachineInfo.LoadAverage(), w, synthesis,
-                [HwReportMarkdown.EnergyPng, HwReportMarkdown.BaselinesPng]));
-            ReportFolder.Write(outDir, tmp => Write(tmp, report));
+            var report = Produce(r.GetValue(model)!, r.GetValue(config), r.GetValue(synth), r.GetValue(cache), nf, w, table, outDir);
             var cy = report.Cycles;
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {outDir}: {cy.Total:N0} cycles ({cy.LatencyUs:F2} us at {cy.ClockMhz} MHz, measured by the cycle model = RTL), {report.Energy.Nanojoules:F1} nJ and {report.Energy.Milliwatts:F2} mW (estimated), engine {report.Engine.LatencyUs:F1} us on this CPU ({report.Engine.LatencyRatio:F1}x the accelerator)")));
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>The report of a model on a config, written to <paramref name="outDir"/> (the demo's stage 4 calls it too).</summary>
+    internal static HwReport Produce(string modelPath, string? config, ReportSynth synth, string? cache, int nf, double w, EnergyTable table, string outDir)
+    {
+        ReportFolder.Check(outDir);
+        var (m, c) = HwGenStage.Load(modelPath, config);
+        App.Info($"model {Path.GetFileName(modelPath)} ({m.Config.Task.ToString().ToLowerInvariant()}); config: {c.Summary()}, {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz");
+        App.Info("generating the design (memory bits for the area model)");
+        var d = HwGenStage.Generate(m, c);
+        HwSynthStage.Result? synthesis = null;
+        if (synth != ReportSynth.None)
+            synthesis = HwSynthStage.Run(new HwSynthStage.Request(modelPath, config, synth == ReportSynth.Xcup ? SynthTarget.Xcup : SynthTarget.Generic,
+                Cache: cache, Observer: ConsoleStageObserver.Instance));
+        App.Info($"timing the integer engine: {nf:N0} frames at batch 1 after a warm-up");
+        var engine = AnsiConsole.Progress().AutoClear(true).Start(p =>
+        {
+            var task = p.AddTask("integer engine", maxValue: nf);
+            return EngineBench.Batch1(m, nf, done => task.Value = done);
+        });
+        App.Info("modelling energy, area and the baselines");
+        var report = HwReportBuilder.Build(m, c, d, new HwReportBuilder.Inputs(modelPath, App.CommandLine, MachineInfo.Describe(), table, engine, MachineInfo.LoadAverage(), w, synthesis,
+            [HwReportMarkdown.EnergyPng, HwReportMarkdown.BaselinesPng]));
+        ReportFolder.Write(outDir, tmp => Write(tmp, report));
+        return report;
     }
 
     /// <summary>Every file of the report into <paramref name="dir"/> (the temporary folder).</summary>

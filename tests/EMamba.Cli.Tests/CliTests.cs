@@ -215,6 +215,10 @@ public sealed class CliTests : IDisposable
             Assert.Contains("bit-exact against the integer engine", md);
             Assert.Contains("equal to the cycle model", md);
             Assert.True(File.Exists(Path.Combine(outDir, "hw", "rtl", "emamba_top.v")));
+            // Its cost figures: the hardware report of the same model.
+            Assert.Contains("`emamba hw report`", md);
+            Assert.Contains("mm2 at 22 nm (modelled", md);
+            Assert.True(File.Exists(Path.Combine(outDir, "hw-report", "report.json")));
         }
         Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
         foreach (var png in new[] { "report-mars-params.png", "report-wikitext2-params.png", "report-wikitext2-lengths.png" })

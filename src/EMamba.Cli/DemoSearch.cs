@@ -1,4 +1,5 @@
 using System.Text;
+using EMamba.Core;
 using EMamba.Search.Runner;
 using EMamba.Search.Storage;
 
@@ -45,6 +46,8 @@ internal static class DemoSearch
             if (at >= 0) sb.AppendJoin('\n', lines.Skip(at + 2).TakeWhile(l => l.StartsWith('|'))).Append('\n');
             return sb.ToString();
         }
+        // A stored study this version cannot read must not sink the demo's other stages.
+        catch (EMambaException e) { return sb.Append($"Skipped: {e.Message}\n").ToString(); }
         finally { foreach (var o in opened) o.Dispose(); }
     }
 }

@@ -35,7 +35,10 @@ public static class SearchReportCommand
                 var baselines = (r.GetValue(baseline) ?? []).Select(b =>
                 {
                     if (st.LoadStudy(b) != null) return Study.Load(st, b, SearchCommand.DefaultDir(b));
-                    var other = StudyStorage.Open(SearchCommand.DefaultStorage(SearchCommand.DefaultDir(b)));
+                    // A study file beside this one named after the baseline (models/search/mars-random-2.db), else its default place.
+                    string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", b + ".db");
+                    var other = StudyStorage.Open(!url.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) && File.Exists(sibling)
+                        ? "sqlite:" + sibling : SearchCommand.DefaultStorage(SearchCommand.DefaultDir(b)));
                     opened.Add(other);
                     return Study.Load(other, b, SearchCommand.DefaultDir(b));
                 }).ToList();

@@ -17,7 +17,7 @@ public sealed class HwReportCliTests : IDisposable
     private readonly IntModel model;
     private string Q => Path.Combine(dir, "tiny.q.safetensors");
 
-    private static readonly ModelConfig Tiny = new()
+    internal static readonly ModelConfig Tiny = new()
     {
         Task = TaskKind.Mars, Head = Head.Regress, InChannels = 5, Height = 8, Width = 8, Patch = 4,
         DModel = 4, Expand = 2, DState = 2, NLayers = 1, NumOutputs = 57,

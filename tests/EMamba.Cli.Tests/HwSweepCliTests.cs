@@ -17,11 +17,7 @@ public sealed class HwSweepCliTests : IDisposable
 
     public HwSweepCliTests()
     {
-        model = RandomModel.Quantized(new ModelConfig
-        {
-            Task = TaskKind.Mars, Head = Head.Regress, InChannels = 5, Height = 8, Width = 8, Patch = 4,
-            DModel = 4, Expand = 2, DState = 2, NLayers = 1, NumOutputs = 57,
-        }, 11);
+        model = RandomModel.Quantized(HwReportCliTests.Tiny, 11);   // the report tests' tiny radar model
         QuantFile.Write(Q, model, new Precision().ToJson(), "{}", "{}");
     }
 

@@ -110,7 +110,7 @@ public class SpaceTests
     }
 
     [Theory]
-    [InlineData("mars.json", TaskKind.Mars, 16800, 10 + 20 / 3.0 + 60 / 9.0 + 10 / 27.0)]
+    [InlineData("mars.json", TaskKind.Mars, 16800, 5 + 10 / 3.0 + 30 / 9.0 + 55 / 27.0)]
     [InlineData("fmnist.json", TaskKind.Fmnist, 36333, 1 + 2 / 3.0 + 6 / 9.0 + 6 / 27.0)]
     public void TheExampleSpacesLoadAndRoundTrip(string file, TaskKind task, double maxParams, double epochsPerTrial)
     {

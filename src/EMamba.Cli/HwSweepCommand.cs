@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using EMamba.Core;
 using EMamba.Hardware;
+using EMamba.Hardware.Report;
 using EMamba.Hardware.Stages;
 using EMamba.Hardware.Sweep;
 using EMamba.Reports;
@@ -80,14 +81,21 @@ public static class HwSweepCommand
         (true, true) => "latency, energy", (true, false) => "latency", (false, true) => "energy", _ => "",
     };
 
-    /// <summary>The hand-written MARS peers at the clock of their own report (docs: METHOD.md) and the eMamba chip's area;
-    /// only MARS models have peers. Their areas are not in mm2 (an ECP5 and an unsynthesized design), so they are lines.</summary>
+    /// <summary>The published MARS designs (<see cref="MarsPeers"/>): those with a cycle count as latency lines (at their
+    /// own clock, else at the sweep's), those with an area as area lines; their areas and latencies are never both
+    /// published, so none is a point. Only MARS models are compared with their cycles.</summary>
     private static List<HwSweepPlot.Reference> Peers(HwSweepStage.Result res)
     {
-        var refs = new List<HwSweepPlot.Reference> { new("eMamba chip core, 0.350 mm2 (GF 22 nm silicon)", null, 0.350) };
-        if (res.Model.Config.Task != TaskKind.Mars) return refs;
-        refs.Add(new("Bluespec peer: 15,792 cycles at 101 MHz", 15_792 / 101.0, null));
-        refs.Add(new("Verilog peer: about 2,600 cycles (own estimate) at 100 MHz", 2_600 / 100.0, null));
+        var refs = new List<HwSweepPlot.Reference>();
+        bool mars = res.Model.Config.Task == TaskKind.Mars;
+        double clock = res.Points[0].Config.ClockMhz;
+        foreach (var p in MarsPeers.All)
+        {
+            // An area is a size on the chip's process whatever the task; a cycle count belongs to the MARS model.
+            if (p.Cycles is { } cy && mars)
+                refs.Add(new(string.Create(CultureInfo.InvariantCulture, $"{p.Name}: {cy:N0} cycles at {p.ClockMhz ?? clock:0.#} MHz{(p.ClockMhz is null ? " (ours; it states none)" : "")}"), cy / (p.ClockMhz ?? clock), null));
+            if (p.AreaMm2 is { } a) refs.Add(new(string.Create(CultureInfo.InvariantCulture, $"{p.Name}: {a:0.###} mm2"), null, a));
+        }
         return refs;
     }
 
@@ -108,7 +116,10 @@ public static class HwSweepCommand
         var smallest = pts.MinBy(p => p.AreaMm2)!;
         sb.Append(CultureInfo.InvariantCulture, $"Fastest: {Lanes(fastest.Config)}, {fastest.Cycles:N0} cycles ({fastest.Microseconds:F2} us, {fastest.AreaMm2:F3} mm2); smallest: {Lanes(smallest.Config)}, {smallest.AreaMm2:F3} mm2 ({smallest.Cycles:N0} cycles).");
         if (res.Model.Config.Task == TaskKind.Mars)
-            sb.Append(CultureInfo.InvariantCulture, $" Beside the hand-written MARS peers (METHOD.md): the Bluespec peer's 15,792 cycles at 101 MHz ({15_792 / 101.0:F0} us) are {15_792.0 / fastest.Cycles:F0}x the fastest point's cycles and {15_792.0 / smallest.Cycles:F1}x the smallest's; the Verilog peer's own estimate of about 2,600 cycles is {2_600.0 / fastest.Cycles:F1}x and {2_600.0 / smallest.Cycles:F2}x. Their areas are not in mm2 (44,898 LUTs on an ECP5; none published), so the plots show them as latency lines; the eMamba chip's 0.350 mm2 core (GF 22 nm) is the area line.");
+            foreach (var p in MarsPeers.All.Where(p => p.Cycles is not null))
+                sb.Append(CultureInfo.InvariantCulture, $" The {p.Name.Split(' ')[0]} peer ({p.Name}; {p.Basis}): {p.Cycles:N0} cycles, {(double)p.Cycles! / fastest.Cycles:F1}x the fastest point's and {(double)p.Cycles! / smallest.Cycles:F2}x the smallest's.");
+        if (res.Model.Config.Task == TaskKind.Mars)
+            sb.Append(" The peers' areas are not in mm2 (LUTs on an ECP5, or none published), so the plots show them as latency lines; the eMamba chip's core area is the area line.");
         sb.Append("\n\n![latency vs area](latency-area.png)\n\n![energy vs area](energy-area.png)\n\n");
         sb.Append("| config | cycles | latency (us) | II | bottleneck | energy (nJ) | power (mW) | multipliers | memory bits | area (mm2) | front |\n|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
         foreach (int i in order)

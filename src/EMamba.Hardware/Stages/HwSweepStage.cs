@@ -44,7 +44,7 @@ public static class HwSweepStage
         var done = Read(file);
         obs.Info($"sweep: {configs.Count} configs ({refused} refused by the config limits), area {q.Area.ToString().ToLowerInvariant()}; {file}");
 
-        var energy = new EnergyTable(22, 0.8);
+        var energy = EnergyTable.Gf22;
         var points = new List<SweepPoint>(configs.Count);
         int resumed = 0;
         q.Progress?.Invoke(0, configs.Count);

@@ -1,20 +1,28 @@
 using System.Diagnostics;
 using EMamba.Data;
 using EMamba.Search.Storage;
+using EMamba.Search.Tests.Storage;
 
 namespace EMamba.Cli.Tests;
 
 /// <summary>`emamba search` end to end on a synthetic MARS folder and a tiny model: a search that completes and
 /// writes its report; a worker killed with SIGKILL mid-trial and the study resumed; two worker processes on one
-/// SQLite study. Trials last a fraction of a second to a few seconds.</summary>
+/// SQLite study and two on one PostgreSQL study (a throwaway server, started only by the test that needs it).
+/// Trials last a fraction of a second to a few seconds.</summary>
 [Collection("cli")] // Console.Error is captured; keep serial with the other CLI tests
-public sealed class SearchCliTests : IDisposable
+public sealed class SearchCliTests : IClassFixture<PostgresCluster>, IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("emamba-search-cli-").FullName;
     private string Mars => Path.Combine(dir, "mars");
-    private string Db => Path.Combine(dir, "study.db");
+    private readonly PostgresCluster _postgres;
+    private string _storage;   // the SQLite file, or a PostgreSQL URL for the test that sets one
 
-    public SearchCliTests() => MarsSynthetic.WriteFolder(Mars, 200, 60, 40, seed: 3);
+    public SearchCliTests(PostgresCluster postgres)
+    {
+        _postgres = postgres;
+        _storage = Path.Combine(dir, "study.db");
+        MarsSynthetic.WriteFolder(Mars, 200, 60, 40, seed: 3);
+    }
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
@@ -40,11 +48,11 @@ public sealed class SearchCliTests : IDisposable
     }
 
     private string[] Search(string space, string study, params string[] more) =>
-        ["search", "--space", space, "--study", study, "--storage", Db, "--dir", Path.Combine(dir, study), "--data", Mars, "--threads", "1", .. more];
+        ["search", "--space", space, "--study", study, "--storage", _storage, "--dir", Path.Combine(dir, study), "--data", Mars, "--threads", "1", .. more];
 
     private IReadOnlyList<Trial> Trials(string study)
     {
-        using var st = StudyStorage.Open(Db);
+        using var st = StudyStorage.Open(_storage);
         return st.LoadStudy(study) is null ? [] : st.Trials(study);
     }
 
@@ -71,7 +79,7 @@ public sealed class SearchCliTests : IDisposable
         Assert.All(trials.Where(t => t.State is TrialState.Complete or TrialState.Pruned), t => Assert.Equal(3, t.Values!.Length));
 
         string report = Path.Combine(dir, "report");
-        (code, err) = CliRun.WithStderr("search", "report", "--study", "tiny", "--storage", Db, "--dir", Path.Combine(dir, "tiny"), "--out", report);
+        (code, err) = CliRun.WithStderr("search", "report", "--study", "tiny", "--storage", _storage, "--dir", Path.Combine(dir, "tiny"), "--out", report);
         Assert.True(code == 0, err);
         string md = File.ReadAllText(Path.Combine(report, "report.md"));
         Assert.Contains("## Pareto front", md);
@@ -83,20 +91,20 @@ public sealed class SearchCliTests : IDisposable
 
         // A second start of the same study needs --resume; a resume of a finished study has nothing to do.
         Assert.Equal(EMamba.Core.ExitCodes.Usage, CliRun.WithStderr(Search(Space(3, 1, 2), "tiny")).Code);
-        Assert.Equal(0, CliRun.WithStderr("search", "--study", "tiny", "--storage", Db, "--resume", "--data", Mars, "--threads", "1").Code);
+        Assert.Equal(0, CliRun.WithStderr("search", "--study", "tiny", "--storage", _storage, "--resume", "--data", Mars, "--threads", "1").Code);
         Assert.Equal(trials.Count, Trials("tiny").Count);
     }
 
     [Fact]
     public void ClearErrorsForAMissingSpaceABadStorageAndAnUnknownStudy()
     {
-        var (code, err) = CliRun.WithStderr("search", "--space", Path.Combine(dir, "none.json"), "--study", "s", "--storage", Db);
+        var (code, err) = CliRun.WithStderr("search", "--space", Path.Combine(dir, "none.json"), "--study", "s", "--storage", _storage);
         Assert.NotEqual(0, code);
         Assert.Contains("search space file not found", err);
         (code, err) = CliRun.WithStderr("search", "--space", Space(2, 1, 2), "--study", "s", "--storage", "ftp://x/y");
         Assert.NotEqual(0, code);
         Assert.Contains("is not a study storage", err);
-        (code, err) = CliRun.WithStderr("search", "report", "--study", "nobody", "--storage", Db);
+        (code, err) = CliRun.WithStderr("search", "report", "--study", "nobody", "--storage", _storage);
         Assert.NotEqual(0, code);
         Assert.Contains("no study 'nobody'", err);
     }
@@ -143,12 +151,22 @@ public sealed class SearchCliTests : IDisposable
     }
 
     [Fact]
-    public void TwoWorkerProcessesOnOneSqliteStudyRunEachTrialOnce()
+    public void TwoWorkerProcessesOnOneSqliteStudyRunEachTrialOnce() => TwoWorkersRunEachTrialOnce();
+
+    [PostgresFact]
+    public void TwoWorkerProcessesOnOnePostgresStudyRunEachTrialOnce()
+    {
+        _storage = _postgres.NewDatabase();
+        TwoWorkersRunEachTrialOnce();
+    }
+
+    /// <summary>Two worker processes on one study in <see cref="_storage"/>: the second joins once the first has
+    /// created the study; between them they run the budget, each trial once, none lost or retried.</summary>
+    private void TwoWorkersRunEachTrialOnce()
     {
         string space = Space(6, 2, 4);
         var args = Search(space, "pair");
         using var first = Worker(args);
-        // The second joins as soon as the first has created the study and its first trial.
         var until = DateTime.UtcNow.AddSeconds(60);
         while (Trials("pair").Count == 0 && DateTime.UtcNow < until && !first.HasExited) Thread.Sleep(20);
         using var second = Worker([.. args, "--resume"]);
@@ -158,5 +176,7 @@ public sealed class SearchCliTests : IDisposable
         var trials = Trials("pair");
         AssertWhole(trials, 6);
         Assert.DoesNotContain(trials, t => t.RetryOf != null);
+        // Both workers took part, so the claims really raced.
+        Assert.Equal(2, trials.Select(t => t.Worker).Distinct().Count());
     }
 }

@@ -36,7 +36,7 @@ internal static class DemoSearch
             var main = Load(src);
             var baselines = dbs.Where(d => d != src).Select(Load).ToList();
             string report = Path.Combine(work, "report");
-            var res = StudyReport.Write(main, baselines, [], report, null, "emamba demo (stage 5: the stored study)");
+            var res = StudyReport.Write(main, baselines, [], null, report, null, "emamba demo (stage 5: the stored study)");
             sb.Append($"The stored MARS study `{Stored}/{Study}.db` ({File.ReadAllText(Path.Combine(Stored, "README.md")).Split('\n').FirstOrDefault(l => l.StartsWith("Made by", StringComparison.Ordinal))?.Trim() ?? "see its README"}), " +
                       $"reported by `emamba search report` into `{Path.GetFileName(dir)}/search/report/report.md` beside {baselines.Count} random-search baseline(s): ");
             sb.Append($"{res.Front} trial(s) on the Pareto front{(res.Chosen is int c ? $", chosen trial {c}" : "")}.\n\n");

@@ -17,8 +17,9 @@ public static class SearchReportCommand
         var baseline = new Option<string[]>("--baseline") { Description = "Studies to compare hypervolume with (random-search runs), in the same storage or their default one.", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "Data set location (the hand-chosen models' validation split; written into the quantize command line)." };
         var hand = new Option<string[]>("--hand") { Description = "Hand-chosen models to compare with, as LABEL=FILE.q.safetensors (an 'emamba quantize' output), scored like a complete trial.", AllowMultipleArgumentsPerToken = true };
+        var knots = new Option<bool>("--knots") { Description = "Also score the chosen model with uniform and fitted knots beside the searched ones, float and INT8 (quantizes once per placement; cached in the trial folder)." };
         var cmd = new Command("report", "Write a study's report: the Pareto front as a table and PNGs, hypervolume over trials against baselines, the chosen model's config and tables, and the commands to quantize it and generate its hardware.");
-        foreach (var o in new Option[] { study, storage, dir, output, baseline, data, hand }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { study, storage, dir, output, baseline, data, hand, knots }) cmd.Options.Add(o);
         cmd.SetAction(r => App.Guard(ct =>
         {
             string name = r.GetValue(study)!, folder = r.GetValue(dir) ?? SearchCommand.DefaultDir(name);
@@ -50,7 +51,15 @@ public static class SearchReportCommand
                     return HandChosen.Score(s, h[..eq], h[(eq + 1)..], r.GetValue(data), Environment.ProcessorCount, ct);
                 }).ToList();
                 string outDir = r.GetValue(output) ?? Path.Combine(folder, "report");
-                var res = StudyReport.Write(s, baselines, hands, outDir, r.GetValue(data), App.CommandLine);
+                IReadOnlyList<KnotComparison.Row>? knotRows = null;
+                if (r.GetValue(knots))
+                {
+                    var trials = st.Trials(name);
+                    var best = StudySummary.Best(s, trials) ?? throw new EMambaException($"study '{name}' has no complete trial within its constraints, so --knots has no model to score", ExitCodes.BadInput);
+                    App.Info($"scoring trial {best.Number} with each knot placement on the validation split");
+                    knotRows = KnotComparison.Of(s, best, trials, r.GetValue(data), Environment.ProcessorCount, ct);
+                }
+                var res = StudyReport.Write(s, baselines, hands, knotRows, outDir, r.GetValue(data), App.CommandLine);
                 Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}: {res.Front} trial(s) on the front" + (res.Chosen is int c ? $", chosen trial {c}" : ", no complete trial within the constraints yet"));
             }
             finally { foreach (var o in opened) o.Dispose(); }

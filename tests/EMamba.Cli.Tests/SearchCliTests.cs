@@ -79,13 +79,18 @@ public sealed class SearchCliTests : IClassFixture<PostgresCluster>, IDisposable
         Assert.All(trials.Where(t => t.State is TrialState.Complete or TrialState.Pruned), t => Assert.Equal(3, t.Values!.Length));
 
         string report = Path.Combine(dir, "report");
-        (code, err) = CliRun.WithStderr("search", "report", "--study", "tiny", "--storage", _storage, "--dir", Path.Combine(dir, "tiny"), "--out", report);
+        (code, err) = CliRun.WithStderr("search", "report", "--study", "tiny", "--storage", _storage, "--dir", Path.Combine(dir, "tiny"), "--out", report, "--data", Mars, "--knots");
         Assert.True(code == 0, err);
         string md = File.ReadAllText(Path.Combine(report, "report.md"));
         Assert.Contains("## Pareto front", md);
         Assert.Contains("emamba quantize --model", md);
         Assert.Contains("emamba hw gen --model", md);
         Assert.Contains("Hypervolume", md);
+        // --knots: the chosen model under uniform and fitted knots beside its searched ones.
+        Assert.Contains("## Knot placement on the chosen model", md);
+        Assert.Contains("| uniform", md);
+        Assert.Contains("| fitted", md);
+        Assert.Single(md.Split('\n'), l => l.Contains("(searched)", StringComparison.Ordinal));
         foreach (var png in new[] { "metric-vs-params.png", "metric-vs-cycles.png", "hypervolume.png" }) Assert.True(File.Exists(Path.Combine(report, png)), png);
         Assert.True(File.Exists(Path.Combine(report, "report.json")));
 

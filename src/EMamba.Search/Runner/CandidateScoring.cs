@@ -65,7 +65,8 @@ public static class CandidateScoring
         return new Measured(rungMetric, rungMetric, c.Parameters, cycles, energy);
     }
 
-    private static void Tables(ApproxPlan plan, string best, IDataset train, string outPath)
+    /// <summary>Writes the plan's tables to <paramref name="outPath"/>: uniform, or fitted to the best checkpoint's activations.</summary>
+    internal static void Tables(ApproxPlan plan, string best, IDataset train, string outPath)
     {
         if (plan.Placement == KnotPlacement.Uniform) { Uniform(plan).Save(outPath); return; }
         var ck = Checkpoint.Load(best);
@@ -77,10 +78,11 @@ public static class CandidateScoring
         ApproxFitter.ToFile(fits, best, n).Save(outPath);
     }
 
-    private static ApproxFile Uniform(ApproxPlan plan) =>
+    internal static ApproxFile Uniform(ApproxPlan plan) =>
         new(new[] { plan.Silu, plan.Exp }.ToDictionary(s => s.Function, s => PwlTable.Uniform(s.Function, s.Segments, s.Lo, s.Hi)));
 
-    private static string Quantize(CandidateConfig c, string dir, string model, string? approx, string? data, int calib, CancellationToken ct)
+    /// <summary>Quantizes <paramref name="model"/> with the candidate's precision into <paramref name="dir"/>; the quantized file.</summary>
+    internal static string Quantize(CandidateConfig c, string dir, string model, string? approx, string? data, int calib, CancellationToken ct)
     {
         string precision = Path.Combine(dir, PrecisionFileName), q = Path.Combine(dir, QuantizedFileName);
         AtomicFile.WriteAllText(precision, c.Precision.ToJson());

@@ -19,7 +19,8 @@ public static class StudyReport
 {
     public sealed record Result(string Markdown, int Front, int? Chosen);
 
-    public static Result Write(Study study, IReadOnlyList<Study> baselines, IReadOnlyList<HandChosen> hand, string outDir, string? data, string command)
+    /// <param name="knots">the chosen model under each knot placement (<see cref="KnotComparison"/>), or null when not asked for</param>
+    public static Result Write(Study study, IReadOnlyList<Study> baselines, IReadOnlyList<HandChosen> hand, IReadOnlyList<KnotComparison.Row>? knots, string outDir, string? data, string command)
     {
         Directory.CreateDirectory(outDir);
         var trials = study.Storage.Trials(study.Name);
@@ -85,6 +86,7 @@ public static class StudyReport
                           $"{string.Join(" | ", objs.Select((_, i) => t.Values is { } v ? Num(v[i]) : "-"))} | {(t.Reports.Count > 0 ? t.Reports.Keys.Max() : 0)} | {(t.Message ?? "").Replace("|", "/")} |");
         sb.AppendLine();
         if (best != null) Chosen(sb, study, best, trials, data);
+        if (best != null && knots != null) KnotSection(sb, study, best, knots);
         File.WriteAllText(Path.Combine(outDir, "report.md"), sb.ToString());
         var json = new
         {
@@ -96,6 +98,7 @@ public static class StudyReport
                 beaten_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: false)).Select(t => t.Number),
                 dominated_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: true)).Select(t => t.Number) }),
             hypervolume = hv?.Select(h => new { study = h.Study, values = h.Values }),
+            knots = knots?.Select(k => new { placement = k.Placement.ToString().ToLowerInvariant(), searched = k.Searched, metric_fp32 = k.MetricFp32, metric_int8 = k.MetricInt8 }),
         };
         File.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         return new Result(sb.ToString(), front.Count, best?.Number);
@@ -118,6 +121,24 @@ public static class StudyReport
             sb.AppendLine($"| {h.Label} (`{Path.GetFileName(h.Model)}`) | {string.Join(" | ", h.Values.Select(Num))} | {List(false)} | {List(true)} |");
         }
         sb.AppendLine();
+    }
+
+    private static void KnotSection(StringBuilder sb, Study study, Trial best, IReadOnlyList<KnotComparison.Row> knots)
+    {
+        sb.AppendLine();
+        sb.AppendLine($"## Knot placement on the chosen model (trial {best.Number})");
+        sb.AppendLine();
+        sb.AppendLine("The same trained weights, SiLU and exp tables of the same segments and input ranges, the same precision; " +
+                      "float with the tables and INT8 in the integer engine, on the validation split. Nothing is retrained, so a fine-tuned row appears only when the trial fine-tuned.");
+        sb.AppendLine();
+        sb.AppendLine("| knots | metric_fp32 | metric_int8 | INT8 vs the searched knots |");
+        sb.AppendLine("|---|---:|---:|---:|");
+        double s = knots.First(k => k.Searched).MetricInt8;
+        foreach (var k in knots)
+            sb.AppendLine($"| {k.Placement.ToString().ToLowerInvariant()}{(k.Searched ? " (searched)" : "")} | {Num(k.MetricFp32)} | {Num(k.MetricInt8)} | " +
+                          $"{(k.Searched ? "-" : (k.MetricInt8 - s).ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture))} |");
+        sb.AppendLine();
+        sb.AppendLine($"The study {(study.Space.Objectives[0].Direction == Direction.Minimize ? "minimises" : "maximises")} {Objective.Name(study.Space.Objectives[0].Kind)}.");
     }
 
     private static void Chosen(StringBuilder sb, Study study, Trial best, IReadOnlyList<Trial> trials, string? data)

@@ -27,6 +27,11 @@ public sealed record AcceleratorConfig
     public int StreamLanes { get; init; } = 1;
     /// <summary>The clock the design is meant to meet, for latency figures (the generator does not time paths).</summary>
     public double ClockMhz { get; init; } = 100;
+    /// <summary>How each range norm gets RECIP[r] (docs/integer.md §5): a ROM of 2^B entries (one cycle) or a
+    /// restoring divider (one cycle per quotient bit, no ROM). Left out of the JSON at its default, so the
+    /// simulator and synthesis caches of configs written before it stay valid.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public NormReciprocal NormReciprocal { get; init; } = NormReciprocal.Rom;
     /// <summary>The Verilog name of the generated top module.</summary>
     public string TopName { get; init; } = "emamba_top";
 
@@ -47,7 +52,8 @@ public sealed record AcceleratorConfig
     public string Summary() => (LinearInterval > 0
         ? $"linear units {LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
         : $"linear units {LinearLanes} lanes x {LinearRows} rows") +
-        $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs, {StreamLanes} code(s) per stream beat";
+        $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs, {StreamLanes} code(s) per stream beat" +
+        (NormReciprocal == NormReciprocal.Divider ? ", range-norm reciprocals by divider" : "");
 
     public List<string> Problems()
     {
@@ -70,6 +76,7 @@ public sealed record AcceleratorConfig
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     /// <summary>The config as JSON; its bytes are part of the simulator cache key.</summary>

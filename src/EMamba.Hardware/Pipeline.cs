@@ -28,8 +28,13 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
     /// <summary>Cycles of a linear layer on a lanes x rows MAC array: ceil(Out / rows) row groups of ceil(In / lanes) cycles.</summary>
     public static int LinearWork(IntLinear l, AcceleratorConfig c) => Ceil(l.OutFeatures, c.RowsFor(l.InFeatures, l.OutFeatures)) * Ceil(l.InFeatures, c.LinearLanes);
 
-    /// <summary>Two passes over D at vector_lanes per cycle (statistics, then output) and one reciprocal lookup.</summary>
-    public static int NormWork(IntRangeNorm n, AcceleratorConfig c) => 2 * Ceil(n.Width, c.VectorLanes) + 1;
+    /// <summary>Two passes over D at vector_lanes per cycle (statistics, then output) and the reciprocal: one
+    /// ROM lookup, or one divider cycle per quotient bit.</summary>
+    public static int NormWork(IntRangeNorm n, AcceleratorConfig c) =>
+        2 * Ceil(n.Width, c.VectorLanes) + (c.NormReciprocal == NormReciprocal.Divider ? QuotientBits(n) : 1);
+
+    /// <summary>The divider's quotient bits: the bit length of the largest reciprocal, RECIP[1].</summary>
+    public static int QuotientBits(IntRangeNorm n) => 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)n.Recip[1]);
 
     public static int Ceil(int a, int b) => (a + b - 1) / b;
 

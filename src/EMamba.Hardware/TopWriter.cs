@@ -122,13 +122,14 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         int lanes = c.VectorLanes, xw = width[src], ow = Widths.Of(n.Out), rw = Widths.Of(n.Recip), btw = Widths.Of(n.Beta);
         if (n.Out.Unsigned) throw new NotSupportedException($"{n.Name}: an unsigned range norm output");
         string p = n.Name.Replace('.', '_');
-        // One reciprocal ROM image per (D, input width): every norm of that shape shares it.
-        string recip = Rom($"recip_d{I(n.Width)}_b{I(n.In.Bits)}", n.Recip, rw);
+        // One reciprocal ROM image per (D, input width): every norm of that shape shares it. None with the divider.
+        bool divider = c.NormReciprocal == NormReciprocal.Divider;
+        string recip = divider ? "\"\"" : Rom($"recip_d{I(n.Width)}_b{I(n.In.Bits)}", n.Recip, rw);
         decl.Append($"    wire {u}_done;\n    wire [31:0] {u}_x_base;\n    wire {u}_y_we;\n    wire [31:0] {u}_y_idx;\n    wire [{I(lanes - 1)}:0] {u}_y_ok;\n    wire [{I(ow * lanes - 1)}:0] {u}_y_data;\n");
         body.Append($"    // {n.Name}: docs/integer.md §5, D = {I(n.Width)}, {n.In} -> {n.Out}, stage {stage}\n");
         LaneMux(u + "_x", lanes, xw, u + "_x_base", n.Width, i => Read(src, stage, i));
         body.Append($"    em_range_norm #(.D({I(n.Width)}), .LANES({I(lanes)}), .IN_BITS({I(n.In.Bits)}), .BITS({I(n.Out.Bits)}), .T_SHIFT({S8(IntOps.NormRecipFrac(n.In.Bits) - IntOps.NormTFrac)}), .Y_SHIFT({S8(IntOps.NormTFrac + n.GammaFrac - n.Out.Frac)}),\n");
-        body.Append($"        .XW({I(xw)}), .BTW({I(btw)}), .RW({I(rw)}),\n");
+        body.Append($"        .XW({I(xw)}), .BTW({I(btw)}), .RW({I(rw)}),{(divider ? $" .DIVIDER(1), .QB({I(Pipeline.QuotientBits(n))})," : "")}\n");
         body.Append($"        .GAMMA({Rom(p + "_gamma", n.Gamma.Select(g => (long)g), 8)}), .BETA({Rom(p + "_beta", n.Beta, btw)}), .RECIP({recip})) {u} (\n");
         body.Append($"        .clk(clk), .rst(rst), .start({Go(stage)}), .done({u}_done),\n");
         body.Append($"        .x_base({u}_x_base), .x_lanes({u}_x), .y_we({u}_y_we), .y_idx({u}_y_idx), .y_ok({u}_y_ok), .y_data({u}_y_data));\n\n");

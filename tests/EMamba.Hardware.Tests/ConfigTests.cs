@@ -29,8 +29,22 @@ public class ConfigTests
     [InlineData("""{ "lanes": 4 }""")]
     [InlineData("""{ "linear_lanes": "four" }""")]
     [InlineData("[1, 2]")]
+    [InlineData("""{ "norm_reciprocal": "lut" }""")]
+    [InlineData("""{ "norm_reciprocal": 1 }""")]
     public void UnknownKeysAndWrongTypesAreRefused(string json) =>
         Assert.Throws<ConfigException>(() => AcceleratorConfig.Parse(json, "acc.json"));
+
+    /// <summary>The reciprocal source reads as snake_case text and is left out of the JSON at its default (the ROM),
+    /// so the cache keys of configs that never named it do not change.</summary>
+    [Fact]
+    public void NormReciprocalReadsAsTextAndIsOmittedAtItsDefault()
+    {
+        var c = AcceleratorConfig.Parse("""{ "norm_reciprocal": "divider" }""", "acc.json");
+        Assert.Equal(NormReciprocal.Divider, c.NormReciprocal);
+        Assert.Contains("\"norm_reciprocal\": \"divider\"", c.ToJson());
+        Assert.Equal(c, AcceleratorConfig.Parse(c.ToJson(), "round trip"));
+        Assert.DoesNotContain("norm_reciprocal", new AcceleratorConfig().ToJson());
+    }
 
     [Theory]
     [InlineData("em_top")]

@@ -38,6 +38,20 @@ public class CosimTests(ITestOutputHelper log)
     [SimFact(Simulator.Icarus)]
     public void TwoBlocksNarrowInIcarus() => Check(Tiny.ModelTwo, Odd, Simulator.Icarus, 2);
 
+    /// <summary>Range norms by divider instead of ROM: the same codes, and the cycles the model gives for it
+    /// (16-bit residual stream in the one-block model, 8-bit in the two-block one).</summary>
+    private static readonly AcceleratorConfig Divider = new() { NormReciprocal = NormReciprocal.Divider };
+
+    [SimFact(Simulator.Verilator)]
+    public void DividerNormsInVerilator() => Check(Tiny.ModelOne, Divider, Simulator.Verilator, 2);
+
+    [SimFact(Simulator.Icarus)]
+    public void DividerNormsInIcarus()
+    {
+        Check(Tiny.ModelOne, Divider, Simulator.Icarus, 2);
+        Check(Tiny.ModelTwo, Odd with { NormReciprocal = NormReciprocal.Divider }, Simulator.Icarus, 2);
+    }
+
     [SimFact(Simulator.Icarus)]
     public void EveryLaneCountGivesTheSameCodesAndItsModelledCycles()
     {

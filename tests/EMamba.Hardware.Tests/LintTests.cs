@@ -23,6 +23,9 @@ public class LintTests
     public void TwoBlockModelWithOddLanesIsLintClean() => Lint(RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 3, TopName = "emamba_top" }));
 
     [SimFact(Simulator.Verilator)]
+    public void RangeNormsByDividerAreLintClean() => Lint(RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { NormReciprocal = NormReciprocal.Divider }));
+
+    [SimFact(Simulator.Verilator)]
     public void EveryOperationModuleIsLintCleanAlone()
     {
         string dir = Path.Combine(Path.GetTempPath(), "emamba-hw-lint-" + Guid.NewGuid().ToString("N"));

@@ -27,7 +27,8 @@ public sealed record EnergyModel(EnergyTable Table, IReadOnlyList<EnergyShare> S
         var pipe = Pipeline.Of(m, c);
         long bufferBytes = pipe.Buffers.Max(b => (long)b.Slots * b.Size * 2);
         long stateBytes = m.Blocks.Max(b => (long)b.DInner * b.DState * ((b.State.Bits + 7) / 8));
-        long Bytes(string unit) => unit switch { "weights" => weightBytes, "scan" => stateBytes, _ => bufferBytes };
+        long recipBytes = new[] { m.FinalNorm }.Concat(m.Blocks.Select(b => b.Norm)).Max(n => (long)n.Recip.Length * Widths.Of(n.Recip) / 8);
+        long Bytes(string unit) => unit switch { "weights" => weightBytes, "scan" => stateBytes, "reciprocal" => recipBytes, _ => bufferBytes };
         var shares = ops.GroupBy(o => o.Unit)
             .Select(g => new EnergyShare(g.Key, g.Sum(o => table.Pj(o, Bytes(g.Key))), g.Sum(o => o.Count)))
             .OrderByDescending(s => s.Picojoules).ToList();

@@ -1,9 +1,12 @@
 // Range norm unit (docs/integer.md §5, IntOps.RangeNormT + Reference.RangeNorm), one token of D codes,
 // LANES codes per cycle (x_lanes holds x_base .. x_base + LANES - 1; lanes past D are ignored):
-// pass 1 (ceil(D / LANES) cycles) gathers sum, max and min; one cycle looks up RECIP[max - min] in the
-// reciprocal ROM (2^IN_BITS entries, no divider); pass 2 (ceil(D / LANES) cycles) writes LANES outputs
+// pass 1 (ceil(D / LANES) cycles) gathers sum, max and min; then RECIP[r], r = max - min, either looked up in
+// the reciprocal ROM (DIVIDER = 0: one cycle, 2^IN_BITS entries) or computed by a radix-2 restoring divider
+// (DIVIDER = 1: QB cycles, no ROM) as floor((2^(17+IN_BITS) + D r) / (2 D r)), the table's round-half-up
+// quotient exactly; pass 2 (ceil(D / LANES) cycles) writes LANES outputs
 // a cycle: t_i = RoundShift((D x_i - sum) RECIP[r], 2 + IN_BITS) (t = 0 when r = 0) and
-// y_i = Sat(RoundShift(t_i gamma_i + beta_i, 14 + f_gamma - f_out), BITS). 2 ceil(D / LANES) + 1 cycles after start.
+// y_i = Sat(RoundShift(t_i gamma_i + beta_i, 14 + f_gamma - f_out), BITS).
+// 2 ceil(D / LANES) + 1 (ROM) or 2 ceil(D / LANES) + QB (divider) cycles after start.
 // Widths: inputs XW bits (IN_BITS + 1 for an unsigned domain), betas BTW, reciprocals RW; every
 // intermediate is sized below from them so that nothing wraps.
 module em_range_norm #(
@@ -14,6 +17,8 @@ module em_range_norm #(
     parameter integer XW = 64,
     parameter integer BTW = 64,
     parameter integer RW = 64,
+    parameter integer DIVIDER = 0,              // 1: compute RECIP[r] with a divider instead of the ROM
+    parameter integer QB = 2,                   // quotient bits (= divider cycles): the bit length of RECIP[1]
     parameter signed [7:0] T_SHIFT = 8'sd10,    // NormRecipFrac(IN_BITS) - NormTFrac = 2 + IN_BITS
     parameter signed [7:0] Y_SHIFT = 8'sd14,    // 14 + f_gamma - f_out
     parameter GAMMA = "gamma.hex",
@@ -34,7 +39,7 @@ module em_range_norm #(
     // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
     // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
     /* verilator lint_off WIDTH */
-    localparam [1:0] IDLE = 2'd0, STATS = 2'd1, LOOKUP = 2'd2, WRITE = 2'd3;
+    localparam [1:0] IDLE = 2'd0, STATS = 2'd1, RECIPROCAL = 2'd2, WRITE = 2'd3;
     localparam integer GROUPS = (D + LANES - 1) / LANES;
     localparam integer SUM_W = XW + $clog2(D + 1);               // sum of D codes
     localparam integer CEN_W = SUM_W + 2;                        // D x_i - sum
@@ -49,11 +54,11 @@ module em_range_norm #(
 
     reg [7:0]  gamma_rom [0:D-1];
     reg [BTW-1:0] beta_rom  [0:D-1];
-    reg [RW-1:0]  recip_rom [0:(1 << IN_BITS) - 1];
+    reg [RW-1:0]  recip_rom [0:(DIVIDER != 0 ? 0 : (1 << IN_BITS) - 1)];   // one unused word with the divider
     initial begin
         $readmemh(GAMMA, gamma_rom);
         $readmemh(BETA, beta_rom);
-        $readmemh(RECIP, recip_rom);
+        if (DIVIDER == 0) $readmemh(RECIP, recip_rom);
     end
 
     reg [1:0]  state;
@@ -85,6 +90,21 @@ module em_range_norm #(
     end
 
     wire signed [XW:0] range = max_x - min_x;
+
+    // The divider: numerator 2^(17+IN_BITS) + D r over denominator 2 D r, one quotient bit a cycle, MSB first.
+    // The quotient fits QB bits (it is at most RECIP[1]), so the remainder starts as the numerator's bits above
+    // them (less than the denominator) and QB steps finish it.
+    localparam integer NW = IN_BITS + $clog2(D + 1) + 20;
+    wire [NW-1:0] r_u = range[IN_BITS-1:0];
+    wire [NW-1:0] div_num = ({{(NW-1){1'b0}}, 1'b1} << (17 + IN_BITS)) + D * r_u;
+    wire [NW-1:0] div_den = 2 * D * r_u;
+    reg  [NW-1:0] div_rem;
+    reg  [QB-2:0] div_quo;    // the quotient bits so far (the last one goes straight into recip)
+    reg  [7:0]    div_step;
+    wire [NW-2:0] div_cur = div_step == 8'd0 ? div_num >> QB : div_rem;   // below the denominator, so below 2^(NW-1)
+    wire [NW-1:0] div_trial = {div_cur, div_num[QB - 1 - div_step]};
+    wire          div_bit = div_trial >= div_den;
+    wire [QB-1:0] div_quo_next = {div_quo[QB-2:0], div_bit};
 
     genvar gl;
     generate
@@ -123,6 +143,9 @@ module em_range_norm #(
             min_x <= {XW{1'b0}};
             recip <= {RW{1'b0}};
             empty <= 1'b0;
+            div_rem <= {NW{1'b0}};
+            div_quo <= {(QB-1){1'b0}};
+            div_step <= 8'd0;
         end else case (state)
             IDLE: if (start) begin
                 state <= STATS;
@@ -134,14 +157,24 @@ module em_range_norm #(
                 max_x <= max_next;
                 min_x <= min_next;
                 if (group == GROUPS - 1) begin
-                    state <= LOOKUP;
+                    state <= RECIPROCAL;
                     group <= 32'd0;
                 end else group <= group + 32'd1;
             end
-            LOOKUP: begin
+            RECIPROCAL: begin
                 empty <= range == {(XW+1){1'b0}};
-                recip <= $signed(recip_rom[range[IN_BITS-1:0]]);
-                state <= WRITE;
+                if (DIVIDER == 0) begin
+                    recip <= $signed(recip_rom[range[IN_BITS-1:0]]);
+                    state <= WRITE;
+                end else begin
+                    div_rem <= div_bit ? div_trial - div_den : div_trial;
+                    div_quo <= div_quo_next[QB-2:0];
+                    if (div_step == QB - 1) begin
+                        recip <= $signed({{(RW > QB ? RW - QB : 1){1'b0}}, div_quo_next});
+                        div_step <= 8'd0;
+                        state <= WRITE;
+                    end else div_step <= div_step + 8'd1;
+                end
             end
             WRITE: begin
                 if (group == GROUPS - 1) state <= IDLE;

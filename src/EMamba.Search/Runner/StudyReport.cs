@@ -44,7 +44,8 @@ public static class StudyReport
         sb.AppendLine($"|---:|{string.Concat(objs.Select(_ => "---:|"))}---|");
         foreach (var t in front) sb.AppendLine($"| {t.Number} | {string.Join(" | ", t.Values!.Select(Num))} | {Params(t)} |");
         sb.AppendLine();
-        if (hand.Count > 0) HandSection(sb, objs, hand, done);
+        var pool = Pool(done, baselines);
+        if (hand.Count > 0) HandSection(sb, objs, hand, pool);
 
         var plots = new List<string>();
         int mi = Index(objs, ObjectiveKind.MetricInt8);
@@ -95,8 +96,8 @@ public static class StudyReport
                 reports = t.Reports.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value) }),
             front = front.Select(t => t.Number), chosen = best?.Number, plots,
             hand_chosen = hand.Select(h => new { label = h.Label, model = h.Model, values = h.Values,
-                beaten_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: false)).Select(t => t.Number),
-                dominated_by = done.Where(t => h.BeatenBy(objs, t.Values!, strict: true)).Select(t => t.Number) }),
+                beaten_by = pool.Where(t => h.BeatenBy(objs, t.Values, strict: false)).Select(t => t.Label),
+                dominated_by = pool.Where(t => h.BeatenBy(objs, t.Values, strict: true)).Select(t => t.Label) }),
             hypervolume = hv?.Select(h => new { study = h.Study, values = h.Values }),
             knots = knots?.Select(k => new { placement = k.Placement.ToString().ToLowerInvariant(), searched = k.Searched, metric_fp32 = k.MetricFp32, metric_int8 = k.MetricInt8 }),
         };
@@ -106,18 +107,25 @@ public static class StudyReport
 
     /// <summary>Each hand-chosen model's objectives and the complete trials within the constraints that beat it
     /// (issue 19: at least as good a metric with fewer parameters or cycles) or dominate it on every objective.</summary>
-    private static void HandSection(StringBuilder sb, IReadOnlyList<Objective> objs, IReadOnlyList<HandChosen> hand, List<Trial> done)
+    /// <summary>The complete trials within the constraints that a hand-chosen model is held against: this study's by
+    /// number, then the baselines' as study:number (a random search that beats the hand-chosen model is worth knowing).</summary>
+    private static List<(string Label, double[] Values)> Pool(List<Trial> done, IReadOnlyList<Study> baselines) =>
+        [.. done.Select(t => (t.Number.ToString(CultureInfo.InvariantCulture), t.Values!))
+            .Concat(baselines.SelectMany(b => Feasible(b, b.Storage.Trials(b.Name)).Select(t => ($"{b.Name}:{t.Number}", t.Values!))))];
+
+    private static void HandSection(StringBuilder sb, IReadOnlyList<Objective> objs, IReadOnlyList<HandChosen> hand, List<(string Label, double[] Values)> pool)
     {
         sb.AppendLine("## Against the hand-chosen configs");
         sb.AppendLine();
         sb.AppendLine("Scored like a complete trial: the quantized model on the validation split in the integer engine, parameters with the PWL knots and values, hardware on the study's accelerator config. " +
-                      $"\"Beaten by\": complete trials within the constraints at least as good on {Objective.Name(objs[0].Kind)} with fewer parameters or cycles; \"dominated by\": at least as good on every objective and better on one.");
+                      $"\"Beaten by\": complete trials within the constraints at least as good on {Objective.Name(objs[0].Kind)} with fewer parameters or cycles; \"dominated by\": at least as good on every objective and better on one. " +
+                      "Trials of this study by number; a baseline study's as study:number.");
         sb.AppendLine();
         sb.AppendLine($"| model | {string.Join(" | ", objs.Select(o => Objective.Name(o.Kind)))} | beaten by | dominated by |");
         sb.AppendLine($"|---|{string.Concat(objs.Select(_ => "---:|"))}---|---|");
         foreach (var h in hand)
         {
-            string List(bool strict) => done.Where(t => h.BeatenBy(objs, t.Values!, strict)).Select(t => t.Number.ToString(CultureInfo.InvariantCulture)) is var l && l.Any() ? string.Join(", ", l) : "none";
+            string List(bool strict) => pool.Where(t => h.BeatenBy(objs, t.Values, strict)).Select(t => t.Label) is var l && l.Any() ? string.Join(", ", l) : "none";
             sb.AppendLine($"| {h.Label} (`{Path.GetFileName(h.Model)}`) | {string.Join(" | ", h.Values.Select(Num))} | {List(false)} | {List(true)} |");
         }
         sb.AppendLine();

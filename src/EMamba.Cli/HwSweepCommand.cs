@@ -104,7 +104,7 @@ public static class HwSweepCommand
         var pts = res.Points;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"# Accelerator sweep: {Path.GetFileName(modelPath)}\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"`emamba hw sweep --model {modelPath} --out {res.Out}` ({DateTime.UtcNow:yyyy-MM-dd}, {MachineInfo.Describe()}). ");
+        sb.Append(CultureInfo.InvariantCulture, $"`{App.CommandLine}` ({DateTime.UtcNow:yyyy-MM-dd}, {MachineInfo.Describe()}). ");   // as typed: the grid, base config and area flags matter
         sb.Append(CultureInfo.InvariantCulture, $"{pts.Count} configs; {res.Refused} combinations refused by the config limits. ");
         sb.Append("Cycles: the cycle model, which equals the RTL's measured cycles on every configuration co-simulated (docs/results/hardware.md). ");
         sb.Append("Energy and power: estimated (docs/cost.md, band about 3x). ");

@@ -50,6 +50,10 @@ public static partial class Synthesizer
             File.Move(yosysLog, Path.Combine(tmp, SynthCache.YosysLog), overwrite: true);
             if (nextpnr != null)
             {
+                var overflows = Ice40Capacity.Overflows(o.Device, YosysStat.Parse(File.ReadAllText(Path.Combine(tmp, SynthScript.StatJson))));
+                if (overflows.Count > 0)
+                    throw new SynthesisException($"{top} does not fit an iCE40 {o.Device.ToString().ToUpperInvariant()} by yosys's counts: {string.Join(", ", overflows)}; " +
+                                                 "place and route skipped (a smaller accelerator config, or --target generic / xcup for its size)");
                 string pnrLog = entry + "." + SynthCache.NextpnrLog;
                 ToolRunner.Check(tmp, nextpnr, SynthScript.Nextpnr(o, pnrLog), o.Timeout, pnrLog);
                 File.Move(pnrLog, Path.Combine(tmp, SynthCache.NextpnrLog), overwrite: true);

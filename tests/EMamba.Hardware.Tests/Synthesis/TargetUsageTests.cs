@@ -79,6 +79,17 @@ public class TargetUsageTests
         Assert.Equal(66.18, i.FmaxMhz);
     }
 
+    /// <summary>A stored design that fits names nothing; counts past a part name each resource and the ratio, and a
+    /// MAC16 on the HX8K (which has none) says so.</summary>
+    [Fact]
+    public void Ice40CapacityNamesWhatDoesNotFit()
+    {
+        Assert.Empty(Ice40Capacity.Overflows(Ice40Device.Hx8k, SynthFixtures.Stat("ice40-macmem.stat.json")));
+        var big = new YosysStat(new Dictionary<string, long> { ["SB_LUT4"] = 15_360, ["SB_RAM40_4K"] = 20, ["SB_RAM40_4KNR"] = 20, ["SB_MAC16"] = 2 }, 0, 0);
+        Assert.Equal(["15,360 LUT4 of 7,680 (2x)", "40 RAM4K of 32 (1.3x)", "2 MAC16 (the part has none)"], Ice40Capacity.Overflows(Ice40Device.Hx8k, big));
+        Assert.Equal(["15,360 LUT4 of 5,280 (2.9x)", "40 RAM4K of 30 (1.3x)"], Ice40Capacity.Overflows(Ice40Device.Up5k, big));
+    }
+
     [Fact]
     public void GenericSeparatesGatesFlipFlopsAndMemories()
     {

@@ -18,7 +18,7 @@ public static class HwSweepCommand
 {
     public static Command Create(Option<string> model, Option<string?> config)
     {
-        var grid = new Option<string?>("--grid") { Description = "Grid JSON: config key -> list of values (linear_lanes, linear_rows, linear_interval, vector_lanes, ssm_lanes, state_lanes, stream_lanes); default: the built-in 72-point grid." };
+        var grid = new Option<string?>("--grid") { Description = $"Grid JSON: config key -> list of values ({string.Join(", ", SweepGrid.Keys)}; norm_reciprocal takes \"rom\" / \"divider\"); default: the built-in 72-point grid." };
         var area = SwitchOption.WithDefault("--area", "modelled (multipliers and memory bits, instant) or synthesized (yosys generic gates per point, cached; minutes per point).",
             AreaSource.Modelled, v => $"--area '{v}' must be modelled or synthesized");
         var output = new Option<string>("--out") { Description = "Sweep folder: points.jsonl (resume state), sweep.md, sweep.json, PNGs; a rerun continues it.", Required = true };
@@ -45,7 +45,8 @@ public static class HwSweepCommand
     private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     private static string Lanes(AcceleratorConfig c) =>
-        (c.LinearInterval > 0 ? $"{c.LinearLanes}L/ii{c.LinearInterval}" : $"{c.LinearLanes}x{c.LinearRows}") + $" v{c.VectorLanes} s{c.SsmLanes}x{c.StateLanes}" + (c.StreamLanes > 1 ? $" io{c.StreamLanes}" : "");
+        (c.LinearInterval > 0 ? $"{c.LinearLanes}L/ii{c.LinearInterval}" : $"{c.LinearLanes}x{c.LinearRows}") + $" v{c.VectorLanes} s{c.SsmLanes}x{c.StateLanes}" + (c.StreamLanes > 1 ? $" io{c.StreamLanes}" : "")
+        + (c.NormReciprocal == NormReciprocal.Divider ? " div" : "");
 
     private static void Write(HwSweepStage.Result res, string modelPath)
     {
@@ -111,7 +112,7 @@ public static class HwSweepCommand
         sb.Append(pts[0].Source == AreaSource.Modelled
             ? "Area: estimated from the multipliers and memory bits alone (docs/cost.md, \"Baselines\"; no registers, muxes or control: a lower bound on the logic).\n\n"
             : "Area: yosys generic gates and flip-flops of each point's RTL priced by the 22 nm cell table (docs/synthesis.md, band 2x).\n\n");
-        sb.Append("Config: `LxR` linear lanes x rows (or `L/iiN` rows per layer for an interval), `v` vector lanes, `s` SSM lanes x state lanes, `io` codes per stream beat.\n\n");
+        sb.Append("Config: `LxR` linear lanes x rows (or `L/iiN` rows per layer for an interval), `v` vector lanes, `s` SSM lanes x state lanes, `io` codes per stream beat, `div` range norms by divider.\n\n");
         var fastest = pts.MinBy(p => p.Microseconds)!;
         var smallest = pts.MinBy(p => p.AreaMm2)!;
         sb.Append(CultureInfo.InvariantCulture, $"Fastest: {Lanes(fastest.Config)}, {fastest.Cycles:N0} cycles ({fastest.Microseconds:F2} us, {fastest.AreaMm2:F3} mm2); smallest: {Lanes(smallest.Config)}, {smallest.AreaMm2:F3} mm2 ({smallest.Cycles:N0} cycles).");

@@ -44,9 +44,19 @@ public sealed class SweepTests : IDisposable
         Assert.Equal(72, SweepGrid.Default.Expand(new AcceleratorConfig()).Configs.Count);
     }
 
+    [Fact]
+    public void TheReciprocalSourceIsAnAxisOfNames()
+    {
+        var (configs, _) = SweepGrid.Parse("""{ "vector_lanes": [1, 4], "norm_reciprocal": ["rom", "divider"] }""", "g.json").Expand(new AcceleratorConfig());
+        Assert.Equal(4, configs.Count);
+        Assert.Equal(2, configs.Count(c => c.NormReciprocal == NormReciprocal.Divider));
+    }
+
     [Theory]
     [InlineData("""{ "linear_lanes": [2, "x"] }""", "is not an integer")]
     [InlineData("""{ "lanes": [2] }""", "not a sweepable key")]
+    [InlineData("""{ "norm_reciprocal": ["rom", "lut"] }""", "is not \"rom\" or \"divider\"")]
+    [InlineData("""{ "norm_reciprocal": [1] }""", "is not \"rom\" or \"divider\"")]
     [InlineData("""{ "linear_lanes": [] }""", "give 1..64 values")]
     [InlineData("""{ "linear_lanes": [2, 2] }""", "repeated values")]
     [InlineData("""{ }""", "no key to sweep")]

@@ -4,12 +4,13 @@ using EMamba.Core;
 namespace EMamba.Hardware.Sweep;
 
 /// <summary>The accelerator configs of a sweep (docs/cost.md, "Sweep"): a list of values per config key, every
-/// combination a point. JSON with the config's snake_case keys, each a list of integers (or one integer);
+/// combination a point. JSON with the config's snake_case keys, each a list of integers (or one integer), and
+/// norm_reciprocal a list of "rom" / "divider" (held as the enum's values);
 /// keys left out take the base config's value. Combinations the config refuses (too many MACs) are left out
 /// and counted, so a grid can be written loosely.</summary>
 public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
 {
-    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes"];
+    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes", "norm_reciprocal"];
 
     /// <summary>At most this many points: each may run a synthesis, and the table and plots stay readable.</summary>
     public const int MaxPoints = 4096;
@@ -38,7 +39,12 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
                 if (values.Count is 0 or > 64) { problems.Add($"'{p.Name}': give 1..64 values"); continue; }
                 var ints = new List<int>();
                 foreach (var v in values)
-                    if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) ints.Add(i);
+                    if (p.Name == "norm_reciprocal")
+                    {
+                        if (v.ValueKind == JsonValueKind.String && Enum.TryParse<NormReciprocal>(v.GetString(), ignoreCase: true, out var r) && Enum.IsDefined(r) && !int.TryParse(v.GetString(), out _)) ints.Add((int)r);
+                        else problems.Add($"'{p.Name}': {v.GetRawText()} is not \"rom\" or \"divider\"");
+                    }
+                    else if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) ints.Add(i);
                     else problems.Add($"'{p.Name}': {v.GetRawText()} is not an integer");
                 if (ints.Distinct().Count() != ints.Count) problems.Add($"'{p.Name}': repeated values");
                 axes.Add((p.Name, ints.ToArray()));
@@ -71,6 +77,7 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
         "ssm_lanes" => c with { SsmLanes = v },
         "state_lanes" => c with { StateLanes = v },
         "stream_lanes" => c with { StreamLanes = v },
+        "norm_reciprocal" => c with { NormReciprocal = (NormReciprocal)v },
         _ => throw new ArgumentException(key),
     };
 }

@@ -36,6 +36,9 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
     /// <summary>The divider's quotient bits: the bit length of the largest reciprocal, RECIP[1].</summary>
     public static int QuotientBits(IntRangeNorm n) => 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)n.Recip[1]);
 
+    /// <summary>The divider's remainder width, em_range_norm's NW: B + clog2(D + 1) + 20.</summary>
+    public static int DividerBits(IntRangeNorm n) => n.In.Bits + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n.Width)) + 20;
+
     public static int Ceil(int a, int b) => (a + b - 1) / b;
 
     public static Pipeline Of(IntModel m, AcceleratorConfig c)

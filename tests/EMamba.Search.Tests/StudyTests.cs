@@ -11,12 +11,12 @@ public sealed class StudyTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private string SpaceFile(string objectives = """["metric_int8", "params"]""")
+    private string SpaceFile(string objectives = """["metric_int8", "params"]""", string constraints = """{ "max_params": 9000 }""")
     {
         string path = Path.Combine(dir, "space.json");
         File.WriteAllText(path, $$"""
             { "base_config": "mars-paper", "architecture": { "d_model": { "choices": [12, 16] } },
-              "objectives": {{objectives}}, "constraints": { "max_params": 9000 }, "budget": { "trials": 4, "seed": 3 } }
+              "objectives": {{objectives}}, "constraints": {{constraints}}, "budget": { "trials": 4, "seed": 3 } }
             """);
         return path;
     }
@@ -48,11 +48,13 @@ public sealed class StudyTests : IDisposable
     }
 
     [Fact]
-    public void AreaAndConstraintsOnUnstoredQuantitiesAreRefused()
+    public void ConstraintsOnUnstoredQuantitiesAreRefusedAndAreaIsAnObjective()
     {
         using var st = StudyStorage.Open(Path.Combine(dir, "s.db"));
-        var e = Assert.Throws<ConfigException>(() => Study.Create(st, "a", SpaceFile("""["metric_int8", "area"]"""), null, null, dir));
-        Assert.Contains("area is not measured yet", e.Message);
+        var e = Assert.Throws<ConfigException>(() => Study.Create(st, "a", SpaceFile(constraints: """{ "max_area": 0.5 }"""), null, null, dir));
+        Assert.Contains("constraint max_area: area must also be an objective", e.Message);
+        var s = Study.Create(st, "b", SpaceFile("""["metric_int8", "area"]""", """{ "max_area": 0.5 }"""), null, null, dir);
+        Assert.True(s.Space.MeasuresArea);
         Assert.Contains("no study 'zzz'", Assert.Throws<EMambaException>(() => Study.Load(st, "zzz", dir)).Message);
     }
 }

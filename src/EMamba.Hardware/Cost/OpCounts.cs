@@ -44,7 +44,7 @@ public static class OpCounts
             Add("norm", OpKind.Add, n.In.Bits + 8, n.In.Bits + 8, 3 * d);           // sum, max, min
             Add("norm", OpKind.Mul, n.In.Bits + 8, 32, d);                          // (D x - sum) x recip
             if (c.NormReciprocal == NormReciprocal.Divider)
-                Add("norm", OpKind.Add, n.In.Bits + 20, n.In.Bits + 20, Pipeline.QuotientBits(n) * times);   // a compare-subtract per quotient bit
+                Add("norm", OpKind.Add, Pipeline.DividerBits(n), Pipeline.DividerBits(n), Pipeline.QuotientBits(n) * times);   // a compare-subtract per quotient bit
             else Add("reciprocal", OpKind.MemRead, Widths.Of(n.Recip), Widths.Of(n.Recip), times);                 // RECIP[r] from its ROM
             Add("norm", OpKind.Mul, 16, 8, d);                                      // t x gamma
             Add("norm", OpKind.Add, AccBits, AccBits, 2 * d);                       // D x - sum, + beta

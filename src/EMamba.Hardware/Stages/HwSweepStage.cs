@@ -22,7 +22,12 @@ public static class HwSweepStage
 
     public sealed record Result(string Out, IReadOnlyList<SweepPoint> Points, bool[] LatencyArea, bool[] EnergyArea, int Refused, int Resumed, IntModel Model);
 
-    private sealed record Line(string Design, AreaSource Source, SweepPoint Point);
+    /// <summary>The cost model's version: a point scored by another version is scored again on resume (the design
+    /// hash does not change when only the pricing does). 2: the reciprocal ROM's read is priced.</summary>
+    public const int CostModel = 2;
+
+    /// <param name="CostModel">0 in lines written before it was recorded</param>
+    private sealed record Line(string Design, AreaSource Source, SweepPoint Point, int CostModel);
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -57,7 +62,7 @@ public static class HwSweepStage
             {
                 var p = Measure(m, c, d, energy, q);
                 points.Add(p);
-                Append(file, new Line(d.Hash, q.Area, p));
+                Append(file, new Line(d.Hash, q.Area, p, CostModel));
             }
             q.Progress?.Invoke(points.Count, configs.Count);
         }
@@ -87,7 +92,7 @@ public static class HwSweepStage
             Line? l;
             try { l = JsonSerializer.Deserialize<Line>(text, Json); }
             catch (JsonException) { continue; }
-            if (l?.Point?.Config is null || l.Design is null) continue;
+            if (l?.Point?.Config is null || l.Design is null || l.CostModel != CostModel) continue;
             done[(l.Design, l.Source)] = l.Point;
         }
         return done;

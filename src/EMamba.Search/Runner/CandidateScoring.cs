@@ -31,7 +31,7 @@ public static class CandidateScoring
     /// <param name="seed">the trial's training seed (the fine-tuning's)</param>
     /// <param name="threads">threads of the integer engine</param>
     public static Measured Complete(CandidateConfig c, string dir, string? data, IDataset train, IDataset val, int seed, int threads,
-        AcceleratorConfig accel, ITrainObserver? observer, CancellationToken ct)
+        AcceleratorConfig accel, bool area, ITrainObserver? observer, CancellationToken ct)
     {
         string best = Path.Combine(dir, RunFolder.BestFile), approx = Path.Combine(dir, ApproxFileName);
         Tables(c.Approx, best, train, approx);
@@ -50,19 +50,19 @@ public static class CandidateScoring
         }
         string q = Quantize(c, dir, model, tables, data, Calib, ct);
         var run = RunStage.Run(new RunStage.Request(q, "val", data, null, threads), ct);
-        var (cycles, energy) = HardwareCost.Of(QuantFile.Read(q), accel);
-        return new Measured(run.FloatMetric ?? double.NaN, run.Metric, c.Parameters, cycles, energy);
+        var (cycles, energy, mm2) = HardwareCost.Of(QuantFile.Read(q), accel, area);
+        return new Measured(run.FloatMetric ?? double.NaN, run.Metric, c.Parameters, cycles, energy, mm2);
     }
 
     /// <summary>A pruned trial's figures: its hardware on uniform tables of the candidate's sizes (the cost
     /// depends on the shapes, not the knots) and the metric it had at its rung for both metrics.</summary>
-    public static Measured Pruned(CandidateConfig c, string dir, string? data, double rungMetric, AcceleratorConfig accel, CancellationToken ct)
+    public static Measured Pruned(CandidateConfig c, string dir, string? data, double rungMetric, AcceleratorConfig accel, bool area, CancellationToken ct)
     {
         string approx = Path.Combine(dir, ApproxFileName);
         Uniform(c.Approx).Save(approx);
         string q = Quantize(c, dir, Path.Combine(dir, RunFolder.BestFile), approx, data, PrunedCalib, ct);
-        var (cycles, energy) = HardwareCost.Of(QuantFile.Read(q), accel);
-        return new Measured(rungMetric, rungMetric, c.Parameters, cycles, energy);
+        var (cycles, energy, mm2) = HardwareCost.Of(QuantFile.Read(q), accel, area);
+        return new Measured(rungMetric, rungMetric, c.Parameters, cycles, energy, mm2);
     }
 
     /// <summary>Writes the plan's tables to <paramref name="outPath"/>: uniform, or fitted to the best checkpoint's activations.</summary>

@@ -20,7 +20,7 @@ public sealed record HandChosen(string Label, string Model, double[] Values)
             throw new EMambaException($"{quantized}: a {m.Config.Task.ToString().ToLowerInvariant()} model cannot be compared with study '{study.Name}' on {study.Space.Base.Model.Task.ToString().ToLowerInvariant()}", ExitCodes.Usage);
         var run = RunStage.Run(new RunStage.Request(quantized, "val", data, null, threads), ct);
         var accel = study.Space.Accelerator is { } a ? AcceleratorConfig.Load(a) : new AcceleratorConfig().Validated();
-        var (cycles, energy) = HardwareCost.Of(m, accel);
+        var (cycles, energy, area) = HardwareCost.Of(m, accel, study.Space.MeasuresArea);
         var b = m.Blocks[0];
         long parameters = m.Config.ParameterCount() + 2L * b.Silu.Knots.Length + 2L * b.Exp.Knots.Length;
         var values = study.Space.Objectives.Select(o => o.Kind switch
@@ -30,6 +30,7 @@ public sealed record HandChosen(string Label, string Model, double[] Values)
             ObjectiveKind.Params => parameters,
             ObjectiveKind.Cycles => cycles,
             ObjectiveKind.Energy => energy,
+            ObjectiveKind.Area => area ?? double.NaN,
             _ => double.NaN,
         }).ToArray();
         return new HandChosen(label, quantized, values);

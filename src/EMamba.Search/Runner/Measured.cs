@@ -4,9 +4,9 @@ namespace EMamba.Search.Runner;
 
 /// <summary>Everything a trial measures, in the units the report shows: the task metric on the validation split
 /// (float with the candidate's tables, and INT8 in the integer engine), parameters (tables included), cycles per
-/// inference in the cycle model and energy per inference (nJ) in the energy model. No area: the cost model has
-/// no area figure yet (issue 18).</summary>
-public sealed record Measured(double MetricFp32, double MetricInt8, long Params, long Cycles, double EnergyNj)
+/// inference in the cycle model, energy per inference (nJ) in the energy model, and the modelled area (mm2 at
+/// 22 nm) when the study asks for it (null otherwise: it needs the RTL text).</summary>
+public sealed record Measured(double MetricFp32, double MetricInt8, long Params, long Cycles, double EnergyNj, double? AreaMm2)
 {
     public double this[ObjectiveKind k] => k switch
     {
@@ -15,6 +15,7 @@ public sealed record Measured(double MetricFp32, double MetricInt8, long Params,
         ObjectiveKind.Params => Params,
         ObjectiveKind.Cycles => Cycles,
         ObjectiveKind.Energy => EnergyNj,
+        ObjectiveKind.Area => AreaMm2 ?? throw new InvalidOperationException("area was not measured: the study has no area objective"),
         _ => throw new NotSupportedException($"{Objective.Name(k)} is not measured yet"),
     };
 

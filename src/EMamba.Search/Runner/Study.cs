@@ -60,14 +60,12 @@ public sealed class Study
         Accelerator = s.Accelerator is null ? null : Path.GetFullPath(Path.Combine(dir, s.Accelerator)),
     };
 
-    /// <summary>What the worker cannot measure: area needs synthesis (issue 18); a constraint is checked on the
-    /// stored objectives (parameters are recomputed), so it must name one of them or params.</summary>
+    /// <summary>A constraint is checked on the stored objectives (parameters are recomputed), so it must name one of
+    /// them or params.</summary>
     private static void Check(SearchSpace s, string name)
     {
         var problems = new List<string>();
-        if (s.Objectives.Any(o => o.Kind == ObjectiveKind.Area) || s.Constraints.Any(c => c.Kind == ObjectiveKind.Area))
-            problems.Add("area is not measured yet (no area model in the hardware cost model; issue 18): remove it from objectives and constraints");
-        foreach (var c in s.Constraints.Where(c => c.Kind != ObjectiveKind.Params && c.Kind != ObjectiveKind.Area && s.Objectives.All(o => o.Kind != c.Kind)))
+        foreach (var c in s.Constraints.Where(c => c.Kind != ObjectiveKind.Params && s.Objectives.All(o => o.Kind != c.Kind)))
             problems.Add($"constraint {c.Key}: {SpaceObjective.Name(c.Kind)} must also be an objective (a trial stores only its objectives)");
         if (problems.Count > 0) throw new ConfigException($"study '{name}'", problems);
     }

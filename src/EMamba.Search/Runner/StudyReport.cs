@@ -12,7 +12,7 @@ using EMamba.Training.Checkpoints;
 namespace EMamba.Search.Runner;
 
 /// <summary><c>emamba search report</c>: the study's Pareto front (complete trials that meet the constraints) as
-/// a table and plots of the metric against params, cycles and energy, the hypervolume over trials beside any
+/// a table and plots of the metric against params, cycles, energy and area, the hypervolume over trials beside any
 /// baseline studies (random search), the chosen model (the front's best metric) with its config and tables, and
 /// the commands that quantize it and generate its hardware. Markdown, JSON and PNGs in one folder.</summary>
 public static class StudyReport
@@ -22,6 +22,10 @@ public static class StudyReport
     /// <param name="knots">the chosen model under each knot placement (<see cref="KnotComparison"/>), or null when not asked for</param>
     public static Result Write(Study study, IReadOnlyList<Study> baselines, IReadOnlyList<HandChosen> hand, IReadOnlyList<KnotComparison.Row>? knots, string outDir, string? data, string command)
     {
+        foreach (var b in baselines)
+            if (!b.Space.Objectives.SequenceEqual(study.Space.Objectives))
+                throw new EMambaException($"baseline study '{b.Name}' has objectives ({string.Join(", ", b.Space.Objectives.Select(o => Objective.Name(o.Kind)))}) " +
+                                          $"unlike '{study.Name}' ({string.Join(", ", study.Space.Objectives.Select(o => Objective.Name(o.Kind)))}): its trials cannot be compared", ExitCodes.Usage);
         Directory.CreateDirectory(outDir);
         var trials = study.Storage.Trials(study.Name);
         var objs = study.Space.Objectives;
@@ -36,7 +40,7 @@ public static class StudyReport
                       $"ASHA rungs at epochs {string.Join(", ", study.Space.Budget.Asha.Rungs())}, completion at {study.Space.Budget.MaxEpochs}");
         sb.AppendLine($"- trials: {trials.Count} ({StudySummary.Counts(trials)}); objectives {string.Join(", ", objs.Select(o => $"{Objective.Name(o.Kind)} ({o.Direction.ToString().ToLowerInvariant()})"))}" +
                       (study.Space.Constraints.Count > 0 ? $"; constraints {string.Join(", ", study.Space.Constraints.Select(c => $"{c.Key} {c.Limit.ToString(CultureInfo.InvariantCulture)}"))}" : ""));
-        sb.AppendLine("- metrics are on the validation split (the search selects on it; score the chosen model on test with `emamba run`); area is not measured (no area model yet)");
+        sb.AppendLine("- metrics are on the validation split (the search selects on it; score the chosen model on test with `emamba run`); cycles are the cycle model's (= RTL), energy and area are estimated by the cost model (docs/cost.md)");
         sb.AppendLine();
         sb.AppendLine($"## Pareto front ({front.Count} of {done.Count} complete trials within the constraints)");
         sb.AppendLine();
@@ -50,7 +54,7 @@ public static class StudyReport
         var plots = new List<string>();
         int mi = Index(objs, ObjectiveKind.MetricInt8);
         if (mi >= 0 && done.Count > 0)
-            foreach (var kind in new[] { ObjectiveKind.Params, ObjectiveKind.Cycles, ObjectiveKind.Energy })
+            foreach (var kind in new[] { ObjectiveKind.Params, ObjectiveKind.Cycles, ObjectiveKind.Energy, ObjectiveKind.Area })
             {
                 int xi = Index(objs, kind);
                 if (xi < 0) continue;
@@ -105,14 +109,14 @@ public static class StudyReport
         return new Result(sb.ToString(), front.Count, best?.Number);
     }
 
-    /// <summary>Each hand-chosen model's objectives and the complete trials within the constraints that beat it
-    /// (issue 19: at least as good a metric with fewer parameters or cycles) or dominate it on every objective.</summary>
     /// <summary>The complete trials within the constraints that a hand-chosen model is held against: this study's by
     /// number, then the baselines' as study:number (a random search that beats the hand-chosen model is worth knowing).</summary>
     private static List<(string Label, double[] Values)> Pool(List<Trial> done, IReadOnlyList<Study> baselines) =>
         [.. done.Select(t => (t.Number.ToString(CultureInfo.InvariantCulture), t.Values!))
             .Concat(baselines.SelectMany(b => Feasible(b, b.Storage.Trials(b.Name)).Select(t => ($"{b.Name}:{t.Number}", t.Values!))))];
 
+    /// <summary>Each hand-chosen model's objectives and the complete trials within the constraints that beat it
+    /// (issue 19: at least as good a metric with fewer parameters or cycles) or dominate it on every objective.</summary>
     private static void HandSection(StringBuilder sb, IReadOnlyList<Objective> objs, IReadOnlyList<HandChosen> hand, List<(string Label, double[] Values)> pool)
     {
         sb.AppendLine("## Against the hand-chosen configs");
@@ -136,8 +140,9 @@ public static class StudyReport
         sb.AppendLine();
         sb.AppendLine($"## Knot placement on the chosen model (trial {best.Number})");
         sb.AppendLine();
-        sb.AppendLine("The same trained weights, SiLU and exp tables of the same segments and input ranges, the same precision; " +
-                      "float with the tables and INT8 in the integer engine, on the validation split. Nothing is retrained, so a fine-tuned row appears only when the trial fine-tuned.");
+        sb.AppendLine("The trial's trained checkpoint with SiLU and exp tables of the same segments and input ranges, the same precision; " +
+                      "float with the tables and INT8 in the integer engine, on the validation split. Nothing is retrained, so a fine-tuned row appears only when the trial fine-tuned, " +
+                      "and its weights are the fine-tuned ones (fine-tuning trains the weights with the tables in the loop).");
         sb.AppendLine();
         sb.AppendLine("| knots | metric_fp32 | metric_int8 | INT8 vs the searched knots |");
         sb.AppendLine("|---|---:|---:|---:|");

@@ -119,10 +119,10 @@ public sealed class Worker(Study study, WorkerOptions options, IWorkerObserver? 
             case EpochVerdict.Lost:
                 return St.Trial(study.Name, t.Number);
             case EpochVerdict.Prune:
-                var p = CandidateScoring.Pruned(c, dir, options.Data, outcome.Metric, options.Accelerator, ct);
+                var p = CandidateScoring.Pruned(c, dir, options.Data, outcome.Metric, options.Accelerator, study.Space.MeasuresArea, ct);
                 return St.Finish(study.Name, t.Number, TrialState.Pruned, p.Values(study.Space.Objectives), pruned);
             default:
-                var m = CandidateScoring.Complete(c, dir, options.Data, train, val, seed, options.Threads, options.Accelerator, obs.Training, ct);
+                var m = CandidateScoring.Complete(c, dir, options.Data, train, val, seed, options.Threads, options.Accelerator, study.Space.MeasuresArea, obs.Training, ct);
                 return St.Finish(study.Name, t.Number, TrialState.Complete, m.Values(study.Space.Objectives));
         }
     }

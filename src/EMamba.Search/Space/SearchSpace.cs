@@ -25,6 +25,9 @@ public sealed record SearchSpace(string BaseConfig, RunConfig Base, string? Acce
     /// <summary>The candidate made concrete on <see cref="Base"/>, trained for the budget's max_epochs.</summary>
     public Applied Apply(Candidate c) => c.ApplyTo(Base, Budget.MaxEpochs);
 
+    /// <summary>Whether a trial must measure the modelled area (it generates the RTL text, so only when asked).</summary>
+    public bool MeasuresArea => Objectives.Any(o => o.Kind == ObjectiveKind.Area);
+
     /// <summary>Whether a sampled point is a valid model (what samplers use to draw again).</summary>
     public bool IsValid(IReadOnlyDictionary<string, object> values) => Apply(new Candidate(values)).Valid;
 }

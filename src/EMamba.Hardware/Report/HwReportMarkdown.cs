@@ -81,6 +81,12 @@ public static class HwReportMarkdown
                 L($"| logic + flip-flops | | {F(g.LogicMm2, "F4")} |");
                 L($"| memory bits | {N(g.MemoryBits)} | {F(g.MemoryMm2, "F4")} |");
                 L($"| total | | **{F(g.TotalMm2, "F3")}** (band {F(g.LowMm2, "F3")}..{F(g.HighMm2, "F3")}) |");
+                foreach (var chip in MarsPeers.All.Where(p => p.AreaMm2 is not null))
+                {
+                    double silicon = chip.AreaMm2!.Value;
+                    L();
+                    L($"Against the silicon, {chip.Name}, {F(silicon, "0.000")} mm2 ({chip.Basis}): **{F(g.TotalMm2 / silicon, "0.00")}x** (band {F(g.LowMm2 / silicon, "0.00")}x..{F(g.HighMm2 / silicon, "0.00")}x).");
+                }
             }
         }
         else L("No synthesis was run (`--synth none`); `--synth generic` or `--synth xcup` adds yosys's counts (slow for a large model; cached).");

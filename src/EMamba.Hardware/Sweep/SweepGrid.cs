@@ -41,8 +41,12 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
                 foreach (var v in values)
                     if (p.Name == "norm_reciprocal")
                     {
-                        if (v.ValueKind == JsonValueKind.String && Enum.TryParse<NormReciprocal>(v.GetString(), ignoreCase: true, out var r) && Enum.IsDefined(r) && !int.TryParse(v.GetString(), out _)) ints.Add((int)r);
-                        else problems.Add($"'{p.Name}': {v.GetRawText()} is not \"rom\" or \"divider\"");
+                        switch (v.ValueKind == JsonValueKind.String ? v.GetString() : null)
+                        {
+                            case "rom": ints.Add((int)NormReciprocal.Rom); break;
+                            case "divider": ints.Add((int)NormReciprocal.Divider); break;
+                            default: problems.Add($"'{p.Name}': {v.GetRawText()} is not \"rom\" or \"divider\""); break;
+                        }
                     }
                     else if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) ints.Add(i);
                     else problems.Add($"'{p.Name}': {v.GetRawText()} is not an integer");

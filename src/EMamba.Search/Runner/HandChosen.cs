@@ -23,16 +23,7 @@ public sealed record HandChosen(string Label, string Model, double[] Values)
         var (cycles, energy, area) = HardwareCost.Of(m, accel, study.Space.MeasuresArea);
         var b = m.Blocks[0];
         long parameters = m.Config.ParameterCount() + 2L * b.Silu.Knots.Length + 2L * b.Exp.Knots.Length;
-        var values = study.Space.Objectives.Select(o => o.Kind switch
-        {
-            ObjectiveKind.MetricInt8 => run.Metric,
-            ObjectiveKind.MetricFp32 => run.FloatMetric ?? double.NaN,
-            ObjectiveKind.Params => parameters,
-            ObjectiveKind.Cycles => cycles,
-            ObjectiveKind.Energy => energy,
-            ObjectiveKind.Area => area ?? double.NaN,
-            _ => double.NaN,
-        }).ToArray();
+        var values = new Measured(run.FloatMetric ?? double.NaN, run.Metric, parameters, cycles, energy, area).Values(study.Space.Objectives);
         return new HandChosen(label, quantized, values);
     }
 

@@ -14,7 +14,11 @@ public static class HardwareCost
 {
     public static (long Cycles, double EnergyNj, double? AreaMm2) Of(IntModel m, AcceleratorConfig c, bool area)
     {
-        if (!area) return (CycleModel.Of(m, c).Total, EnergyModel.Of(m, c, EnergyTable.Gf22).Nanojoules, null);
+        if (!area)
+        {
+            var energy = EnergyModel.Of(m, c, EnergyTable.Gf22);   // it runs the cycle model and keeps its total
+            return (energy.Cycles, energy.Nanojoules, null);
+        }
         var cost = ArrayModel.EMamba(m, c, RtlGenerator.Generate(m, c), EnergyTable.Gf22, AsicAreaTable.Node22);
         return (cost.Cycles, cost.Nanojoules, cost.AreaMm2);
     }

@@ -77,6 +77,8 @@ public static class StudyReport
             sb.AppendLine("| study | trials | final hypervolume |");
             sb.AppendLine("|---|---:|---:|");
             foreach (var h in hv) sb.AppendLine($"| {h.Study} | {h.Values.Length} | {(h.Values.Length > 0 ? Num(h.Values[^1]) : "-")} |");
+            var finals = hv.Skip(1).Where(h => h.Values.Length > 0).Select(h => h.Values[^1]).ToList();
+            if (finals.Count >= 2) sb.AppendLine($"| baselines, mean of {finals.Count} | | {Num(finals.Average())} |");
             sb.AppendLine();
             sb.AppendLine("![hypervolume](hypervolume.png)");
             sb.AppendLine();

@@ -53,9 +53,8 @@ public static class SearchCommand
                 s = Study.Create(st, name, spaceFile, r.GetValue(sampler), r.GetValue(seed), folder);
             }
             int threadCount = EMamba.Training.TorchThreads.Set(r.GetValue(threads));
-            var accel = s.Space.Accelerator is { } a ? AcceleratorConfig.Load(a) : new AcceleratorConfig().Validated();
             int target = r.GetValue(trials) ?? s.Space.Budget.Trials;
-            var options = new WorkerOptions(target, r.GetValue(data), threadCount, TimeSpan.FromSeconds(staleSeconds), accel, StudyStorage.ThisProcess);
+            var options = new WorkerOptions(target, r.GetValue(data), threadCount, TimeSpan.FromSeconds(staleSeconds), s.Space.Hardware, StudyStorage.ThisProcess);
             App.Info($"study '{name}' in {st.Location}: {s.Space.Sampler.Kind.ToString().ToLowerInvariant()} sampler, seed {s.Seed}, {target} trials, ASHA rungs at epochs {string.Join(", ", s.Space.Budget.Asha.Rungs())} of {s.Space.Budget.MaxEpochs}; trial folders in {folder}");
             ConsoleSearchObserver.Run(s, target, obs => new Worker(s, options, obs).Run(ct));
             var all = st.Trials(name);

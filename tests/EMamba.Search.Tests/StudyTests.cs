@@ -1,5 +1,6 @@
 using EMamba.Core;
 using EMamba.Search.Runner;
+using EMamba.Search.Space;
 using EMamba.Search.Storage;
 
 namespace EMamba.Search.Tests;
@@ -44,7 +45,26 @@ public sealed class StudyTests : IDisposable
         Assert.Equal(s.TrainingSeed(0), s.TrainingSeed(Study.Root(retry, st.Trials("s"))));
         // The stored space needs no file: a report or a resume loads it.
         File.Delete(SpaceFile());
-        Assert.Equal(s.Space.ToJson(), Study.Load(st, "s", dir).Space.ToJson());
+        Assert.Equal(s.Space.ToSelfContainedJson(), Study.Load(st, "s", dir).Space.ToSelfContainedJson());
+    }
+
+    /// <summary>A stored study holds its base and accelerator configs themselves, not their paths: it loads after
+    /// both files are gone (another machine, a removed checkout) and means the same.</summary>
+    [Fact]
+    public void AStoredStudyOutlivesTheConfigFilesItWasMadeFrom()
+    {
+        string baseFile = Path.Combine(dir, "base.json"), accelFile = Path.Combine(dir, "acc.json"), space = Path.Combine(dir, "space-files.json");
+        File.WriteAllText(baseFile, Presets.All["mars-paper"].ToJson());
+        File.WriteAllText(accelFile, """{ "linear_lanes": 3, "norm_reciprocal": "divider" }""");
+        File.WriteAllText(space, """{ "base_config": "base.json", "accelerator": "acc.json", "architecture": { "d_model": { "choices": [12, 16] } } }""");
+        using var st = StudyStorage.Open(Path.Combine(dir, "s.db"));
+        var made = Study.Create(st, "f", space, null, null, dir).Space;
+        foreach (var f in new[] { baseFile, accelFile, space }) File.Delete(f);
+        var loaded = Study.Load(st, "f", dir).Space;
+        Assert.Equal(made.Base.ToJson(), loaded.Base.ToJson());
+        Assert.Equal(made.Hardware, loaded.Hardware);
+        Assert.Equal((3, EMamba.Hardware.NormReciprocal.Divider), (loaded.Hardware.LinearLanes, loaded.Hardware.NormReciprocal));
+        Assert.Equal(SearchSpace.Inline, loaded.BaseConfig);
     }
 
     [Fact]

@@ -19,8 +19,7 @@ public sealed record HandChosen(string Label, string Model, double[] Values)
         if (m.Config.Task != study.Space.Base.Model.Task)
             throw new EMambaException($"{quantized}: a {m.Config.Task.ToString().ToLowerInvariant()} model cannot be compared with study '{study.Name}' on {study.Space.Base.Model.Task.ToString().ToLowerInvariant()}", ExitCodes.Usage);
         var run = RunStage.Run(new RunStage.Request(quantized, "val", data, null, threads), ct);
-        var accel = study.Space.Accelerator is { } a ? AcceleratorConfig.Load(a) : new AcceleratorConfig().Validated();
-        var (cycles, energy, area) = HardwareCost.Of(m, accel, study.Space.MeasuresArea);
+        var (cycles, energy, area) = HardwareCost.Of(m, study.Space.Hardware, study.Space.MeasuresArea);
         var b = m.Blocks[0];
         long parameters = m.Config.ParameterCount() + 2L * b.Silu.Knots.Length + 2L * b.Exp.Knots.Length;
         var values = new Measured(run.FloatMetric ?? double.NaN, run.Metric, parameters, cycles, energy, area).Values(study.Space.Objectives);

@@ -8,7 +8,7 @@ using SpaceObjective = EMamba.Search.Space.Objective;
 namespace EMamba.Search.Runner;
 
 /// <summary>A search as Optuna keeps one: thin, its state in the storage. It pairs the stored definition with
-/// the search space it was made from (stored in the study, base_config and accelerator as absolute paths, so a
+/// the search space it was made from (stored in the study, with its base and accelerator configs written out, so a
 /// report or a resume needs no space file), and turns the stored trials into what the sampler and ASHA read.</summary>
 public sealed class Study
 {
@@ -31,7 +31,7 @@ public sealed class Study
     public static Study Create(IStudyStorage storage, string name, string spaceFile, SamplerKind? sampler, int? seed, string dir)
     {
         var space = SearchSpace.Load(spaceFile);
-        var s = Absolute(space, Path.GetDirectoryName(Path.GetFullPath(spaceFile))!) with
+        var s = space with
         {
             Sampler = space.Sampler with { Kind = sampler ?? space.Sampler.Kind },
             Budget = space.Budget with { Seed = seed ?? space.Budget.Seed },
@@ -39,7 +39,7 @@ public sealed class Study
         Check(s, name);
         var objectives = s.Objectives.Select(o => new StoredObjective(SpaceObjective.Name(o.Kind),
             o.Direction == Direction.Maximize ? ObjectiveDirection.Maximize : ObjectiveDirection.Minimize)).ToList();
-        var info = storage.CreateOrLoadStudy(StudyInfo.Define(name, objectives, s.ToJson(), s.Budget.Seed));
+        var info = storage.CreateOrLoadStudy(StudyInfo.Define(name, objectives, s.ToSelfContainedJson(), s.Budget.Seed));
         return new Study(storage, info, s, dir);
     }
 
@@ -53,12 +53,6 @@ public sealed class Study
         return new Study(storage, info, space, dir);
     }
 
-    // The stored space must mean the same from any working directory.
-    private static SearchSpace Absolute(SearchSpace s, string dir) => s with
-    {
-        BaseConfig = Presets.All.ContainsKey(s.BaseConfig) ? s.BaseConfig : Path.GetFullPath(Path.Combine(dir, s.BaseConfig)),
-        Accelerator = s.Accelerator is null ? null : Path.GetFullPath(Path.Combine(dir, s.Accelerator)),
-    };
 
     /// <summary>A constraint is checked on the stored objectives (parameters are recomputed), so it must name one of
     /// them or params.</summary>

@@ -92,7 +92,7 @@ public static class StudyReport
             sb.AppendLine($"| {t.Number}{(t.RetryOf is int r ? $" (retry of {r})" : "")} | {t.State.ToString().ToLowerInvariant()} | " +
                           $"{string.Join(" | ", objs.Select((_, i) => t.Values is { } v ? Num(v[i]) : "-"))} | {(t.Reports.Count > 0 ? t.Reports.Keys.Max() : 0)} | {(t.Message ?? "").Replace("|", "/")} |");
         sb.AppendLine();
-        if (best != null) Chosen(sb, study, best, trials, data);
+        if (best != null) Chosen(sb, study, best, trials, data, outDir);
         if (best != null && knots != null) KnotSection(sb, study, best, knots);
         File.WriteAllText(Path.Combine(outDir, "report.md"), sb.ToString());
         var json = new
@@ -156,7 +156,7 @@ public static class StudyReport
         sb.AppendLine($"The study {(study.Space.Objectives[0].Direction == Direction.Minimize ? "minimises" : "maximises")} {Objective.Name(study.Space.Objectives[0].Kind)}.");
     }
 
-    private static void Chosen(StringBuilder sb, Study study, Trial best, IReadOnlyList<Trial> trials, string? data)
+    private static void Chosen(StringBuilder sb, Study study, Trial best, IReadOnlyList<Trial> trials, string? data, string outDir)
     {
         string dir = study.TrialDir(Study.Root(best, trials));
         var c = study.Space.Apply(new Candidate(Study.Values(best))).Config!;
@@ -191,7 +191,15 @@ public static class StudyReport
         sb.AppendLine();
         sb.AppendLine("```");
         sb.AppendLine($"emamba quantize --model {model}{(tuned ? "" : $" --approx {approx}")} --precision {precision}{d} --out chosen.q.safetensors");
-        sb.AppendLine($"emamba hw gen --model chosen.q.safetensors{(study.Space.Accelerator is { } a ? $" --config {a}" : "")} --out chosen-rtl");
+        string config = "";
+        if (study.Space.AcceleratorConfig is { } accel)
+        {
+            // The study holds the config itself (not its path), so the report carries a copy for the command.
+            string file = Path.Combine(outDir, "accelerator.json");
+            File.WriteAllText(file, accel.ToJson());
+            config = $" --config {file}";
+        }
+        sb.AppendLine($"emamba hw gen --model chosen.q.safetensors{config} --out chosen-rtl");
         sb.AppendLine("```");
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EMamba.Core;
+using EMamba.Hardware;
 
 namespace EMamba.Search.Space;
 
@@ -30,14 +31,17 @@ internal sealed class SpaceReader
         string baseName = "";
         RunConfig? baseCfg = null;
         if (!top.TryGetValue("base_config", out var be)) Problem("base_config", "missing: a preset name (e.g. mars-paper) or a model config's path");
-        else if (be.ValueKind != JsonValueKind.String || be.GetString() is not { Length: > 0 } bn) Problem("base_config", "must be a preset name or a path");
-        else { baseName = bn; baseCfg = ResolveBase(bn, directory); }
+        else if (be.ValueKind == JsonValueKind.Object) { baseName = SearchSpace.Inline; baseCfg = Checked(SearchSpace.Inline, () => RunConfig.Parse(be.GetRawText(), $"{source}: base_config")); }
+        else if (be.ValueKind != JsonValueKind.String || be.GetString() is not { Length: > 0 } bn) Problem("base_config", "must be a preset name, a path or a model config object");
+        else { baseName = bn; baseCfg = Checked(bn, () => Presets.All.TryGetValue(bn, out var preset) ? preset : RunConfig.Load(Path.Combine(directory, bn))); }
         string? accel = null;
+        AcceleratorConfig? accelCfg = null;
         if (top.TryGetValue("accelerator", out var ae))
         {
-            if (ae.ValueKind != JsonValueKind.String || ae.GetString() is not { Length: > 0 } an) Problem("accelerator", "must be a path to an accelerator config");
+            if (ae.ValueKind == JsonValueKind.Object) { accel = SearchSpace.Inline; accelCfg = Accelerator(() => AcceleratorConfig.Parse(ae.GetRawText(), $"{source}: accelerator")); }
+            else if (ae.ValueKind != JsonValueKind.String || ae.GetString() is not { Length: > 0 } an) Problem("accelerator", "must be a path to an accelerator config or a config object");
             else if (!File.Exists(Path.Combine(directory, an))) Problem("accelerator", $"'{Shown.Value(an)}' not found (relative paths start at {directory})");
-            else accel = an;
+            else { accel = an; accelCfg = Accelerator(() => AcceleratorConfig.Load(Path.Combine(directory, an))); }
         }
         var parameters = new List<Parameter>();
         foreach (var section in Enum.GetValues<SpaceSection>())
@@ -50,15 +54,22 @@ internal sealed class SpaceReader
         var budget = top.TryGetValue("budget", out var bge) ? BudgetOf(bge) : new Budget();
         var sampler = top.TryGetValue("sampler", out var sme) ? SamplerOf(sme) : new SamplerSettings();
         if (problems.Count > 0) throw new ConfigException(source, problems);
-        return new SearchSpace(baseName, baseCfg!, accel, parameters, objectives, constraints, budget, sampler);
+        return new SearchSpace(baseName, baseCfg!, accel, accelCfg, parameters, objectives, constraints, budget, sampler);
     }
 
     private static int IndexOfKnob(string name) => Knob.All.ToList().FindIndex(k => k.Name == name);
 
-    private RunConfig? ResolveBase(string name, string directory)
+    private AcceleratorConfig? Accelerator(Func<AcceleratorConfig> load)
+    {
+        try { return load(); }
+        catch (EMambaException e) { Problem("accelerator", e.Message.Replace("\n", " ")); return null; }
+    }
+
+    /// <summary>The base config <paramref name="load"/> reads, if it is one the search can build.</summary>
+    private RunConfig? Checked(string name, Func<RunConfig> load)
     {
         RunConfig cfg;
-        try { cfg = Presets.All.TryGetValue(name, out var preset) ? preset : RunConfig.Load(Path.Combine(directory, name)); }
+        try { cfg = load(); }
         catch (EMambaException e) { Problem("base_config", e.Message.Replace("\n", " ")); return null; }
         if (cfg.Model.Arch != Arch.Mamba || cfg.Model.Head == Head.Lm)
         {

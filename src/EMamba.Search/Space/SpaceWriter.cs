@@ -8,10 +8,10 @@ namespace EMamba.Search.Space;
 /// so a study can store the space it ran and a reader sees every setting.</summary>
 internal static class SpaceWriter
 {
-    public static string Write(SearchSpace s)
+    public static string Write(SearchSpace s, bool inline)
     {
-        var root = new JsonObject { ["base_config"] = s.BaseConfig };
-        if (s.Accelerator != null) root["accelerator"] = s.Accelerator;
+        var root = new JsonObject { ["base_config"] = inline ? JsonNode.Parse(s.Base.ToJson()) : s.BaseConfig };
+        if (s.AcceleratorConfig != null) root["accelerator"] = inline ? JsonNode.Parse(s.AcceleratorConfig.ToJson()) : s.Accelerator;
         foreach (var section in Enum.GetValues<SpaceSection>())
         {
             var o = new JsonObject();

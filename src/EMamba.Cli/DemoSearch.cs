@@ -21,7 +21,8 @@ internal static class DemoSearch
         if (!File.Exists(src)) return sb.Append($"Skipped: no stored study at `{src}` (run the demo from the repository's root).\n").ToString();
         string work = Path.Combine(dir, "search");
         Directory.CreateDirectory(work);
-        var dbs = Directory.GetFiles(Stored, "*.db").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        // The baselines are the study's random-search runs; the other stored studies (other spaces, seeds or tasks) are not.
+        var dbs = Directory.GetFiles(Stored, Study + "-random-*.db").OrderBy(f => f, StringComparer.Ordinal).ToList();
         var opened = new List<IStudyStorage>();
         try
         {
@@ -34,7 +35,7 @@ internal static class DemoSearch
                 return EMamba.Search.Runner.Study.Load(st, name, Path.Combine(work, name));
             }
             var main = Load(src);
-            var baselines = dbs.Where(d => d != src).Select(Load).ToList();
+            var baselines = dbs.Select(Load).ToList();
             string report = Path.Combine(work, "report");
             var res = StudyReport.Write(main, baselines, [], null, report, null, "emamba demo (stage 5: the stored study)");
             sb.Append($"The stored MARS study `{Stored}/{Study}.db` ({File.ReadAllText(Path.Combine(Stored, "README.md")).Split('\n').FirstOrDefault(l => l.StartsWith("Made by", StringComparison.Ordinal))?.Trim() ?? "see its README"}), " +

@@ -34,7 +34,7 @@ public static class RunCommand
             var res = r.GetValue(lengths) is { } ls ? LmRunStage.Run(req, ParseLengths(ls), ct) : RunStage.Run(req, ct);
             var t = new Table().AddColumn("figure").AddColumn(new TableColumn("integer engine").RightAligned()).AddColumn(new TableColumn("float reference").RightAligned());
             foreach (var (k, v) in res.Figures)
-                t.AddRow(k == res.MetricName ? Figures.MetricHeader(k) : k, v.ToString("F2", CultureInfo.InvariantCulture),
+                t.AddRow(k == res.MetricName ? Figures.MetricHeader(k, r.GetValue(split)!) : k, v.ToString("F2", CultureInfo.InvariantCulture),
                     res.FloatFigures?.TryGetValue(k, out var f) == true ? f.ToString("F2", CultureInfo.InvariantCulture) : "");
             if (res.Agreement is double a) t.AddRow("same class as float (%)", a.ToString("F2", CultureInfo.InvariantCulture), "");
             bool lm = res.MetricName == "perplexity";

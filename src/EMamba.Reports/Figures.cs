@@ -13,12 +13,12 @@ public static class Figures
         _ => v.ToString("F4", CultureInfo.InvariantCulture),
     };
 
-    /// <summary>Column header of a test metric: "test accuracy %" or "test MAE cm".</summary>
-    public static string MetricHeader(string metric) => metric switch
+    /// <summary>Column header of a metric on a split: "test accuracy %" or "val MAE cm".</summary>
+    public static string MetricHeader(string metric, string split = "test") => split + " " + metric switch
     {
-        "accuracy" => "test accuracy %",
-        "mae_cm" => "test MAE cm",
-        "rmse_cm" => "test RMSE cm",
-        _ => "test " + metric,
+        "accuracy" => "accuracy %",
+        "mae_cm" => "MAE cm",
+        "rmse_cm" => "RMSE cm",
+        _ => metric,
     };
 }

@@ -77,7 +77,7 @@ public static class QatStage
         var keys = new[] { ptq.MetricName }.Concat(ptq.Figures.Keys.Where(k => k != ptq.MetricName && k != "samples")).ToList();
         string Row(string name, IReadOnlyDictionary<string, double>? f) =>
             $"| {name} | " + string.Join(" | ", keys.Select(k => f != null && f.TryGetValue(k, out var v) ? F(k, v) : "")) + " |";
-        lines.Add("| model | " + string.Join(" | ", keys.Select(Figures.MetricHeader)) + " |");
+        lines.Add("| model | " + string.Join(" | ", keys.Select(k => Figures.MetricHeader(k))) + " |");
         lines.Add("|---|" + string.Concat(keys.Select(_ => "---:|")));
         if (ptq.FloatFigures != null) lines.Add(Row($"FP32 (double-precision float reference of `{log.Config.Train.InitFrom}`)", ptq.FloatFigures));
         lines.Add(Row($"INT8 post-training quantization (`{TemplateFile}`)", ptq.Figures));

@@ -45,7 +45,7 @@ public static class HwSweepCommand
     private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     private static string Lanes(AcceleratorConfig c) =>
-        (c.LinearInterval > 0 ? $"{c.LinearLanes}L/ii{c.LinearInterval}" : $"{c.LinearLanes}x{c.LinearRows}") + $" v{c.VectorLanes} s{c.SsmLanes}x{c.StateLanes}" + (c.StreamLanes > 1 ? $" io{c.StreamLanes}" : "")
+        (c.LinearInterval > 0 ? $"{c.LinearLanes}L/ii{c.LinearInterval}" : $"{c.LinearLanes}x{c.LinearRows}") + $" v{c.VectorLanes} s{c.SsmLanes}x{c.StateLanes}" + (c.StreamLanes > 1 ? $" io{c.StreamLanes}" : "") + (c.ExpUnits > 0 ? $" e{c.ExpUnits}" : "")
         + (c.NormReciprocal == NormReciprocal.Divider ? " div" : "");
 
     private static void Write(HwSweepStage.Result res, string modelPath)

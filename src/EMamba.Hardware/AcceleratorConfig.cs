@@ -23,6 +23,11 @@ public sealed record AcceleratorConfig
     public int SsmLanes { get; init; } = 4;
     /// <summary>State indices per channel the scan updates in parallel (SSM lanes x state lanes PEs, each with its PWL exp).</summary>
     public int StateLanes { get; init; } = 2;
+    /// <summary>PWL exp units the scan's PEs share: 0 gives each PE its own; fewer take ceil(PEs / units) cycles per
+    /// state group, a PE updating only in its turn (the SiLU units stay one per vector lane and one per SSM lane).
+    /// Left out of the JSON at its default, as <see cref="NormReciprocal"/> is.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ExpUnits { get; init; }
     /// <summary>Codes per beat of the input and output streams.</summary>
     public int StreamLanes { get; init; } = 1;
     /// <summary>The clock the design is meant to meet, for latency figures (the generator does not time paths).</summary>
@@ -48,11 +53,17 @@ public sealed record AcceleratorConfig
         return Math.Clamp(rows, 1, Math.Max(1, MaxMacs / LinearLanes));
     }
 
+    /// <summary>The scan's exp units as built: <see cref="ExpUnits"/>, or one per PE when it is 0.</summary>
+    public int ExpUnitsFor() => ExpUnits > 0 ? ExpUnits : SsmLanes * StateLanes;
+
+    /// <summary>Cycles the scan spends on one state group: one per turn of the shared exp units.</summary>
+    public int ScanPhases() => (SsmLanes * StateLanes + ExpUnitsFor() - 1) / ExpUnitsFor();
+
     /// <summary>The units in words, for console lines, reports and READMEs (the clock and top name apart).</summary>
     public string Summary() => (LinearInterval > 0
         ? $"linear units {LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
         : $"linear units {LinearLanes} lanes x {LinearRows} rows") +
-        $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs, {StreamLanes} code(s) per stream beat" +
+        $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs" + (ExpUnits > 0 ? $" sharing {ExpUnits} exp unit(s)" : "") + $", {StreamLanes} code(s) per stream beat" +
         (NormReciprocal == NormReciprocal.Divider ? ", range-norm reciprocals by divider" : "");
 
     public List<string> Problems()
@@ -60,6 +71,7 @@ public sealed record AcceleratorConfig
         var p = new List<string>();
         foreach (var (v, key) in new[] { (LinearLanes, "linear_lanes"), (LinearRows, "linear_rows"), (VectorLanes, "vector_lanes"), (SsmLanes, "ssm_lanes"), (StateLanes, "state_lanes"), (StreamLanes, "stream_lanes") })
             if (v < 1 || v > MaxLanes) p.Add($"{key} = {v}: must be 1..{MaxLanes}");
+        if (ExpUnits < 0 || ExpUnits > SsmLanes * StateLanes) p.Add($"exp_units = {ExpUnits}: must be 0 (one per scan PE) .. ssm_lanes x state_lanes = {SsmLanes * StateLanes}");
         if (LinearInterval < 0 || LinearInterval > 1_000_000) p.Add($"linear_interval = {LinearInterval}: must be 0 (off) .. 1000000 cycles");
         if (LinearLanes * LinearRows > MaxMacs) p.Add($"linear_lanes x linear_rows = {LinearLanes * LinearRows}: at most {MaxMacs} MACs per linear unit");
         if (SsmLanes * StateLanes > MaxMacs) p.Add($"ssm_lanes x state_lanes = {SsmLanes * StateLanes}: at most {MaxMacs} scan PEs");

@@ -39,6 +39,9 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
     /// <summary>The divider's remainder width, em_range_norm's NW: B + clog2(D + 1) + 20.</summary>
     public static int DividerBits(IntRangeNorm n) => n.In.Bits + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n.Width)) + 20;
 
+    /// <summary>The scan: channel groups x state groups, each taking one cycle per turn of the shared exp units.</summary>
+    public static int ScanWork(IntBlock b, AcceleratorConfig c) => Ceil(b.DInner, c.SsmLanes) * Ceil(b.DState, c.StateLanes) * c.ScanPhases();
+
     public static int Ceil(int a, int b) => (a + b - 1) / b;
 
     public static Pipeline Of(IntModel m, AcceleratorConfig c)
@@ -64,7 +67,7 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
             int conv = Add(p + "conv", StageKind.Conv, Ceil(b.DInner, c.VectorLanes));
             int xProj = Add(p + "x_proj", StageKind.Linear, LinearWork(b.XProj, c));
             int dtProj = Add(p + "dt_proj", StageKind.Linear, LinearWork(b.DtProj, c));
-            int scan = Add(p + "scan", StageKind.Scan, Ceil(b.DInner, c.SsmLanes) * Ceil(b.DState, c.StateLanes));
+            int scan = Add(p + "scan", StageKind.Scan, ScanWork(b, c));
             int outProj = Add(p + "out_proj", StageKind.Linear, LinearWork(b.OutProj, c));
             Buf(x, d, xWriter, norm, outProj);
             Buf(p + "n", d, norm, inProj);

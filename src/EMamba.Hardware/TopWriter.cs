@@ -278,12 +278,12 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             int abw = PwlOut(b.Exp), aw = Widths.Of(b.ANeg);
             decl.Append($"    wire {us}_done;\n    wire [31:0] {us}_c_base;\n    wire [31:0] {us}_k_base;\n    wire {us}_h_we;\n    wire [{I(32 * pes - 1)}:0] {us}_h_idx;\n    wire [{I(pes - 1)}:0] {us}_h_ok;\n");
             decl.Append($"    wire [{I(abw * pes - 1)}:0] {us}_abar;\n    wire [{I(hs.Bits * pes - 1)}:0] {us}_h;\n    wire {us}_y_we;\n    wire [31:0] {us}_y_idx;\n    wire [{I(pl - 1)}:0] {us}_y_ok;\n    wire [{I(b.Y.Bits * pl - 1)}:0] {us}_y_data;\n");
-            body.Append($"    // blocks.{I(b.Index)} scan: docs/integer.md §9-§11, {I(din)} x {I(n)} states on {I(pl)} x {I(ql)} PEs, h {hs}, A_bar {ab}, y {b.Y}, stage {scanStage}\n");
+            body.Append($"    // blocks.{I(b.Index)} scan: docs/integer.md §9-§11, {I(din)} x {I(n)} states on {I(pl)} x {I(ql)} PEs with {I(c.ExpUnitsFor())} exp unit(s), h {hs}, A_bar {ab}, y {b.Y}, stage {scanStage}\n");
             LaneMux(us + "_delta", pl, width[p + "delta"], us + "_c_base", din, i => Read(p + "delta", scanStage, i));
             LaneMux(us + "_u", pl, width[u], us + "_c_base", din, i => Read(u, scanStage, i));
             LaneMux(us + "_b", ql, width[p + "B"], us + "_k_base", n, i => Read(p + "B", scanStage, i));
             LaneMux(us + "_c", ql, width[p + "C"], us + "_k_base", n, i => Read(p + "C", scanStage, i));
-            body.Append($"    em_scan #(.DIN({I(din)}), .N({I(n)}), .LANES({I(pl)}), .STATES({I(ql)}), .E_SHIFT({S8(dl.Frac + b.A.Frac - b.ExpIn.Frac)}), .E_MIN({S64(b.ExpIn.Min)}),\n");
+            body.Append($"    em_scan #(.DIN({I(din)}), .N({I(n)}), .LANES({I(pl)}), .STATES({I(ql)}), .EXP_UNITS({I(c.ExpUnitsFor())}), .E_SHIFT({S8(dl.Frac + b.A.Frac - b.ExpIn.Frac)}), .E_MIN({S64(b.ExpIn.Min)}),\n");
             body.Append($"        .DW({I(width[p + "delta"])}), .UW({I(width[u])}), .BW({I(width[p + "B"])}), .CW({I(width[p + "C"])}), .AW({I(aw)}),\n");
             body.Append($"        .BX_SHIFT({S8(bxFrac - accFrac)}), .ABAR_FRAC({S8(ab.Frac)}), .H_BITS({I(hs.Bits)}),\n");
             body.Append($"        .D_SHIFT({S8(b.DFrac + b.U.Frac - yAccFrac)}), .Y_SHIFT({S8(yAccFrac - b.Y.Frac)}), .Y_BITS({I(b.Y.Bits)}),\n");

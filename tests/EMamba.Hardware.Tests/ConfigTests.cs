@@ -69,6 +69,43 @@ public class ConfigTests
                 Assert.True(CycleModel.Of(Tiny.ModelTwo, more).Total <= t, $"{more.ToJson()} takes more cycles than {c.ToJson()}");
         }, iter: 200);
 
+    /// <summary>Shared exp units: one per PE is the default, more units never add cycles, and the scan takes
+    /// ceil(PEs / units) times the cycles of one unit per PE.</summary>
+    [Fact]
+    public void SharedExpUnitsMultiplyTheScanByTheirTurns() =>
+        Configs.Sample(c =>
+        {
+            int pes = c.SsmLanes * c.StateLanes;
+            Assert.Equal(CycleModel.Of(Tiny.ModelTwo, c).Total, CycleModel.Of(Tiny.ModelTwo, c with { ExpUnits = pes }).Total);
+            var scan = Pipeline.Of(Tiny.ModelTwo, c)["blocks.0.scan"].Work;
+            long prev = long.MaxValue;
+            for (int u = 1; u <= pes; u++)
+            {
+                var shared = c with { ExpUnits = u };
+                Assert.Empty(shared.Problems());
+                Assert.Equal(scan * Pipeline.Ceil(pes, u), Pipeline.Of(Tiny.ModelTwo, shared)["blocks.0.scan"].Work);
+                long t = CycleModel.Of(Tiny.ModelTwo, shared).Total;
+                Assert.True(t <= prev, $"{u} exp units take more cycles than {u - 1}");
+                prev = t;
+            }
+        }, iter: 50);
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(9)]
+    public void ExpUnitsOutsideNoneToOnePerPeAreRefused(int units) =>
+        Assert.Contains(new AcceleratorConfig { SsmLanes = 4, StateLanes = 2, ExpUnits = units }.Problems(), p => p.StartsWith($"exp_units = {units}", StringComparison.Ordinal));
+
+    [Fact]
+    public void ExpUnitsAreOmittedAtTheirDefault()
+    {
+        var c = AcceleratorConfig.Parse("""{ "exp_units": 2 }""", "acc.json");
+        Assert.Equal(2, c.ExpUnits);
+        Assert.Equal(4, c.ScanPhases());
+        Assert.Equal(c, AcceleratorConfig.Parse(c.ToJson(), "round trip"));
+        Assert.DoesNotContain("exp_units", new AcceleratorConfig().ToJson());
+    }
+
     /// <summary>The closed form is a lower bound of the schedule; the schedule never starts a token before
     /// its predecessor stage ended it, nor before the stage itself ended the previous one.</summary>
     [Fact]

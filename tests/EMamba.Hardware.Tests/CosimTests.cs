@@ -52,6 +52,22 @@ public class CosimTests(ITestOutputHelper log)
         Check(Tiny.ModelTwo, Odd with { NormReciprocal = NormReciprocal.Divider }, Simulator.Icarus, 2);
     }
 
+    /// <summary>Exp units shared by the scan PEs: one for all eight default PEs, and three for the odd config's six
+    /// (a partial last turn).</summary>
+    [SimFact(Simulator.Verilator)]
+    public void SharedExpUnitsInVerilator()
+    {
+        Check(Tiny.ModelOne, new AcceleratorConfig { ExpUnits = 1 }, Simulator.Verilator, 2);
+        Check(Tiny.ModelTwo, Odd with { ExpUnits = 4 }, Simulator.Verilator, 2);
+    }
+
+    [SimFact(Simulator.Icarus)]
+    public void SharedExpUnitsInIcarus()
+    {
+        Check(Tiny.ModelOne, new AcceleratorConfig { ExpUnits = 3 }, Simulator.Icarus, 2);
+        Check(Tiny.ModelTwo, Odd with { ExpUnits = 4 }, Simulator.Icarus, 2);
+    }
+
     [SimFact(Simulator.Icarus)]
     public void EveryLaneCountGivesTheSameCodesAndItsModelledCycles()
     {

@@ -26,6 +26,13 @@ public class LintTests
     public void RangeNormsByDividerAreLintClean() => Lint(RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { NormReciprocal = NormReciprocal.Divider }));
 
     [SimFact(Simulator.Verilator)]
+    public void SharedExpUnitsAreLintClean()
+    {
+        Lint(RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { ExpUnits = 3 }));
+        Lint(RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { SsmLanes = 1, StateLanes = 1, ExpUnits = 1 }));
+    }
+
+    [SimFact(Simulator.Verilator)]
     public void EveryOperationModuleIsLintCleanAlone()
     {
         string dir = Path.Combine(Path.GetTempPath(), "emamba-hw-lint-" + Guid.NewGuid().ToString("N"));

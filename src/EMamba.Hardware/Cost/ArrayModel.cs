@@ -75,7 +75,7 @@ public static partial class ArrayModel
         int linear = new[] { m.Embed!, m.Head! }.Concat(m.Blocks.SelectMany(b => new[] { b.InProj, b.XProj, b.DtProj, b.OutProj }))
             .Sum(l => c.LinearLanes * c.RowsFor(l.InFeatures, l.OutFeatures));
         int pes = c.SsmLanes * c.StateLanes, perBlock = c.VectorLanes * m.Blocks[0].Conv.Kernel + 3 * c.VectorLanes + 5 * pes + 2 * c.SsmLanes
-            + (m.Blocks[0].ConvSilu != null ? c.VectorLanes : 0) + pes + c.SsmLanes;
+            + (m.Blocks[0].ConvSilu != null ? c.VectorLanes : 0) + c.ExpUnitsFor() + c.SsmLanes;
         return linear + m.Blocks.Length * perBlock + 3 * c.VectorLanes;
     }
 

@@ -1,9 +1,11 @@
 // Selective scan unit (docs/integer.md §9-§11, Reference.Scan / IntOps.StateUpdate): an array of
 // LANES channels x STATES state indices; processing element (p, q) updates channel c = cg LANES + p,
-// state k = kg STATES + q in each cycle of channel group cg and state group kg
-// (ceil(DIN / LANES) x ceil(N / STATES) cycles after start):
+// state k = kg STATES + q in channel group cg and state group kg. EXP_UNITS PWL exp units serve the
+// LANES x STATES PEs in PHASES = ceil(PEs / EXP_UNITS) cycles per group: in phase ph, unit u computes A_bar
+// for PE ph EXP_UNITS + u and only the PEs of that phase write h and add their readout term
+// (ceil(DIN / LANES) x ceil(N / STATES) x PHASES cycles after start; one unit per PE is one phase):
 //   e    = max(-RoundShift(Delta_c a_ck, E_SHIFT), E_MIN)                 §9
-//   abar = PWL exp(e)                                                      §7 (one exp unit per PE)
+//   abar = PWL exp(e)                                                      §7 (on the PE's exp unit)
 //   h_ck = Sat(RoundShift(abar h_ck + Align(Delta_c B_k u_c), ABAR_FRAC), H_BITS)   §10
 //   y_c  = Sat(RoundShift(sum_k C_k h_ck + Align(D_c u_c), Y_SHIFT), Y_BITS)       §11 (written in the last state group)
 // The state h (DIN x N) lives here and is cleared at the start of a sequence; a (= -A) and D are ROMs.
@@ -14,6 +16,7 @@ module em_scan #(
     parameter integer N = 2,
     parameter integer LANES = 1,
     parameter integer STATES = 1,
+    parameter integer EXP_UNITS = 1,
     parameter integer DW = 64,
     parameter integer UW = 64,
     parameter integer BW = 64,
@@ -68,6 +71,8 @@ module em_scan #(
     /* verilator lint_off WIDTH */
     localparam integer C_GROUPS = (DIN + LANES - 1) / LANES;
     localparam integer K_GROUPS = (N + STATES - 1) / STATES;
+    localparam integer PES = LANES * STATES;
+    localparam integer PHASES = (PES + EXP_UNITS - 1) / EXP_UNITS;
     // Intermediate widths (a product adds its operands' widths; RoundShift by s > 0 leaves W - s + 1 bits, by s <= 0 W - s).
     localparam integer DA_W = DW + AW;                                          // Delta a
     localparam integer DAR_W0 = E_SHIFT > 0 ? DA_W - E_SHIFT + 1 : DA_W - E_SHIFT;
@@ -103,9 +108,25 @@ module em_scan #(
     reg        busy;
     reg [31:0] cg;
     reg [31:0] kg;
+    reg [31:0] ph;                       // which PEs' exp inputs the exp units take this cycle
     reg [YS_W*LANES-1:0] y_acc;          // per channel lane: sum over earlier state groups of C_k h_ck
     wire [RO_W*LANES*STATES-1:0] terms;  // C_k h_ck of every PE (zero where masked off)
     wire [YS_W*LANES-1:0] y_sums;        // y_acc plus this cycle's terms, per channel lane
+    wire [E_W*PES-1:0] e_all;            // every PE's exp input
+    wire [EXP_OW*EXP_UNITS-1:0] abar_units;   // each exp unit's output: A_bar of PE ph EXP_UNITS + u
+
+    genvar gu;
+    generate
+        for (gu = 0; gu < EXP_UNITS; gu = gu + 1) begin : ex
+            wire [31:0] served = ph * EXP_UNITS + gu;
+            wire signed [E_W-1:0] e_in = served < PES ? e_all[E_W*served +: E_W] : {E_W{1'b0}};
+            wire signed [EXP_OW-1:0] abar_u;
+            em_pwl #(.NK(EXP_NK), .QW(E_W), .KW(EXP_KW), .VW(EXP_VW), .SW(EXP_SW), .OW(EXP_OW),
+                     .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
+                     .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.q(e_in), .y(abar_u));
+            assign abar_units[EXP_OW*gu +: EXP_OW] = abar_u;
+        end
+    endgenerate
 
     genvar gp, gq;
     generate
@@ -117,7 +138,7 @@ module em_scan #(
             for (gq = 0; gq < STATES; gq = gq + 1) begin : pe
                 localparam integer PE = gp * STATES + gq;
                 wire [31:0] k = kg * STATES + gq;
-                wire ok = c_ok && k < N;
+                wire ok = c_ok && k < N && ph == PE / EXP_UNITS;   // in range, and this PE's phase
                 wire [31:0] ck = c * N + k;
                 wire signed [BW-1:0] b_k = b_lanes[BW*gq +: BW];
                 wire signed [CW-1:0] c_k = c_lanes[CW*gq +: CW];
@@ -128,10 +149,8 @@ module em_scan #(
                 em_round_shift #(.W(DA_W), .OW(DAR_W), .SMAX(E_SHIFT > 0 ? E_SHIFT : 0)) e_round_u (.v(delta_a), .s(E_SHIFT), .y(da_rounded));
                 wire signed [E_W-1:0] da_negated = -da_rounded;
                 wire signed [E_W-1:0] e = da_negated < E_MIN_C ? E_MIN_C : da_negated;
-                wire signed [EXP_OW-1:0] abar;
-                em_pwl #(.NK(EXP_NK), .QW(E_W), .KW(EXP_KW), .VW(EXP_VW), .SW(EXP_SW), .OW(EXP_OW),
-                         .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
-                         .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.q(e), .y(abar));
+                assign e_all[E_W*PE +: E_W] = e;
+                wire signed [EXP_OW-1:0] abar = abar_units[EXP_OW*(PE % EXP_UNITS) +: EXP_OW];
                 // §10: the state update, narrowed once for storage.
                 wire signed [BX_W-1:0] bx = delta_c * b_k * u_c;
                 wire signed [BXA_W-1:0] bx_aligned;
@@ -175,9 +194,9 @@ module em_scan #(
     assign c_base = cg * LANES;
     assign k_base = kg * STATES;
     assign h_we = busy;
-    assign y_we = busy && kg == K_GROUPS - 1;
+    assign y_we = busy && kg == K_GROUPS - 1 && ph == PHASES - 1;
     assign y_idx = cg * LANES;
-    assign done = busy && cg == C_GROUPS - 1 && kg == K_GROUPS - 1;
+    assign done = busy && cg == C_GROUPS - 1 && kg == K_GROUPS - 1 && ph == PHASES - 1;
 
     integer p;
     always @(posedge clk) begin
@@ -185,12 +204,14 @@ module em_scan #(
             busy <= 1'b0;
             cg <= 32'd0;
             kg <= 32'd0;
+            ph <= 32'd0;
             y_acc <= {YS_W*LANES{1'b0}};
             h_set <= {DIN*N{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             cg <= 32'd0;
             kg <= 32'd0;
+            ph <= 32'd0;
             y_acc <= {YS_W*LANES{1'b0}};
         end else if (busy) begin
             for (p = 0; p < LANES * STATES; p = p + 1)
@@ -198,12 +219,17 @@ module em_scan #(
                     h[h_idx[32*p +: 32]] <= $signed(h_data[H_BITS*p +: H_BITS]);
                     h_set[h_idx[32*p +: 32]] <= 1'b1;
                 end
-            if (kg == K_GROUPS - 1) begin
+            if (ph != PHASES - 1) begin
+                ph <= ph + 32'd1;
+                y_acc <= y_sums;
+            end else if (kg == K_GROUPS - 1) begin
+                ph <= 32'd0;
                 kg <= 32'd0;
                 y_acc <= {YS_W*LANES{1'b0}};
                 if (cg == C_GROUPS - 1) busy <= 1'b0;
                 else cg <= cg + 32'd1;
             end else begin
+                ph <= 32'd0;
                 kg <= kg + 32'd1;
                 y_acc <= y_sums;
             end

@@ -10,7 +10,7 @@ namespace EMamba.Hardware.Sweep;
 /// and counted, so a grid can be written loosely.</summary>
 public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
 {
-    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes", "norm_reciprocal"];
+    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes", "exp_units", "norm_reciprocal"];
 
     /// <summary>At most this many points: each may run a synthesis, and the table and plots stay readable.</summary>
     public const int MaxPoints = 4096;
@@ -81,6 +81,7 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
         "ssm_lanes" => c with { SsmLanes = v },
         "state_lanes" => c with { StateLanes = v },
         "stream_lanes" => c with { StreamLanes = v },
+        "exp_units" => c with { ExpUnits = v },
         "norm_reciprocal" => c with { NormReciprocal = (NormReciprocal)v },
         _ => throw new ArgumentException(key),
     };

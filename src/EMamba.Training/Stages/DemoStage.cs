@@ -40,8 +40,8 @@ public static class DemoStage
     /// <param name="Fresh">delete OutDir first instead of reusing finished runs</param>
     /// <param name="AblationDone">called with stage 1's rows as soon as they exist, before stage 2 starts
     /// (the console prints the ablation table then, as it always has); progress messages go to the observer</param>
-    /// <param name="Hardware">stage 4, given the quantized model and the demo folder: generates and co-simulates its
-    /// accelerator and returns the report's section. The caller supplies it because Training does not reference
+    /// <param name="Hardware">stages 4-5, given the quantized model and the demo folder: generates and co-simulates its
+    /// accelerator, reports a stored search study and returns the report's sections. The caller supplies it because Training does not reference
     /// EMamba.Hardware (docs/DESIGN.md); null skips the stage.</param>
     public sealed record Request(RunConfig Config, string ConfigName, string OutDir, string? Data, int? LimitTrain, int? LimitTest, int? EpochCap,
         string MarsDir, string WikiTextDir, bool Fresh, string Command, IStageObserver? Observer = null,
@@ -133,7 +133,7 @@ public static class DemoStage
 
         if (q.Hardware != null)
         {
-            obs.Info("demo stage 4: the accelerator of the INT8 model, generated and co-simulated against the integer engine");
+            obs.Info("demo stages 4-5: the accelerator of the INT8 model, generated and co-simulated against the integer engine; then the stored search study");
             intSection += q.Hardware(qmodel, dir, ct);
         }
 
@@ -141,7 +141,7 @@ public static class DemoStage
         double total = sw.Elapsed.TotalMinutes;
         var preamble = "## eMamba operators (stage 1)\n\n" + UserFile.ReadAllText(ablation).Split('\n', 2)[1] +
                        string.Concat(notes.Select(n => $"\n- {n}")) +
-                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stages 2-{(q.Hardware != null ? 4 : 3)} {total - stage1.TotalMinutes:F1} min; " +
+                       $"\n\nDemo wall time: {total:F1} min (stage 1 {stage1.TotalMinutes:F1} min, stages 2-{(q.Hardware != null ? 5 : 3)} {total - stage1.TotalMinutes:F1} min; " +
                        "stages reused from an earlier run take no time).\n" + intSection;
         var files = CrossRunReport.Build(dir, report, CrossRunReport.Collect(dir, skipped: obs.Info), q.Command, "eMamba.NET demo", preamble);
         var exact = rows[0];

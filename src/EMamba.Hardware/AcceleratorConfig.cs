@@ -56,6 +56,10 @@ public sealed record AcceleratorConfig
     /// <summary>The scan's exp units as built: <see cref="ExpUnits"/>, or one per PE when it is 0.</summary>
     public int ExpUnitsFor() => ExpUnits > 0 ? ExpUnits : SsmLanes * StateLanes;
 
+    /// <summary>The same hardware written one way: exp units equal to the PE count become the default 0, so a sweep
+    /// does not build and score one design twice.</summary>
+    public AcceleratorConfig Canonical() => ExpUnits == SsmLanes * StateLanes ? this with { ExpUnits = 0 } : this;
+
     /// <summary>Cycles the scan spends on one state group: one per turn of the shared exp units.</summary>
     public int ScanPhases() => (SsmLanes * StateLanes + ExpUnitsFor() - 1) / ExpUnitsFor();
 

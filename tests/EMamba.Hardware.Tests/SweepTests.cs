@@ -31,6 +31,15 @@ public sealed class SweepTests : IDisposable
         return path;
     }
 
+    /// <summary>Exp units equal to the PE count are the default hardware: one point, not two; more than the PEs is refused.</summary>
+    [Fact]
+    public void ExpUnitsEqualToThePesAreTheDefaultPoint()
+    {
+        var (configs, refused) = SweepGrid.Parse("""{ "exp_units": [0, 8, 2, 9] }""", "g.json").Expand(new AcceleratorConfig());
+        Assert.Equal([0, 2], configs.Select(c => c.ExpUnits));
+        Assert.Equal(1, refused);
+    }
+
     [Fact]
     public void TheGridIsEveryCombinationOnTheBaseConfigAndDropsTheRefusedOnes()
     {

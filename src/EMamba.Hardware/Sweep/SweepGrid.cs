@@ -68,7 +68,7 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
         var list = new List<AcceleratorConfig> { baseConfig };
         foreach (var (key, values) in Axes)
             list = list.SelectMany(c => values.Select(v => With(c, key, v))).ToList();
-        var ok = list.Where(c => c.Problems().Count == 0).Distinct().ToList();
+        var ok = list.Where(c => c.Problems().Count == 0).Select(c => c.Canonical()).Distinct().ToList();
         return (ok, list.Count - list.Count(c => c.Problems().Count == 0));
     }
 

@@ -14,6 +14,7 @@ namespace EMamba.Search.Samplers;
 /// crossover_prob SBX on each numeric coordinate with probability 1/2 and a uniform swap of each
 /// categorical; then each varied coordinate mutates with probability mutation_prob (default 1/n):
 /// polynomial for numbers (ints rounded to their grid and clamped), a uniform reset for categoricals.</item>
+/// <item>A child equal to a finished trial is drawn again (up to <see cref="Draw.MaxAttempts"/> times).</item>
 /// </list>
 /// The variation stream is seeded by (seed, trial number), so a sample depends on the seed, the trial number
 /// and the finished trials only.</summary>
@@ -49,16 +50,26 @@ public sealed class Nsga2Sampler : ISampler
         var parents = ConstrainedDominance.Select(pool, Population).Select(i => pool[i]).ToList();
         var rank = ConstrainedDominance.Rank(parents);
         var rng = new Random(SeedMix.Of(seed, number, Salt));
+        // A clone of a finished trial (no crossover and no mutation hit, or two equal parents) would spend a
+        // whole training on a known point: draw again, as pymoo's eliminate_duplicates does.
+        var seen = completed.Select(o => Key(o.Params)).ToHashSet(StringComparer.Ordinal);
         OrderedDictionary<string, object> child = [];
+        OrderedDictionary<string, object>? firstValid = null;
         for (int attempt = 0; attempt < Draw.MaxAttempts; attempt++)
         {
             var a = parents[Tournament(rank, rng)];
             var b = parents[Tournament(rank, rng)];
             child = Child(a.Params, b.Params, rng);
-            if (isValid?.Invoke(child) ?? true) break;
+            if (!(isValid?.Invoke(child) ?? true)) continue;
+            if (!seen.Contains(Key(child))) return child;
+            firstValid ??= child;
         }
-        return child;
+        return firstValid ?? child;   // every valid child repeated a trial (a space nearly used up): a repeat
     }
+
+    /// <summary>A point's values as text in name order, to compare a child with the finished trials.</summary>
+    private static string Key(IReadOnlyDictionary<string, object> values) =>
+        string.Join('\u0001', values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
 
     private static int Tournament((int Rank, double Crowding)[] r, Random rng)
     {

@@ -93,6 +93,12 @@ public sealed class SearchCliTests : IClassFixture<PostgresCluster>, IDisposable
         Assert.Single(md.Split('\n'), l => l.Contains("(searched)", StringComparison.Ordinal));
         foreach (var png in new[] { "metric-vs-params.png", "metric-vs-cycles.png", "hypervolume.png" }) Assert.True(File.Exists(Path.Combine(report, png)), png);
         Assert.True(File.Exists(Path.Combine(report, "report.json")));
+        // An unknown baseline is a clear error that leaves no empty study database behind.
+        string ghost = "ghost-" + Guid.NewGuid().ToString("N");
+        (code, err) = CliRun.WithStderr("search", "report", "--study", "tiny", "--storage", _storage, "--dir", Path.Combine(dir, "tiny"), "--out", report, "--baseline", ghost);
+        Assert.Equal(EMamba.Core.ExitCodes.BadInput, code);
+        Assert.Contains($"--baseline {ghost}: no such study", err);
+        Assert.False(Directory.Exists(Path.Combine("runs", "search", ghost)));
 
         // A second start of the same study needs --resume; a resume of a finished study has nothing to do.
         Assert.Equal(EMamba.Core.ExitCodes.Usage, CliRun.WithStderr(Search(Space(3, 1, 2), "tiny")).Code);

@@ -77,7 +77,10 @@ public static class SearchCommand
 
     internal static string DefaultDir(string study) => Path.Combine("runs", "search", study);
 
-    internal static string DefaultStorage(string dir) => "sqlite:" + Path.Combine(dir, "study.db");
+    internal static string DefaultStorage(string dir) => "sqlite:" + DefaultStudyFile(dir);
+
+    /// <summary>The SQLite file of a study folder's default storage.</summary>
+    internal static string DefaultStudyFile(string dir) => Path.Combine(dir, "study.db");
 
     private static string Quoted(string s) => s.Contains(' ') ? $"\"{s}\"" : s;
 }

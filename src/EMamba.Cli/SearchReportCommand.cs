@@ -39,12 +39,11 @@ public static class SearchReportCommand
                     // A study file beside this one named after the baseline (models/search/mars-random-2.db), else its default place.
                     string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", b + ".db");
                     bool local = !url.StartsWith("postgres", StringComparison.OrdinalIgnoreCase);
-                    string fallback = SearchCommand.DefaultStorage(SearchCommand.DefaultDir(b));
-                    string fallbackFile = fallback.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? fallback["sqlite:".Length..] : fallback;
+                    string fallback = SearchCommand.DefaultStudyFile(SearchCommand.DefaultDir(b));
                     // Looking a study up must not leave an empty database behind (opening SQLite creates the file).
-                    if (!(local && File.Exists(sibling)) && !File.Exists(fallbackFile))
-                        throw new EMambaException($"--baseline {b}: no such study in {(local ? file : "the PostgreSQL storage")}, and neither {sibling} nor {fallbackFile} exists", ExitCodes.BadInput);
-                    var other = StudyStorage.Open(local && File.Exists(sibling) ? "sqlite:" + sibling : fallback);
+                    string found = local && File.Exists(sibling) ? sibling : File.Exists(fallback) ? fallback
+                        : throw new EMambaException($"--baseline {b}: no such study in {(local ? file : "the PostgreSQL storage")}, and neither {sibling} nor {fallback} exists", ExitCodes.BadInput);
+                    var other = StudyStorage.Open("sqlite:" + found);
                     opened.Add(other);
                     return Study.Load(other, b, SearchCommand.DefaultDir(b));
                 }).ToList();

@@ -21,7 +21,7 @@ public sealed record AcceleratorConfig
     public int VectorLanes { get; init; } = 4;
     /// <summary>Channels the scan updates in parallel.</summary>
     public int SsmLanes { get; init; } = 4;
-    /// <summary>State indices per channel the scan updates in parallel (SSM lanes x state lanes PEs, each with its PWL exp).</summary>
+    /// <summary>State indices per channel the scan updates in parallel (SSM lanes x state lanes PEs; their PWL exp units: <see cref="ExpUnits"/>).</summary>
     public int StateLanes { get; init; } = 2;
     /// <summary>PWL exp units the scan's PEs share: 0 gives each PE its own; fewer take ceil(PEs / units) cycles per
     /// state group, a PE updating only in its turn (the SiLU units stay one per vector lane and one per SSM lane).

@@ -74,11 +74,13 @@ public static class StudyReport
             sb.AppendLine();
             sb.AppendLine("Of the complete trials within the constraints, objectives minimised (accuracy negated), against a reference 10 % beyond the worst value of each over all studies shown.");
             sb.AppendLine();
-            sb.AppendLine("| study | trials | final hypervolume |");
-            sb.AppendLine("|---|---:|---:|");
-            foreach (var h in hv) sb.AppendLine($"| {h.Study} | {h.Values.Length} | {(h.Values.Length > 0 ? Num(h.Values[^1]) : "-")} |");
+            var wall = new[] { study }.Concat(baselines).ToDictionary(x => x.Name, x => StudySummary.WallMinutes(x.Storage.Trials(x.Name)));
+            sb.AppendLine("| study | trials | wall time (min, first start to last finish) | final hypervolume |");
+            sb.AppendLine("|---|---:|---:|---:|");
+            foreach (var h in hv)
+                sb.AppendLine($"| {h.Study} | {h.Values.Length} | {(wall[h.Study] is double w ? w.ToString("F0", CultureInfo.InvariantCulture) : "-")} | {(h.Values.Length > 0 ? Num(h.Values[^1]) : "-")} |");
             var finals = hv.Skip(1).Where(h => h.Values.Length > 0).Select(h => h.Values[^1]).ToList();
-            if (finals.Count >= 2) sb.AppendLine($"| baselines, mean of {finals.Count} | | {Num(finals.Average())} |");
+            if (finals.Count >= 2) sb.AppendLine($"| baselines, mean of {finals.Count} | | | {Num(finals.Average())} |");
             sb.AppendLine();
             sb.AppendLine("![hypervolume](hypervolume.png)");
             sb.AppendLine();

@@ -18,6 +18,15 @@ public static class StudySummary
             .OrderBy(t => first.Minimised(t.Values![0])).ThenBy(t => t.Number).FirstOrDefault();
     }
 
+    /// <summary>Minutes from the first trial's start to the last one's finish (pauses and idle time included);
+    /// null before any trial finished.</summary>
+    public static double? WallMinutes(IReadOnlyList<Trial> trials)
+    {
+        var starts = trials.Where(t => t.Started != null).Select(t => t.Started!.Value).ToList();
+        var ends = trials.Where(t => t.Finished != null).Select(t => t.Finished!.Value).ToList();
+        return starts.Count == 0 || ends.Count == 0 ? null : (ends.Max() - starts.Min()).TotalMinutes;
+    }
+
     public static string Counts(IReadOnlyList<Trial> trials) =>
         string.Join(", ", Enum.GetValues<TrialState>().Select(s => (s, n: trials.Count(t => t.State == s))).Where(x => x.n > 0)
             .Select(x => $"{x.n} {x.s.ToString().ToLowerInvariant()}"));

@@ -25,7 +25,7 @@ public static class HwCommand
     }
 
     private static Option<string> ModelOption() => new("--model") { Description = "Quantized model (.q.safetensors from 'emamba quantize').", Required = true };
-    private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, linear_rows, vector_lanes, ssm_lanes, state_lanes, stream_lanes, exp_units, norm_reciprocal, clock_mhz, top_name); defaults when omitted." };
+    private static Option<string?> ConfigOption() => new("--config") { Description = "Accelerator config JSON (linear_lanes, linear_rows, vector_lanes, ssm_lanes, state_lanes, stream_lanes, exp_units, norm_reciprocal, blocks, clock_mhz, top_name); defaults when omitted." };
 
     private static Option<double> NodeOption() => new("--node") { Description = "Process node in nm for the energy table's scaling (default: the eMamba chip's 22).", DefaultValueFactory = _ => 22 };
     private static Option<double> VoltsOption() => new("--volts") { Description = "Supply in volts (default: the chip's 0.8).", DefaultValueFactory = _ => 0.8 };

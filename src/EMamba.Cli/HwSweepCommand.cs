@@ -46,7 +46,7 @@ public static class HwSweepCommand
 
     private static string Lanes(AcceleratorConfig c) =>
         (c.LinearInterval > 0 ? $"{c.LinearLanes}L/ii{c.LinearInterval}" : $"{c.LinearLanes}x{c.LinearRows}") + $" v{c.VectorLanes} s{c.SsmLanes}x{c.StateLanes}" + (c.StreamLanes > 1 ? $" io{c.StreamLanes}" : "") + (c.ExpUnits > 0 ? $" e{c.ExpUnits}" : "")
-        + (c.NormReciprocal == NormReciprocal.Divider ? " div" : "");
+        + (c.NormReciprocal == NormReciprocal.Divider ? " div" : "") + (c.Blocks == BlockMode.Shared ? " shared" : "");
 
     private static void Write(HwSweepStage.Result res, string modelPath)
     {

@@ -37,6 +37,10 @@ public sealed record AcceleratorConfig
     /// simulator and synthesis caches of configs written before it stay valid.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NormReciprocal NormReciprocal { get; init; } = NormReciprocal.Rom;
+    /// <summary>Whether each block gets its own units (unrolled) or all blocks run in turn on one set (shared,
+    /// layer-major, as the eMamba chip does). Left out of the JSON at its default, as <see cref="NormReciprocal"/> is.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public BlockMode Blocks { get; init; } = BlockMode.Unrolled;
     /// <summary>The Verilog name of the generated top module.</summary>
     public string TopName { get; init; } = "emamba_top";
 
@@ -68,7 +72,8 @@ public sealed record AcceleratorConfig
         ? $"linear units {LinearLanes} lanes, rows per layer for <= {LinearInterval} cycles per token"
         : $"linear units {LinearLanes} lanes x {LinearRows} rows") +
         $", vector lanes {VectorLanes}, scan {SsmLanes} x {StateLanes} PEs" + (ExpUnits > 0 ? $" sharing {ExpUnits} exp unit(s)" : "") + $", {StreamLanes} code(s) per stream beat" +
-        (NormReciprocal == NormReciprocal.Divider ? ", range-norm reciprocals by divider" : "");
+        (NormReciprocal == NormReciprocal.Divider ? ", range-norm reciprocals by divider" : "") +
+        (Blocks == BlockMode.Shared ? ", blocks time-multiplexed on one set of units" : "");
 
     public List<string> Problems()
     {

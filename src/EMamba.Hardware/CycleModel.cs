@@ -26,9 +26,11 @@ public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, l
     /// <summary>The closed form of a pipeline whose buffers never stall a writer: 1 + the sum of every
     /// per-token stage's cycles (token 0 through all of them) + (T - 1) x the initiation interval + the
     /// head and the output stream + 1. A lower bound of <see cref="Total"/>; the gap is the stalls that
-    /// finite buffer slots cause (docs/hardware.md, "Cycle model").</summary>
+    /// finite buffer slots cause (docs/hardware.md, "Cycle model"). With shared blocks the interval term is
+    /// L x T - 1 jobs of the slowest block stage.</summary>
     public long Analytical =>
-        1 + Pipeline.Stages.Where(s => s.PerToken).Sum(s => s.Work + 1L) + (Tokens - 1) * InitiationInterval
+        1 + Pipeline.Stages.Where(s => s.PerToken).Sum(s => s.Work + 1L)
+          + (Pipeline.Shared ? (Pipeline.Layers * Tokens - 1) * Pipeline.Stages.Where(s => s.Layered).Max(s => s.Work + 1L) : (Tokens - 1) * InitiationInterval)
           + Pipeline.Stages.Where(s => !s.PerToken).Sum(s => s.Work + 1L) + 1;
 
     /// <summary>The stage that sets the initiation interval.</summary>
@@ -38,7 +40,7 @@ public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, l
     public long Fill => Start[LastPerToken][0];
 
     /// <summary>Cycles from the input stream's last token to norm_f's end of it: the drain.</summary>
-    public long Drain => End[LastPerToken][Tokens - 1] - End[0][Tokens - 1];
+    public long Drain => End[LastPerToken][^1] - End[0][^1];
 
     private int LastPerToken => Pipeline.Stages.Last(s => s.PerToken).Index;
 
@@ -64,24 +66,52 @@ public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, l
     {
         int n = p.Stages.Count;
         var start = new long[n][]; var end = new long[n][];
-        for (int k = 0; k < n; k++) start[k] = new long[p.Stages[k].PerToken ? tokens : 1];
+        for (int k = 0; k < n; k++) start[k] = new long[p.Jobs(p.Stages[k], tokens)];
         for (int k = 0; k < n; k++) end[k] = new long[start[k].Length];
+        var known = start.Select(a => new bool[a.Length]).ToArray();
         var writes = p.Stages.Select(s => p.Buffers.Where(b => b.Writer == s.Index).ToList()).ToArray();
-        // Stages in index order, tokens in order: every term of the recurrence is computed before it is used
-        // (a buffer's readers come after its writer, and they are read at token t - K < t).
-        var order = Enumerable.Range(0, tokens).SelectMany(t => p.Stages.Where(s => s.PerToken).Select(s => (s.Index, t)))
-            .OrderBy(x => x.t + x.Index).ThenBy(x => x.Index);
-        foreach (var (k, t) in order)
+        int lastLayered = p.Stages.LastOrDefault(s => s.Layered)?.Index ?? -1;
+        // The jobs job (k, j) waits for: its own previous job, its predecessor's same job, and each reader's
+        // job j - K of every buffer it writes with K slots. With shared blocks, norm job (l, t) follows the
+        // embedding's token t for l = 0 and out_proj's job (l - 1, t) after that, and norm_f's token t follows
+        // out_proj's job (L - 1, t).
+        IEnumerable<(int K, int J)> Deps(int k, int j)
         {
-            long ready = 0;
-            if (t > 0) ready = Math.Max(ready, end[k][t - 1]);
-            if (k > 0) ready = Math.Max(ready, end[k - 1][t]);
+            if (j > 0) yield return (k, j - 1);
+            if (k > 0)
+            {
+                bool here = p.Stages[k].Layered, before = p.Stages[k - 1].Layered;
+                if (here && !before) yield return j < tokens ? (k - 1, j) : (lastLayered, j - tokens);
+                else if (!here && before) yield return (k - 1, (p.Layers - 1) * tokens + j);
+                else yield return (k - 1, j);
+            }
             foreach (var b in writes[k])
-                if (t - b.Slots >= 0) foreach (int r in b.Readers) ready = Math.Max(ready, end[r][t - b.Slots]);
-            start[k][t] = ready + 1;
-            end[k][t] = start[k][t] + p.Stages[k].Work;
+                if (j - b.Slots >= 0) foreach (int r in b.Readers) yield return (r, j - b.Slots);
         }
-        long prev = p.Stages.Where(s => s.PerToken).Max(s => end[s.Index][tokens - 1]);
+        // Passes in wavefront order until every job is placed: one pass when each dependency comes earlier in
+        // that order; shared blocks on few tokens (norm waiting on out_proj) take a few more.
+        var order = p.Stages.Where(s => s.PerToken).SelectMany(s => Enumerable.Range(0, start[s.Index].Length).Select(j => (s.Index, j)))
+            .OrderBy(x => x.j + x.Index).ThenBy(x => x.Index).ToList();
+        while (order.Count > 0)
+        {
+            var left = new List<(int, int)>();
+            foreach (var (k, j) in order)
+            {
+                long ready = 0; bool ok = true;
+                foreach (var (dk, dj) in Deps(k, j))
+                {
+                    if (!known[dk][dj]) { ok = false; break; }
+                    ready = Math.Max(ready, end[dk][dj]);
+                }
+                if (!ok) { left.Add((k, j)); continue; }
+                start[k][j] = ready + 1;
+                end[k][j] = start[k][j] + p.Stages[k].Work;
+                known[k][j] = true;
+            }
+            if (left.Count == order.Count) throw new InvalidOperationException("the pipeline's schedule has a cycle (a generator bug)");
+            order = left;
+        }
+        long prev = p.Stages.Where(s => s.PerToken).Max(s => end[s.Index][^1]);
         foreach (var s in p.Stages.Where(s => !s.PerToken))
         {
             start[s.Index][0] = prev + 1;

@@ -8,8 +8,9 @@ public enum StageKind { Input, Linear, RangeNorm, Conv, Scan, Output }
 /// <summary>One stage of the token-overlapped pipeline (docs/hardware.md, "Pipeline"): a unit that takes
 /// a start cycle plus <see cref="Work"/> cycles per token (per inference for the head and the output
 /// stream). The element-wise ops ride on a stage's write port: conv SiLU on the conv, SiLU(z) and the
-/// gate on the scan, the residual on out_proj, the mean pool on norm_f.</summary>
-public sealed record Stage(int Index, string Name, StageKind Kind, int Work, bool PerToken);
+/// gate on the scan, the residual on out_proj, the mean pool on norm_f. A <see cref="Layered"/> stage (shared
+/// blocks) runs one job per (layer, token), layer-major.</summary>
+public sealed record Stage(int Index, string Name, StageKind Kind, int Work, bool PerToken, bool Layered = false);
 
 /// <summary>An activation buffer between stages: written by one stage, read by later ones, with
 /// <see cref="Slots"/> token slots (a power of two, at least the stage distance + 1) so that the
@@ -19,9 +20,18 @@ public sealed record Buffer(string Name, int Size, int Writer, IReadOnlyList<int
     public int SlotBits => System.Numerics.BitOperations.Log2((uint)Slots);
 }
 
-/// <summary>The stages and buffers of a model on a config, in pipeline order.</summary>
-public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer> Buffers)
+/// <summary>The stages and buffers of a model on a config, in pipeline order. With shared blocks one set of
+/// block stages (named <c>blocks.L.*</c>) runs <see cref="Layers"/> x T jobs, and the residual stream is
+/// one full-sequence memory of T x D codes (not in <see cref="Buffers"/>): the embedding writes token t's
+/// slot, each out_proj job rewrites it in place, and norm job (l, t) waits for out_proj job (l - 1, t).</summary>
+public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer> Buffers, bool Shared = false, int Layers = 1)
 {
+    /// <summary>The prefix of the shared block stages' and taps' names (Trace's blocks.{l}. with the layer left open).</summary>
+    public const string SharedPrefix = "blocks.L.";
+
+    /// <summary>Jobs a stage runs per inference: T tokens, L x T (layer, token) pairs for a shared block stage, or one.</summary>
+    public int Jobs(Stage s, int tokens) => s.Layered ? Layers * tokens : s.PerToken ? tokens : 1;
+
     public Stage this[string name] => Stages.First(s => s.Name == name);
     public Buffer Buf(string name) => Buffers.First(b => b.Name == name);
 
@@ -51,25 +61,25 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
         int patchCodes = cfg.InChannels * cfg.Patch * cfg.Patch, d = cfg.DModel;
         var st = new List<Stage>();
         var bufs = new List<(string Name, int Size, int Writer, List<int> Readers)>();
-        int Add(string name, StageKind k, int work, bool perToken = true) { st.Add(new Stage(st.Count, name, k, work, perToken)); return st.Count - 1; }
+        int Add(string name, StageKind k, int work, bool perToken = true, bool layered = false) { st.Add(new Stage(st.Count, name, k, work, perToken, layered)); return st.Count - 1; }
         void Buf(string name, int size, int writer, params int[] readers) => bufs.Add((name, size, writer, readers.ToList()));
 
         int sin = Add("in", StageKind.Input, Ceil(patchCodes, c.StreamLanes));
         int sEmbed = Add("embed", StageKind.Linear, LinearWork(embed, c));
         Buf("input", patchCodes, sin, sEmbed);
         string x = "x0"; int xWriter = sEmbed;
-        var xReaders = new List<int>();
-        foreach (var b in m.Blocks)
+        bool shared = c.Blocks == BlockMode.Shared;
+        foreach (var b in shared ? m.Blocks.Take(1) : m.Blocks)
         {
-            string p = $"blocks.{b.Index}.";
-            int norm = Add(p + "norm", StageKind.RangeNorm, NormWork(b.Norm, c));
-            int inProj = Add(p + "in_proj", StageKind.Linear, LinearWork(b.InProj, c));
-            int conv = Add(p + "conv", StageKind.Conv, Ceil(b.DInner, c.VectorLanes));
-            int xProj = Add(p + "x_proj", StageKind.Linear, LinearWork(b.XProj, c));
-            int dtProj = Add(p + "dt_proj", StageKind.Linear, LinearWork(b.DtProj, c));
-            int scan = Add(p + "scan", StageKind.Scan, ScanWork(b, c));
-            int outProj = Add(p + "out_proj", StageKind.Linear, LinearWork(b.OutProj, c));
-            Buf(x, d, xWriter, norm, outProj);
+            string p = shared ? SharedPrefix : $"blocks.{b.Index}.";
+            int norm = Add(p + "norm", StageKind.RangeNorm, NormWork(b.Norm, c), layered: shared);
+            int inProj = Add(p + "in_proj", StageKind.Linear, LinearWork(b.InProj, c), layered: shared);
+            int conv = Add(p + "conv", StageKind.Conv, Ceil(b.DInner, c.VectorLanes), layered: shared);
+            int xProj = Add(p + "x_proj", StageKind.Linear, LinearWork(b.XProj, c), layered: shared);
+            int dtProj = Add(p + "dt_proj", StageKind.Linear, LinearWork(b.DtProj, c), layered: shared);
+            int scan = Add(p + "scan", StageKind.Scan, ScanWork(b, c), layered: shared);
+            int outProj = Add(p + "out_proj", StageKind.Linear, LinearWork(b.OutProj, c), layered: shared);
+            if (!shared) Buf(x, d, xWriter, norm, outProj);
             Buf(p + "n", d, norm, inProj);
             Buf(p + "u0", b.DInner, inProj, conv);
             Buf(p + "z", b.DInner, inProj, scan);
@@ -82,11 +92,11 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
             x = p + "r"; xWriter = outProj;
         }
         int normF = Add("norm_f", StageKind.RangeNorm, NormWork(m.FinalNorm, c));
-        Buf(x, d, xWriter, normF);
+        if (!shared) Buf(x, d, xWriter, normF);
         Add("head", StageKind.Linear, LinearWork(head, c), perToken: false);
         Add("out", StageKind.Output, Ceil(cfg.NumOutputs, c.StreamLanes), perToken: false);
         var buffers = bufs.Select(b => new Buffer(b.Name, b.Size, b.Writer, b.Readers,
             (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(b.Readers.Max() - b.Writer + 1)))).ToList();
-        return new Pipeline(st, buffers);
+        return new Pipeline(st, buffers, c.Blocks == BlockMode.Shared, c.Blocks == BlockMode.Shared ? m.Blocks.Length : 1);
     }
 }

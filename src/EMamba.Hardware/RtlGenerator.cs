@@ -16,7 +16,7 @@ public static class RtlGenerator
     public static Design Generate(IntModel m, AcceleratorConfig c)
     {
         c.Validated();
-        Check(m);
+        Check(m, c);
         var pipe = Pipeline.Of(m, c);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod);
@@ -31,12 +31,13 @@ public static class RtlGenerator
         files["Makefile"] = DesignDocs.Makefile(c, sources);
         files["README.md"] = DesignDocs.Readme(m, c, cycles, top.Taps);
         string hash = HashOf(files);
-        return new Design(c.TopName, files, sources, top.Taps.Select(t => t.Name).ToList(), nin, cfg.NumOutputs, hash);
+        return new Design(c.TopName, files, sources, top.Taps.SelectMany(t => t.Names(m.Blocks.Length)).ToList(), nin, cfg.NumOutputs, hash);
     }
 
-    private static void Check(IntModel m)
+    private static void Check(IntModel m, AcceleratorConfig c)
     {
         var probs = new List<string>();
+        if (c.Blocks == BlockMode.Shared && m.Blocks.Length > 255) probs.Add($"{m.Blocks.Length} blocks on shared units (the layer counter holds at most 255)");
         if (m.Input.Unsigned) probs.Add("unsigned input codes");
         foreach (var b in m.Blocks)
         {

@@ -58,7 +58,9 @@ internal static class TestbenchWriter
         {
             string idx = t.Scattered ? $"dut.tap_{t.Sig}_idx[32*l +: 32]" : $"dut.tap_{t.Sig}_idx + l";
             sb.Append($"            if (dut.tap_{t.Sig}_we) for (l = 0; l < {I(t.Lanes)}; l = l + 1) if (dut.tap_{t.Sig}_ok[l])\n");
-            sb.Append($"                $fwrite(fout, \"T {t.Name} %0d %0d %0d\\n\", dut.tap_{t.Sig}_tok, {idx}, $signed(dut.tap_{t.Sig}_data[64*l +: 64]));\n");
+            if (t.Layered)   // job l T + t of a shared block stage: Trace's blocks.l.* at token t
+                sb.Append($"                $fwrite(fout, \"T blocks.%0d.{t.Name[Pipeline.SharedPrefix.Length..]} %0d %0d %0d\\n\", dut.tap_{t.Sig}_tok / {I(m.Tokens)}, dut.tap_{t.Sig}_tok % {I(m.Tokens)}, {idx}, $signed(dut.tap_{t.Sig}_data[64*l +: 64]));\n");
+            else sb.Append($"                $fwrite(fout, \"T {t.Name} %0d %0d %0d\\n\", dut.tap_{t.Sig}_tok, {idx}, $signed(dut.tap_{t.Sig}_data[64*l +: 64]));\n");
         }
         sb.Append("        end\n    end\n\n");
         sb.Append("    initial begin\n");

@@ -31,6 +31,8 @@ public class ConfigTests
     [InlineData("[1, 2]")]
     [InlineData("""{ "norm_reciprocal": "lut" }""")]
     [InlineData("""{ "norm_reciprocal": 1 }""")]
+    [InlineData("""{ "blocks": "folded" }""")]
+    [InlineData("""{ "blocks": 1 }""")]
     public void UnknownKeysAndWrongTypesAreRefused(string json) =>
         Assert.Throws<ConfigException>(() => AcceleratorConfig.Parse(json, "acc.json"));
 
@@ -44,6 +46,16 @@ public class ConfigTests
         Assert.Contains("\"norm_reciprocal\": \"divider\"", c.ToJson());
         Assert.Equal(c, AcceleratorConfig.Parse(c.ToJson(), "round trip"));
         Assert.DoesNotContain("norm_reciprocal", new AcceleratorConfig().ToJson());
+    }
+
+    [Fact]
+    public void BlockModeReadsAsTextAndIsOmittedAtItsDefault()
+    {
+        var c = AcceleratorConfig.Parse("""{ "blocks": "shared" }""", "acc.json");
+        Assert.Equal(BlockMode.Shared, c.Blocks);
+        Assert.Contains("\"blocks\": \"shared\"", c.ToJson());
+        Assert.Equal(c, AcceleratorConfig.Parse(c.ToJson(), "round trip"));
+        Assert.DoesNotContain("blocks", new AcceleratorConfig().ToJson());
     }
 
     [Theory]

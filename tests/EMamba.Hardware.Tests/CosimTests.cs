@@ -68,6 +68,24 @@ public class CosimTests(ITestOutputHelper log)
         Check(Tiny.ModelTwo, Odd with { ExpUnits = 4 }, Simulator.Icarus, 2);
     }
 
+    /// <summary>Blocks time-multiplexed on one set of units (layer-major, ROMs per layer, the residual stream in
+    /// one T x D memory): the same codes as the engine for every block's tensors, and the modelled cycles. The
+    /// tiny models have 4 tokens, fewer than the block's 7 stages, so norm job (l, t) really waits on out_proj's (l - 1, t).</summary>
+    [SimFact(Simulator.Icarus)]
+    public void SharedBlocksInIcarus()
+    {
+        Check(Tiny.ModelTwo, Odd with { Blocks = BlockMode.Shared }, Simulator.Icarus, 2);
+        Check(Engine.Quantize.RandomModel.Quantized(Tiny.Two with { NLayers = 3, DModel = 6 }, 42, new Precision { WeightBits = 4, Kinds = new Dictionary<string, Precision.Override> { ["h"] = new(Bits: 8), ["abar"] = new(Bits: 8) } }),
+            new AcceleratorConfig { Blocks = BlockMode.Shared, ExpUnits = 3, NormReciprocal = NormReciprocal.Divider }, Simulator.Icarus, 2);
+    }
+
+    [SimFact(Simulator.Verilator)]
+    public void SharedBlocksInVerilator()
+    {
+        Check(Tiny.ModelTwo, new AcceleratorConfig { Blocks = BlockMode.Shared }, Simulator.Verilator, 2);
+        Check(Tiny.ModelOne, Odd with { Blocks = BlockMode.Shared }, Simulator.Verilator, 2);
+    }
+
     [SimFact(Simulator.Icarus)]
     public void EveryLaneCountGivesTheSameCodesAndItsModelledCycles()
     {

@@ -50,4 +50,24 @@ public class CostTests
         Assert.Equal(wide.Picojoules * 1e-12 * 100e6 / wide.Cycles * 1e3, wide.Milliwatts, 9);
         Assert.All(wide.Shares, s => Assert.True(s.Picojoules > 0, s.Unit));
     }
+
+    /// <summary>Shared blocks build one block's units for L blocks: the multipliers lose (L - 1) blocks' worth and
+    /// the ROM bits stay (every layer's weights are still on chip); with more tokens than the block has stages
+    /// the cycles grow towards L x those of the slowest block stage per token.</summary>
+    [Fact]
+    public void SharedBlocksTradeMultipliersForCycles()
+    {
+        var m = Engine.Quantize.RandomModel.Quantized(Tiny.Two with { NLayers = 3, Patch = 2 }, 7, Tiny.Narrow);   // 16 tokens
+        var one = Engine.Quantize.RandomModel.Quantized(Tiny.Two with { NLayers = 1, Patch = 2 }, 7, Tiny.Narrow);
+        var unrolled = new AcceleratorConfig();
+        var shared = unrolled with { Blocks = BlockMode.Shared };
+        Assert.Equal(ArrayModel.Multipliers(one, unrolled), ArrayModel.Multipliers(m, shared));
+        Assert.True(ArrayModel.Multipliers(m, shared) < ArrayModel.Multipliers(m, unrolled));
+        var (cu, cs) = (CycleModel.Of(m, unrolled), CycleModel.Of(m, shared));
+        long ii = cs.Pipeline.Stages.Where(s => s.Layered).Max(s => s.Work + 1L);
+        Assert.True(cs.Total > cu.Total, $"shared {cs.Total}, unrolled {cu.Total}");
+        Assert.InRange(cs.Total, 3 * m.Tokens * ii, cs.Analytical + 3 * m.Tokens * ii);
+        Assert.True(cs.Analytical <= cs.Total);
+        Assert.Equal(3 * m.Tokens, cs.Start[cs.Pipeline["blocks.L.scan"].Index].Length);
+    }
 }

@@ -33,6 +33,13 @@ public class LintTests
     }
 
     [SimFact(Simulator.Verilator)]
+    public void SharedBlocksAreLintClean()
+    {
+        Lint(RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { Blocks = BlockMode.Shared }));
+        Lint(RtlGenerator.Generate(Tiny.ModelOne, new AcceleratorConfig { Blocks = BlockMode.Shared, LinearLanes = 3, NormReciprocal = NormReciprocal.Divider }));
+    }
+
+    [SimFact(Simulator.Verilator)]
     public void EveryOperationModuleIsLintCleanAlone()
     {
         string dir = Path.Combine(Path.GetTempPath(), "emamba-hw-lint-" + Guid.NewGuid().ToString("N"));
@@ -51,7 +58,12 @@ public class LintTests
     [YosysFact]
     public void YosysElaboratesTheTopWithoutProblems()
     {
-        var d = RtlGenerator.Generate(Tiny.ModelTwo, new AcceleratorConfig { LinearLanes = 2 });
+        foreach (var c in new[] { new AcceleratorConfig { LinearLanes = 2 }, new AcceleratorConfig { Blocks = BlockMode.Shared } })
+            YosysCheck(RtlGenerator.Generate(Tiny.ModelTwo, c));
+    }
+
+    private static void YosysCheck(Design d)
+    {
         string dir = Path.Combine(Path.GetTempPath(), "emamba-hw-yosys-" + Guid.NewGuid().ToString("N"));
         d.WriteTo(dir);
         try

@@ -47,13 +47,35 @@ public class OpModuleTests
         }
     }
 
-    private static void Pwl(IntPwl p, IEnumerable<long> codes)
+    /// <summary>A per-layer constant as the units take it: layer 0 in the low bits.</summary>
+    private static string Pack(IEnumerable<long> v, int bits) => "{" + string.Join(", ", v.Reverse().Select(x => Hex.Literal(x, bits))) + "}";
+
+    /// <summary>One em_pwl holding the tables of <paramref name="ps"/> (one per layer, padded as the generator
+    /// pads them), each checked on its codes.</summary>
+    private static void Pwl(IntPwl[] ps, Func<IntPwl, IEnumerable<long>> codes)
     {
-        var vec = codes.Distinct().Select(q => new[] { q }).ToList();
-        var roms = new Dictionary<string, string> { ["k.hex"] = Hex.Words(p.Knots, 64), ["v.hex"] = Hex.Words(p.Values, 64), ["s.hex"] = Hex.Words(p.Slopes, 64) };
-        string par = $"#(.NK({p.Knots.Length}), .BELOW({Hex.Literal(p.BelowSlope, 64)}), .ABOVE({Hex.Literal(p.AboveSlope, 64)}), .LO({Hex.Literal(p.Lo, 64)}), .HI({Hex.Literal(p.Hi, 64)}), .KNOTS(\"k.hex\"), .VALUES(\"v.hex\"), .SLOPES(\"s.hex\"))";
-        var got = OpHarness.Run("em_pwl", par, [("q", 64)], vec, roms);
-        for (int i = 0; i < vec.Count; i++) Assert.True(IntOps.Pwl(vec[i][0], p) == got[i], $"{p.Name}({vec[i][0]}): RTL {got[i]}, IntOps {IntOps.Pwl(vec[i][0], p)}");
+        var vec = ps.SelectMany((p, l) => codes(p).Distinct().Select(q => new[] { l, q })).ToList();
+        var (nk, knots, values, slopes) = TopWriter.PwlTables(ps);
+        var roms = new Dictionary<string, string> { ["k.hex"] = Hex.Words(knots, 64), ["v.hex"] = Hex.Words(values, 64), ["s.hex"] = Hex.Words(slopes, 64) };
+        string par = $"#(.LAYERS({ps.Length}), .NK({nk}), .BELOW({Pack(ps.Select(p => p.BelowSlope), 64)}), .ABOVE({Pack(ps.Select(p => p.AboveSlope), 64)}), .LO({Pack(ps.Select(p => p.Lo), 64)}), .HI({Pack(ps.Select(p => p.Hi), 64)}), .KNOTS(\"k.hex\"), .VALUES(\"v.hex\"), .SLOPES(\"s.hex\"))";
+        var got = OpHarness.Run("em_pwl", par, [("layer", 8), ("q", 64)], vec, roms);
+        for (int i = 0; i < vec.Count; i++)
+        {
+            var p = ps[(int)vec[i][0]];
+            Assert.True(IntOps.Pwl(vec[i][1], p) == got[i], $"{p.Name} (layer {vec[i][0]} of {ps.Length})({vec[i][1]}): RTL {got[i]}, IntOps {IntOps.Pwl(vec[i][1], p)}");
+        }
+    }
+
+    private static void Pwl(IntPwl p, IEnumerable<long> codes) => Pwl([p], _ => codes);
+
+    /// <summary>Shared blocks: one unit holds two exp tables of 3 and all knots (the short one padded) and
+    /// computes each layer's IntOps.Pwl at every knot, its neighbours and far past both ends.</summary>
+    [SimFact(Simulator.Icarus)]
+    public void PwlOfTwoLayersWithDifferentKnotCounts()
+    {
+        var e = Tiny.ModelOne.Blocks[0].Exp;
+        var shortTable = e with { Name = "short", Knots = e.Knots[..3], Values = e.Values[..3], Slopes = e.Slopes[..2], AboveSlope = e.Slopes[2] + 3 };
+        Pwl([shortTable, e], p => p.Knots.SelectMany(k => new[] { k - 1, k, k + 1 }).Concat([p.In.Min, p.In.Max, 0, -1, 1, p.Knots[^1] + 1000, p.Knots[0] - 1000]));
     }
 
     [SimFact(Simulator.Icarus)]
@@ -73,22 +95,38 @@ public class OpModuleTests
     [SimFact(Simulator.Icarus)]
     public void GateAndResidualMatchTheReference()
     {
-        foreach (var b in Tiny.ModelOne.Blocks.Concat(Tiny.ModelTwo.Blocks))
+        foreach (var b in Tiny.ModelOne.Blocks.Concat(Tiny.ModelTwo.Blocks)) GateAndResidual([b]);
+    }
+
+    /// <summary>Shared blocks: one gate and one residual unit for both blocks of the two-block model, each layer's
+    /// shifts picked by the layer input.</summary>
+    [SimFact(Simulator.Icarus)]
+    public void GateAndResidualOfTwoLayersMatchEachBlock() => GateAndResidual(Tiny.ModelTwo.Blocks);
+
+    private static void GateAndResidual(IntBlock[] bs)
+    {
+        var b0 = bs[0];
+        // At the widths the generated top uses: y at its domain's bits, s at SiLU's clamp range (the widest layer's).
+        int sw = Widths.Of(bs.SelectMany(b => new[] { b.Silu.Lo, b.Silu.Hi }));
+        var vec = bs.SelectMany((b, l) =>
         {
             long[] ys = [b.Y.Min, b.Y.Max, 0, 1, -1, 77, -77], ss = [.. new[] { b.Silu.Lo, b.Silu.Hi, 0, 1, -1, 5 }.Where(v => v >= b.Silu.Lo && v <= b.Silu.Hi)];
-            var vec = (from y in ys from s in ss select new[] { y, s }).ToList();
-            int gs = b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac;
-            // At the widths the generated top uses: y at its domain's bits, s at SiLU's clamp range.
-            int sw = Widths.Of([b.Silu.Lo, b.Silu.Hi]);
-            var got = OpHarness.Run("em_gate", $"#(.YW({b.Y.Bits}), .SW({sw}), .SHIFT({Hex.Literal(gs, 8)}), .BITS({b.Gate.Bits}))", [("y", b.Y.Bits), ("s", sw)], vec, outBits: b.Gate.Bits);
-            for (int i = 0; i < vec.Count; i++) Assert.Equal(Reference.Gate(b, vec[i][0], vec[i][1]), got[i]);
+            return from y in ys from s in ss select new long[] { l, y, s };
+        }).ToList();
+        string gs = Pack(bs.Select(b => (long)(b.Y.Frac + b.Silu.Out.Frac - b.Gate.Frac)), 8);
+        var got = OpHarness.Run("em_gate", $"#(.LAYERS({bs.Length}), .YW({b0.Y.Bits}), .SW({sw}), .SHIFT({gs}), .BITS({b0.Gate.Bits}))", [("layer", 8), ("y", b0.Y.Bits), ("s", sw)], vec, outBits: b0.Gate.Bits);
+        for (int i = 0; i < vec.Count; i++) Assert.Equal(Reference.Gate(bs[(int)vec[i][0]], vec[i][1], vec[i][2]), got[i]);
 
+        int xb = b0.Norm.In.Bits, ob = b0.OutProj.Out.Bits;
+        var rv = bs.SelectMany((b, l) =>
+        {
             Domain xd = b.Norm.In, od = b.OutProj.Out;
             long[] xs = [xd.Min, xd.Max, 0, 1, -1, 3], os = [od.Min, od.Max, 0, 1, -1, -3];
-            var rv = (from x in xs from o in os select new[] { x, o }).ToList();
-            int fx = xd.Frac, fo = od.Frac, mf = Math.Max(fx, fo);
-            var rg = OpHarness.Run("em_residual", $"#(.XW({xd.Bits}), .OW({od.Bits}), .X_LEFT({Hex.Literal(mf - fx, 8)}), .O_LEFT({Hex.Literal(mf - fo, 8)}), .SHIFT({Hex.Literal(mf - b.Residual.Frac, 8)}), .BITS({b.Residual.Bits}))", [("x", xd.Bits), ("o", od.Bits)], rv, outBits: b.Residual.Bits);
-            for (int i = 0; i < rv.Count; i++) Assert.Equal(Reference.Residual(b, rv[i][0], rv[i][1]), rg[i]);
-        }
+            return from x in xs from o in os select new long[] { l, x, o };
+        }).ToList();
+        int Mf(IntBlock b) => Math.Max(b.Norm.In.Frac, b.OutProj.Out.Frac);
+        string xl = Pack(bs.Select(b => (long)(Mf(b) - b.Norm.In.Frac)), 8), ol = Pack(bs.Select(b => (long)(Mf(b) - b.OutProj.Out.Frac)), 8), rs = Pack(bs.Select(b => (long)(Mf(b) - b.Residual.Frac)), 8);
+        var rg = OpHarness.Run("em_residual", $"#(.LAYERS({bs.Length}), .XW({xb}), .OW({ob}), .X_LEFT({xl}), .O_LEFT({ol}), .SHIFT({rs}), .BITS({b0.Residual.Bits}))", [("layer", 8), ("x", xb), ("o", ob)], rv, outBits: b0.Residual.Bits);
+        for (int i = 0; i < rv.Count; i++) Assert.Equal(Reference.Residual(bs[(int)rv[i][0]], rv[i][1], rv[i][2]), rg[i]);
     }
 }

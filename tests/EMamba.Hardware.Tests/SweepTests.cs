@@ -54,6 +54,14 @@ public sealed class SweepTests : IDisposable
     }
 
     [Fact]
+    public void BlockSharingIsAnAxisOfNames()
+    {
+        var (configs, _) = SweepGrid.Parse("""{ "ssm_lanes": [2, 4], "blocks": ["unrolled", "shared"] }""", "g.json").Expand(new AcceleratorConfig());
+        Assert.Equal(4, configs.Count);
+        Assert.Equal(2, configs.Count(c => c.Blocks == BlockMode.Shared));
+    }
+
+    [Fact]
     public void TheReciprocalSourceIsAnAxisOfNames()
     {
         var (configs, _) = SweepGrid.Parse("""{ "vector_lanes": [1, 4], "norm_reciprocal": ["rom", "divider"] }""", "g.json").Expand(new AcceleratorConfig());
@@ -66,6 +74,7 @@ public sealed class SweepTests : IDisposable
     [InlineData("""{ "lanes": [2] }""", "not a sweepable key")]
     [InlineData("""{ "norm_reciprocal": ["rom", "lut"] }""", "is not \"rom\" or \"divider\"")]
     [InlineData("""{ "norm_reciprocal": [1] }""", "is not \"rom\" or \"divider\"")]
+    [InlineData("""{ "blocks": ["unrolled", "folded"] }""", "is not \"unrolled\" or \"shared\"")]
     [InlineData("""{ "linear_lanes": [] }""", "give 1..64 values")]
     [InlineData("""{ "linear_lanes": [2, 2] }""", "repeated values")]
     [InlineData("""{ }""", "no key to sweep")]

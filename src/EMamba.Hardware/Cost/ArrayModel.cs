@@ -54,7 +54,7 @@ public static partial class ArrayModel
     {
         var energy = EnergyModel.Of(m, c, e);
         int mults = Multipliers(m, c);
-        long bits = MemoryBits(m, d);
+        long bits = MemoryBits(m, c, d);
         return new ArrayCost("eMamba", Macs(m), energy.Cycles, energy.Picojoules, mults, bits, Area(mults, bits, a), c.ClockMhz);
     }
 
@@ -72,15 +72,19 @@ public static partial class ArrayModel
     /// five per scan PE (Delta a, A_bar h, Delta B, (Delta B) u, C h) and two per SSM lane (D u, the gate), one per PWL unit.</summary>
     public static int Multipliers(IntModel m, AcceleratorConfig c)
     {
-        int linear = new[] { m.Embed!, m.Head! }.Concat(m.Blocks.SelectMany(b => new[] { b.InProj, b.XProj, b.DtProj, b.OutProj }))
+        var built = BuiltBlocks(m, c);
+        int linear = new[] { m.Embed!, m.Head! }.Concat(built.SelectMany(b => new[] { b.InProj, b.XProj, b.DtProj, b.OutProj }))
             .Sum(l => c.LinearLanes * c.RowsFor(l.InFeatures, l.OutFeatures));
         int pes = c.SsmLanes * c.StateLanes, perBlock = c.VectorLanes * m.Blocks[0].Conv.Kernel + 3 * c.VectorLanes + 5 * pes + 2 * c.SsmLanes
             + (m.Blocks[0].ConvSilu != null ? c.VectorLanes : 0) + c.ExpUnitsFor() + c.SsmLanes;
-        return linear + m.Blocks.Length * perBlock + 3 * c.VectorLanes;
+        return linear + built.Length * perBlock + 3 * c.VectorLanes;
     }
 
+    /// <summary>The blocks that get their own units: every block unrolled, the first (standing for all) when shared.</summary>
+    public static IntBlock[] BuiltBlocks(IntModel m, AcceleratorConfig c) => c.Blocks == BlockMode.Shared ? m.Blocks[..1] : m.Blocks;
+
     /// <summary>ROM bits (every rom/*.hex word at its width) plus the top's buffer memories, the scan states and the conv windows.</summary>
-    public static long MemoryBits(IntModel m, Design d)
+    public static long MemoryBits(IntModel m, AcceleratorConfig c, Design d)
     {
         long bits = 0;
         foreach (var (name, text) in d.Files.Where(f => f.Key.StartsWith("rom/", StringComparison.Ordinal)))
@@ -90,7 +94,7 @@ public static partial class ArrayModel
         }
         foreach (Match mm in Memory().Matches(d.Files[$"rtl/{d.Top}.v"]))
             bits += (long.Parse(mm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1) * (long.Parse(mm.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 1);
-        foreach (var b in m.Blocks) bits += (long)b.DInner * (b.DState * b.State.Bits + (b.Conv.Kernel - 1) * Widths.Of(b.Conv.In));
+        foreach (var b in BuiltBlocks(m, c)) bits += (long)b.DInner * (b.DState * b.State.Bits + (b.Conv.Kernel - 1) * Widths.Of(b.Conv.In));
         return bits;
     }
 

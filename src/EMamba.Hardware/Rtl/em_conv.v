@@ -4,7 +4,11 @@
 // channels per cycle (u_lanes holds channels u_base .. u_base + LANES - 1), K multiply-accumulates
 // each: ceil(C / LANES) cycles after start. Widths as em_linear: inputs UW bits, biases BW,
 // accumulators AW, multipliers MW, shifts in [SMIN, SMAX] (or one scale: UNIFORM, MULT_C, SHIFT_C).
+// A unit shared by LAYERS blocks holds every layer's ROMs one after another (layer-major) and its
+// MULT_C and SHIFT_C (layer l in bits 64 l + 63 .. 64 l and 8 l + 7 .. 8 l); start latches `layer`,
+// and clear at a layer's first token (it may come with start) empties the window.
 module em_conv #(
+    parameter integer LAYERS = 1,
     parameter integer C = 4,
     parameter integer K = 4,
     parameter integer LANES = 1,
@@ -16,8 +20,8 @@ module em_conv #(
     parameter integer SMIN = -62,
     parameter integer SMAX = 62,
     parameter integer UNIFORM = 0,
-    parameter signed [63:0] MULT_C = 64'sd1,
-    parameter signed [7:0] SHIFT_C = 8'sd0,
+    parameter [64*LAYERS-1:0] MULT_C = {LAYERS{64'h1}},
+    parameter [8*LAYERS-1:0] SHIFT_C = {LAYERS{8'h00}},
     parameter WEIGHTS = "weight.hex",
     parameter BIASES = "bias.hex",
     parameter MULTS = "mult.hex",
@@ -27,6 +31,7 @@ module em_conv #(
     input  wire                  rst,
     input  wire                  clear,   // start of a sequence: the window is zeros
     input  wire                  start,
+    input  wire [7:0]            layer,
     output wire                  done,
     output wire [31:0]           u_base,
     input  wire [UW*LANES-1:0]   u_lanes,
@@ -43,10 +48,10 @@ module em_conv #(
     localparam signed [AW-1:0] ACC_ZERO = 0;
     localparam signed [UW-1:0] U_ZERO = 0;
 
-    reg [7:0]    weight_rom [0:C*K-1];
-    reg [BW-1:0] bias_rom   [0:C-1];
-    reg [MW-1:0] mult_rom   [0:C-1];
-    reg [7:0]    shift_rom  [0:C-1];
+    reg [7:0]    weight_rom [0:LAYERS*C*K-1];
+    reg [BW-1:0] bias_rom   [0:LAYERS*C-1];
+    reg [MW-1:0] mult_rom   [0:LAYERS*C-1];
+    reg [7:0]    shift_rom  [0:LAYERS*C-1];
     initial begin
         $readmemh(WEIGHTS, weight_rom);
         $readmemh(BIASES, bias_rom);
@@ -60,11 +65,13 @@ module em_conv #(
     reg [C*KW-1:0] filled;
     reg        busy;
     reg [31:0] group;
+    reg [7:0]  lay;   // the layer of the current token
 
     genvar gl;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : lane
             wire [31:0] c = group * LANES + gl;
+            wire [31:0] lc = lay * C + c;   // the channel's ROM entry
             wire in_range = c < C;
             wire signed [UW-1:0] u = u_lanes[UW*gl +: UW];
             reg signed [AW-1:0] acc;
@@ -72,14 +79,14 @@ module em_conv #(
             always @* begin
                 acc = ACC_ZERO;
                 if (in_range) begin
-                    acc = $signed(bias_rom[c]) + $signed(weight_rom[c * K + KW]) * u;
-                    for (k = 0; k < KW; k = k + 1) acc = acc + $signed(weight_rom[c * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : U_ZERO);
+                    acc = $signed(bias_rom[lc]) + $signed(weight_rom[lc * K + KW]) * u;
+                    for (k = 0; k < KW; k = k + 1) acc = acc + $signed(weight_rom[lc * K + k]) * (filled[c * KW + k] ? window[c * KW + k] : U_ZERO);
                 end
             end
-            wire signed [MW-1:0] rom_mult = mult_rom[c];
-            wire signed [7:0]    rom_shift = shift_rom[c];
-            wire signed [MW-1:0] channel_mult = UNIFORM != 0 ? MULT_C[MW-1:0] : in_range ? rom_mult : {MW{1'b0}};
-            wire signed [7:0]    channel_shift = UNIFORM != 0 ? SHIFT_C : in_range ? rom_shift : 8'sd0;
+            wire signed [MW-1:0] rom_mult = mult_rom[lc];
+            wire signed [7:0]    rom_shift = shift_rom[lc];
+            wire signed [MW-1:0] channel_mult = UNIFORM != 0 ? MULT_C[64*lay +: MW] : in_range ? rom_mult : {MW{1'b0}};
+            wire signed [7:0]    channel_shift = UNIFORM != 0 ? SHIFT_C[8*lay +: 8] : in_range ? rom_shift : 8'sd0;
             wire signed [BITS-1:0] y_c;
             em_requant #(.AW(AW), .MW(MW), .SMIN(SMIN), .SMAX(SMAX), .BITS(BITS)) requant_u (
                 .acc(acc), .mult(channel_mult), .shift(channel_shift), .y(y_c));
@@ -95,14 +102,18 @@ module em_conv #(
 
     integer l, kk;
     always @(posedge clk) begin
-        if (rst || clear) begin
+        if (rst) begin
             busy <= 1'b0;
             group <= 32'd0;
+            lay <= 8'd0;
             filled <= {C*KW{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             group <= 32'd0;
-        end else if (busy) begin
+            lay <= layer;
+            if (clear) filled <= {C*KW{1'b0}};
+        end else if (clear) filled <= {C*KW{1'b0}};
+        else if (busy) begin
             for (l = 0; l < LANES; l = l + 1) begin
                 if (group * LANES + l < C) begin
                     for (kk = 0; kk + 1 < KW; kk = kk + 1) begin

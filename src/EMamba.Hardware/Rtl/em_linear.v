@@ -9,7 +9,10 @@
 // scale (UNIFORM) takes MULT_C and SHIFT_C as constants instead.
 // Widths: inputs XW bits, biases BW, accumulators AW (the generator's bound on |bias| + sum |w x|),
 // multipliers MW, shifts in [SMIN, SMAX]; outputs BITS + UNSIGNED bits.
+// A unit shared by LAYERS blocks holds every layer's ROMs one after another (layer-major) and its
+// MULT_C and SHIFT_C (layer l in bits 64 l + 63 .. 64 l and 8 l + 7 .. 8 l); start latches `layer`.
 module em_linear #(
+    parameter integer LAYERS = 1,
     parameter integer IN = 4,
     parameter integer OUT = 4,
     parameter integer LANES = 1,
@@ -24,8 +27,8 @@ module em_linear #(
     parameter integer SMIN = -62,
     parameter integer SMAX = 62,
     parameter integer UNIFORM = 0,
-    parameter signed [63:0] MULT_C = 64'sd1,
-    parameter signed [7:0] SHIFT_C = 8'sd0,
+    parameter [64*LAYERS-1:0] MULT_C = {LAYERS{64'h1}},
+    parameter [8*LAYERS-1:0] SHIFT_C = {LAYERS{8'h00}},
     parameter WEIGHTS = "weight.hex",
     parameter BIASES = "bias.hex",
     parameter MULTS = "mult.hex",
@@ -35,6 +38,7 @@ module em_linear #(
     input  wire                           rst,
     input  wire                           start,
     input  wire [31:0]                    token,
+    input  wire [7:0]                     layer,
     output wire                           done,
     output wire [31:0]                    x_base,
     input  wire [XW*LANES-1:0]            x_lanes,
@@ -51,10 +55,10 @@ module em_linear #(
     localparam integer OW = BITS + UNSIGNED;
     localparam signed [AW-1:0] ACC_ZERO = 0;
 
-    reg [7:0]    weight_rom [0:OUT*IN-1];
-    reg [BW-1:0] bias_rom   [0:TOKENS*OUT-1];
-    reg [MW-1:0] mult_rom   [0:OUT-1];
-    reg [7:0]    shift_rom  [0:OUT-1];
+    reg [7:0]    weight_rom [0:LAYERS*OUT*IN-1];
+    reg [BW-1:0] bias_rom   [0:LAYERS*TOKENS*OUT-1];
+    reg [MW-1:0] mult_rom   [0:LAYERS*OUT-1];
+    reg [7:0]    shift_rom  [0:LAYERS*OUT-1];
     initial begin
         $readmemh(WEIGHTS, weight_rom);
         $readmemh(BIASES, bias_rom);
@@ -66,14 +70,16 @@ module em_linear #(
     reg [31:0] row_group;
     reg [31:0] group;
     reg [31:0] bias_token;
+    reg [7:0]  lay;          // the layer of the current run
     reg [AW*ROWS-1:0] acc;   // ROWS accumulators
 
-    // The bias of row group g, lane r (zero past OUT): the accumulators' value at a row group's start.
+    // The bias of layer ly, row group g, lane r (zero past OUT): the accumulators' value at a row group's start.
     function signed [AW-1:0] bias_of;
+        input [7:0] ly;
         input [31:0] tok;
         input [31:0] g;
         input integer r;
-        bias_of = g * ROWS + r < OUT ? $signed(bias_rom[tok * OUT + g * ROWS + r]) : ACC_ZERO;
+        bias_of = g * ROWS + r < OUT ? $signed(bias_rom[(ly * TOKENS + tok) * OUT + g * ROWS + r]) : ACC_ZERO;
     endfunction
 
     // Each row's sum after this cycle's LANES products (lanes past IN and rows past OUT add nothing).
@@ -89,7 +95,7 @@ module em_linear #(
             for (lane = 0; lane < LANES; lane = lane + 1) begin
                 col = group * LANES + lane;
                 if (col < IN && row < OUT)
-                    row_sum = row_sum + $signed(x_lanes[XW*lane +: XW]) * $signed(weight_rom[row*IN + col]);
+                    row_sum = row_sum + $signed(x_lanes[XW*lane +: XW]) * $signed(weight_rom[(lay*OUT + row)*IN + col]);
             end
             sum[AW*r +: AW] = row_sum;
         end
@@ -101,10 +107,10 @@ module em_linear #(
             // The row's scale, read into named wires (port connections carry no memory reads).
             wire [31:0] out_row = row_group * ROWS + gr;
             wire in_range = out_row < OUT;
-            wire signed [MW-1:0] rom_mult = mult_rom[out_row];
-            wire signed [7:0]    rom_shift = shift_rom[out_row];
-            wire signed [MW-1:0] row_mult = UNIFORM != 0 ? MULT_C[MW-1:0] : in_range ? rom_mult : {MW{1'b0}};
-            wire signed [7:0]    row_shift = UNIFORM != 0 ? SHIFT_C : in_range ? rom_shift : 8'sd0;
+            wire signed [MW-1:0] rom_mult = mult_rom[lay*OUT + out_row];
+            wire signed [7:0]    rom_shift = shift_rom[lay*OUT + out_row];
+            wire signed [MW-1:0] row_mult = UNIFORM != 0 ? MULT_C[64*lay +: MW] : in_range ? rom_mult : {MW{1'b0}};
+            wire signed [7:0]    row_shift = UNIFORM != 0 ? SHIFT_C[8*lay +: 8] : in_range ? rom_shift : 8'sd0;
             wire signed [AW-1:0] row_acc = sum[AW*gr +: AW];
             wire signed [OW-1:0] row_y;
             em_requant #(.AW(AW), .MW(MW), .SMIN(SMIN), .SMAX(SMAX), .BITS(BITS), .UNSIGNED(UNSIGNED)) requant_u (
@@ -125,20 +131,22 @@ module em_linear #(
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= 32'd0;
+            lay <= 8'd0;
             acc <= {AW*ROWS{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= token;
-            for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(token, 32'd0, rr);
+            lay <= layer;
+            for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(layer, token, 32'd0, rr);
         end else if (busy) begin
             if (group == GROUPS - 1) begin
                 group <= 32'd0;
                 if (row_group == ROW_GROUPS - 1) busy <= 1'b0;
                 else begin
                     row_group <= row_group + 32'd1;
-                    for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(bias_token, row_group + 32'd1, rr);
+                    for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(lay, bias_token, row_group + 32'd1, rr);
                 end
             end else begin
                 group <= group + 32'd1;

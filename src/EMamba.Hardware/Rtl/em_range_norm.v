@@ -8,8 +8,11 @@
 // y_i = Sat(RoundShift(t_i gamma_i + beta_i, 14 + f_gamma - f_out), BITS).
 // 2 ceil(D / LANES) + 1 (ROM) or 2 ceil(D / LANES) + QB (divider) cycles after start.
 // Widths: inputs XW bits (IN_BITS + 1 for an unsigned domain), betas BTW, reciprocals RW; every
-// intermediate is sized below from them so that nothing wraps.
+// intermediate is sized below from them so that nothing wraps. A unit shared by LAYERS blocks holds
+// every layer's gamma and beta one after another and its Y_SHIFT (layer l in bits 8 l + 7 .. 8 l);
+// start latches `layer` (the reciprocal table depends on D and IN_BITS only).
 module em_range_norm #(
+    parameter integer LAYERS = 1,
     parameter integer D = 4,
     parameter integer LANES = 1,
     parameter integer IN_BITS = 8,
@@ -20,7 +23,7 @@ module em_range_norm #(
     parameter integer DIVIDER = 0,              // 1: compute RECIP[r] with a divider instead of the ROM
     parameter integer QB = 2,                   // quotient bits (= divider cycles): the bit length of RECIP[1]
     parameter signed [7:0] T_SHIFT = 8'sd10,    // NormRecipFrac(IN_BITS) - NormTFrac = 2 + IN_BITS
-    parameter signed [7:0] Y_SHIFT = 8'sd14,    // 14 + f_gamma - f_out
+    parameter [8*LAYERS-1:0] Y_SHIFT = {LAYERS{8'd14}},   // 14 + f_gamma - f_out
     parameter GAMMA = "gamma.hex",
     parameter BETA = "beta.hex",
     parameter RECIP = "recip.hex"
@@ -28,6 +31,7 @@ module em_range_norm #(
     input  wire                  clk,
     input  wire                  rst,
     input  wire                  start,
+    input  wire [7:0]            layer,
     output wire                  done,
     output wire [31:0]           x_base,
     input  wire [XW*LANES-1:0]   x_lanes,
@@ -39,6 +43,35 @@ module em_range_norm #(
     // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
     // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
     /* verilator lint_off WIDTH */
+    // The smallest and largest of the per-layer 8-bit constants (layer l in bits 8 l + 7 .. 8 l): the
+    // widths below hold every layer's result.
+    // (Integer arithmetic for the sign: icarus 11 evaluates $signed in a constant function as unsigned.)
+    function integer lo8;
+        input [8*LAYERS-1:0] v;
+        integer i, e;
+        begin
+            lo8 = 127;
+            for (i = 0; i < LAYERS; i = i + 1) begin
+                e = v[8*i +: 8];
+                if (e > 127) e = e - 256;
+                if (e < lo8) lo8 = e;
+            end
+        end
+    endfunction
+    function integer hi8;
+        input [8*LAYERS-1:0] v;
+        integer i, e;
+        begin
+            hi8 = -128;
+            for (i = 0; i < LAYERS; i = i + 1) begin
+                e = v[8*i +: 8];
+                if (e > 127) e = e - 256;
+                if (e > hi8) hi8 = e;
+            end
+        end
+    endfunction
+    localparam integer YS_LO = lo8(Y_SHIFT);
+    localparam integer YS_HI = hi8(Y_SHIFT);
     localparam [1:0] IDLE = 2'd0, STATS = 2'd1, RECIPROCAL = 2'd2, WRITE = 2'd3;
     localparam integer GROUPS = (D + LANES - 1) / LANES;
     localparam integer SUM_W = XW + $clog2(D + 1);               // sum of D codes
@@ -47,13 +80,13 @@ module em_range_norm #(
     localparam integer T_W0 = T_SHIFT > 0 ? SC_W - T_SHIFT + 1 : SC_W - T_SHIFT;
     localparam integer T_W = T_W0 < 2 ? 2 : T_W0;
     localparam integer AF_W = (T_W + 8 > BTW ? T_W + 8 : BTW) + 1; // t gamma + beta
-    localparam integer Y_W0 = Y_SHIFT > 0 ? AF_W - Y_SHIFT + 1 : AF_W - Y_SHIFT;
+    localparam integer Y_W0 = YS_LO > 0 ? AF_W - YS_LO + 1 : AF_W - YS_LO;
     localparam integer Y_W = Y_W0 < 2 ? 2 : Y_W0;
     localparam integer D_W = $clog2(D + 1) + 1;
     localparam signed [D_W-1:0] D_C = D;
 
-    reg [7:0]  gamma_rom [0:D-1];
-    reg [BTW-1:0] beta_rom  [0:D-1];
+    reg [7:0]  gamma_rom [0:LAYERS*D-1];
+    reg [BTW-1:0] beta_rom  [0:LAYERS*D-1];
     reg [RW-1:0]  recip_rom [0:(DIVIDER != 0 ? 0 : (1 << IN_BITS) - 1)];   // one unused word with the divider
     initial begin
         $readmemh(GAMMA, gamma_rom);
@@ -63,6 +96,8 @@ module em_range_norm #(
 
     reg [1:0]  state;
     reg [31:0] group;
+    reg [7:0]  lay;   // the layer of the current token
+    wire signed [7:0] y_shift = Y_SHIFT[8*lay +: 8];
     reg signed [SUM_W-1:0] sum;
     reg signed [XW-1:0] max_x;
     reg signed [XW-1:0] min_x;
@@ -117,12 +152,12 @@ module em_range_norm #(
             wire signed [T_W-1:0] t_rounded;
             em_round_shift #(.W(SC_W), .OW(T_W), .SMAX(T_SHIFT > 0 ? T_SHIFT : 0)) t_round_u (.v(scaled), .s(T_SHIFT), .y(t_rounded));
             wire signed [T_W-1:0] t = empty ? {T_W{1'b0}} : t_rounded;
-            wire signed [7:0] gamma = in_range ? gamma_rom[i] : 8'd0;
-            wire signed [BTW-1:0] beta = in_range ? beta_rom[i] : {BTW{1'b0}};
+            wire signed [7:0] gamma = in_range ? gamma_rom[lay * D + i] : 8'd0;
+            wire signed [BTW-1:0] beta = in_range ? beta_rom[lay * D + i] : {BTW{1'b0}};
             wire signed [AF_W-1:0] affine = t * gamma + beta;
             wire signed [Y_W-1:0] y_rounded;
             wire signed [BITS-1:0] y_i;
-            em_round_shift #(.W(AF_W), .OW(Y_W), .SMAX(Y_SHIFT > 0 ? Y_SHIFT : 0)) y_round_u (.v(affine), .s(Y_SHIFT), .y(y_rounded));
+            em_round_shift #(.W(AF_W), .OW(Y_W), .SMAX(YS_HI > 0 ? YS_HI : 0)) y_round_u (.v(affine), .s(y_shift), .y(y_rounded));
             em_sat #(.W(Y_W), .BITS(BITS)) y_sat_u (.v(y_rounded), .y(y_i));
             assign y_data[BITS*gl +: BITS] = y_i;
             assign y_ok[gl] = in_range;
@@ -138,6 +173,7 @@ module em_range_norm #(
         if (rst) begin
             state <= IDLE;
             group <= 32'd0;
+            lay <= 8'd0;
             sum <= {SUM_W{1'b0}};
             max_x <= {XW{1'b0}};
             min_x <= {XW{1'b0}};
@@ -150,6 +186,7 @@ module em_range_norm #(
             IDLE: if (start) begin
                 state <= STATS;
                 group <= 32'd0;
+                lay <= layer;
                 sum <= {SUM_W{1'b0}};
             end
             STATS: begin

@@ -11,7 +11,12 @@
 // The state h (DIN x N) lives here and is cleared at the start of a sequence; a (= -A) and D are ROMs.
 // Widths: Delta DW bits, u UW, B BW, C CW, a AW; the exp unit's tables EXP_KW, EXP_VW, EXP_SW and its
 // output (A_bar) EXP_OW; every intermediate is sized below from them so that nothing wraps.
+// A unit shared by LAYERS blocks holds every layer's a, D and exp table one after another and each
+// scalar constant per layer (8-bit shifts: layer l in bits 8 l + 7 .. 8 l; 64-bit E_MIN and exp
+// bounds: bits 64 l + 63 .. 64 l); start latches `layer`, and clear at a layer's first token (it may
+// come with start) zeroes the state.
 module em_scan #(
+    parameter integer LAYERS = 1,
     parameter integer DIN = 4,
     parameter integer N = 2,
     parameter integer LANES = 1,
@@ -22,13 +27,13 @@ module em_scan #(
     parameter integer BW = 64,
     parameter integer CW = 64,
     parameter integer AW = 64,
-    parameter signed [7:0] E_SHIFT = 8'sd0,
-    parameter signed [63:0] E_MIN = -64'sd32768,
-    parameter signed [7:0] BX_SHIFT = 8'sd0,
-    parameter signed [7:0] ABAR_FRAC = 8'sd15,
+    parameter [8*LAYERS-1:0] E_SHIFT = {LAYERS{8'h00}},
+    parameter [64*LAYERS-1:0] E_MIN = {LAYERS{-64'sd32768}},
+    parameter [8*LAYERS-1:0] BX_SHIFT = {LAYERS{8'h00}},
+    parameter [8*LAYERS-1:0] ABAR_FRAC = {LAYERS{8'd15}},
     parameter integer H_BITS = 16,
-    parameter signed [7:0] D_SHIFT = 8'sd0,
-    parameter signed [7:0] Y_SHIFT = 8'sd0,
+    parameter [8*LAYERS-1:0] D_SHIFT = {LAYERS{8'h00}},
+    parameter [8*LAYERS-1:0] Y_SHIFT = {LAYERS{8'h00}},
     parameter integer Y_BITS = 16,
     parameter A_NEG = "a.hex",
     parameter D_SKIP = "d.hex",
@@ -37,10 +42,10 @@ module em_scan #(
     parameter integer EXP_VW = 64,
     parameter integer EXP_SW = 64,
     parameter integer EXP_OW = 64,
-    parameter signed [63:0] EXP_BELOW = 64'sd0,
-    parameter signed [63:0] EXP_ABOVE = 64'sd0,
-    parameter signed [63:0] EXP_LO = 64'sd0,
-    parameter signed [63:0] EXP_HI = 64'sd0,
+    parameter [64*LAYERS-1:0] EXP_BELOW = {LAYERS{64'h0}},
+    parameter [64*LAYERS-1:0] EXP_ABOVE = {LAYERS{64'h0}},
+    parameter [64*LAYERS-1:0] EXP_LO = {LAYERS{64'h0}},
+    parameter [64*LAYERS-1:0] EXP_HI = {LAYERS{64'h0}},
     parameter EXP_KNOTS = "knots.hex",
     parameter EXP_VALUES = "values.hex",
     parameter EXP_SLOPES = "slopes.hex"
@@ -49,6 +54,7 @@ module em_scan #(
     input  wire                         rst,
     input  wire                         clear,     // start of a sequence: h = 0
     input  wire                         start,
+    input  wire [7:0]                   layer,
     output wire                         done,
     output wire [31:0]                  c_base,    // delta_lanes and u_lanes hold channels c_base ..
     output wire [31:0]                  k_base,    // b_lanes and c_lanes hold states k_base ..
@@ -69,35 +75,79 @@ module em_scan #(
     // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
     // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
     /* verilator lint_off WIDTH */
+    // The smallest and largest of the per-layer 8-bit constants (layer l in bits 8 l + 7 .. 8 l): the
+    // widths below hold every layer's result.
+    // (Integer arithmetic for the sign: icarus 11 evaluates $signed in a constant function as unsigned.)
+    function integer lo8;
+        input [8*LAYERS-1:0] v;
+        integer i, e;
+        begin
+            lo8 = 127;
+            for (i = 0; i < LAYERS; i = i + 1) begin
+                e = v[8*i +: 8];
+                if (e > 127) e = e - 256;
+                if (e < lo8) lo8 = e;
+            end
+        end
+    endfunction
+    function integer hi8;
+        input [8*LAYERS-1:0] v;
+        integer i, e;
+        begin
+            hi8 = -128;
+            for (i = 0; i < LAYERS; i = i + 1) begin
+                e = v[8*i +: 8];
+                if (e > 127) e = e - 256;
+                if (e > hi8) hi8 = e;
+            end
+        end
+    endfunction
+    function signed [63:0] lo64;   // the most negative of the per-layer 64-bit constants
+        input [64*LAYERS-1:0] v;
+        integer i;
+        reg signed [63:0] e;
+        begin
+            lo64 = 64'sd0;
+            for (i = 0; i < LAYERS; i = i + 1) begin
+                e = v[64*i +: 64];
+                if (e < lo64) lo64 = e;
+            end
+        end
+    endfunction
+    localparam integer ES_LO = lo8(E_SHIFT), ES_HI = hi8(E_SHIFT);
+    localparam integer BS_LO = lo8(BX_SHIFT), BS_HI = hi8(BX_SHIFT);
+    localparam integer AF_LO = lo8(ABAR_FRAC), AF_HI = hi8(ABAR_FRAC);
+    localparam integer DS_LO = lo8(D_SHIFT), DS_HI = hi8(D_SHIFT);
+    localparam integer YS_LO = lo8(Y_SHIFT), YS_HI = hi8(Y_SHIFT);
+    localparam signed [63:0] E_MIN_LO = lo64(E_MIN);
     localparam integer C_GROUPS = (DIN + LANES - 1) / LANES;
     localparam integer K_GROUPS = (N + STATES - 1) / STATES;
     localparam integer PES = LANES * STATES;
     localparam integer PHASES = (PES + EXP_UNITS - 1) / EXP_UNITS;
     // Intermediate widths (a product adds its operands' widths; RoundShift by s > 0 leaves W - s + 1 bits, by s <= 0 W - s).
     localparam integer DA_W = DW + AW;                                          // Delta a
-    localparam integer DAR_W0 = E_SHIFT > 0 ? DA_W - E_SHIFT + 1 : DA_W - E_SHIFT;
+    localparam integer DAR_W0 = ES_LO > 0 ? DA_W - ES_LO + 1 : DA_W - ES_LO;
     localparam integer DAR_W = DAR_W0 < 2 ? 2 : DAR_W0;
-    localparam integer EMIN_W = $clog2(-E_MIN + 1) + 1;
+    localparam integer EMIN_W = $clog2(-E_MIN_LO + 1) + 1;
     localparam integer E_W = (DAR_W + 1 > EMIN_W ? DAR_W + 1 : EMIN_W);         // e = max(-rounded, E_MIN)
     localparam integer BX_W = DW + BW + UW;                                     // Delta B u
-    localparam integer BXA_W0 = BX_SHIFT > 0 ? BX_W - BX_SHIFT + 1 : BX_W - BX_SHIFT;
+    localparam integer BXA_W0 = BS_LO > 0 ? BX_W - BS_LO + 1 : BX_W - BS_LO;
     localparam integer BXA_W = BXA_W0 < 2 ? 2 : BXA_W0;
     localparam integer HA_W = (EXP_OW + H_BITS > BXA_W ? EXP_OW + H_BITS : BXA_W) + 1;   // A_bar h + aligned Bx
-    localparam integer HR_W0 = ABAR_FRAC > 0 ? HA_W - ABAR_FRAC + 1 : HA_W - ABAR_FRAC;
+    localparam integer HR_W0 = AF_LO > 0 ? HA_W - AF_LO + 1 : HA_W - AF_LO;
     localparam integer HR_W = HR_W0 < 2 ? 2 : HR_W0;
     localparam integer RO_W = CW + H_BITS;                                      // C_k h_ck
     localparam integer YS_W = RO_W + $clog2(N + 1);                             // sum over N states
     localparam integer DU_W = 8 + UW;                                           // D u
-    localparam integer DUA_W0 = D_SHIFT > 0 ? DU_W - D_SHIFT + 1 : DU_W - D_SHIFT;
+    localparam integer DUA_W0 = DS_LO > 0 ? DU_W - DS_LO + 1 : DU_W - DS_LO;
     localparam integer DUA_W = DUA_W0 < 2 ? 2 : DUA_W0;
     localparam integer YT_W = (YS_W > DUA_W ? YS_W : DUA_W) + 1;               // readout + D skip
-    localparam integer YR_W0 = Y_SHIFT > 0 ? YT_W - Y_SHIFT + 1 : YT_W - Y_SHIFT;
+    localparam integer YR_W0 = YS_LO > 0 ? YT_W - YS_LO + 1 : YT_W - YS_LO;
     localparam integer YR_W = YR_W0 < 2 ? 2 : YR_W0;
-    localparam signed [E_W-1:0] E_MIN_C = E_MIN;
     localparam signed [RO_W-1:0] RO_ZERO = 0;
 
-    reg [AW-1:0] a_rom [0:DIN*N-1];
-    reg [7:0]  d_rom [0:DIN-1];
+    reg [AW-1:0] a_rom [0:LAYERS*DIN*N-1];
+    reg [7:0]  d_rom [0:LAYERS*DIN-1];
     initial begin
         $readmemh(A_NEG, a_rom);
         $readmemh(D_SKIP, d_rom);
@@ -106,6 +156,7 @@ module em_scan #(
     reg signed [H_BITS-1:0] h [0:DIN*N-1];
     reg [DIN*N-1:0] h_set;   // states written since clear; the others read as zero (a one-cycle clear)
     reg        busy;
+    reg [7:0]  lay;                      // the layer of the current token
     reg [31:0] cg;
     reg [31:0] kg;
     reg [31:0] ph;                       // which PEs' exp inputs the exp units take this cycle
@@ -114,6 +165,16 @@ module em_scan #(
     wire [YS_W*LANES-1:0] y_sums;        // y_acc plus this cycle's terms, per channel lane
     wire [E_W*PES-1:0] e_all;            // every PE's exp input
     wire [EXP_OW*EXP_UNITS-1:0] abar_units;   // each exp unit's output: A_bar of PE ph EXP_UNITS + u
+    // This layer's constants.
+    wire signed [7:0] e_shift = E_SHIFT[8*lay +: 8];
+    wire signed [7:0] bx_shift = BX_SHIFT[8*lay +: 8];
+    wire signed [7:0] abar_frac = ABAR_FRAC[8*lay +: 8];
+    wire signed [7:0] d_shift = D_SHIFT[8*lay +: 8];
+    wire signed [7:0] y_shift = Y_SHIFT[8*lay +: 8];
+    /* verilator lint_off UNUSEDSIGNAL */   // cut to the exp input's width
+    wire signed [63:0] e_min64 = E_MIN[64*lay +: 64];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire signed [E_W-1:0] e_min = e_min64;
 
     genvar gu;
     generate
@@ -121,9 +182,9 @@ module em_scan #(
             wire [31:0] served = ph * EXP_UNITS + gu;
             wire signed [E_W-1:0] e_in = served < PES ? e_all[E_W*served +: E_W] : {E_W{1'b0}};
             wire signed [EXP_OW-1:0] abar_u;
-            em_pwl #(.NK(EXP_NK), .QW(E_W), .KW(EXP_KW), .VW(EXP_VW), .SW(EXP_SW), .OW(EXP_OW),
+            em_pwl #(.LAYERS(LAYERS), .NK(EXP_NK), .QW(E_W), .KW(EXP_KW), .VW(EXP_VW), .SW(EXP_SW), .OW(EXP_OW),
                      .BELOW(EXP_BELOW), .ABOVE(EXP_ABOVE), .LO(EXP_LO), .HI(EXP_HI),
-                     .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.q(e_in), .y(abar_u));
+                     .KNOTS(EXP_KNOTS), .VALUES(EXP_VALUES), .SLOPES(EXP_SLOPES)) exp_u (.layer(lay), .q(e_in), .y(abar_u));
             assign abar_units[EXP_OW*gu +: EXP_OW] = abar_u;
         end
     endgenerate
@@ -143,23 +204,23 @@ module em_scan #(
                 wire signed [BW-1:0] b_k = b_lanes[BW*gq +: BW];
                 wire signed [CW-1:0] c_k = c_lanes[CW*gq +: CW];
                 // §9: the exp input, saturated at the domain's lower end (the table is constant below its lowest knot).
-                wire signed [AW-1:0] a = ok ? a_rom[ck] : {AW{1'b0}};
+                wire signed [AW-1:0] a = ok ? a_rom[lay * DIN * N + ck] : {AW{1'b0}};
                 wire signed [DA_W-1:0] delta_a = delta_c * a;
                 wire signed [DAR_W-1:0] da_rounded;
-                em_round_shift #(.W(DA_W), .OW(DAR_W), .SMAX(E_SHIFT > 0 ? E_SHIFT : 0)) e_round_u (.v(delta_a), .s(E_SHIFT), .y(da_rounded));
+                em_round_shift #(.W(DA_W), .OW(DAR_W), .SMAX(ES_HI > 0 ? ES_HI : 0)) e_round_u (.v(delta_a), .s(e_shift), .y(da_rounded));
                 wire signed [E_W-1:0] da_negated = -da_rounded;
-                wire signed [E_W-1:0] e = da_negated < E_MIN_C ? E_MIN_C : da_negated;
+                wire signed [E_W-1:0] e = da_negated < e_min ? e_min : da_negated;
                 assign e_all[E_W*PE +: E_W] = e;
                 wire signed [EXP_OW-1:0] abar = abar_units[EXP_OW*(PE % EXP_UNITS) +: EXP_OW];
                 // §10: the state update, narrowed once for storage.
                 wire signed [BX_W-1:0] bx = delta_c * b_k * u_c;
                 wire signed [BXA_W-1:0] bx_aligned;
-                em_round_shift #(.W(BX_W), .OW(BXA_W), .SMAX(BX_SHIFT > 0 ? BX_SHIFT : 0)) bx_align_u (.v(bx), .s(BX_SHIFT), .y(bx_aligned));
+                em_round_shift #(.W(BX_W), .OW(BXA_W), .SMAX(BS_HI > 0 ? BS_HI : 0)) bx_align_u (.v(bx), .s(bx_shift), .y(bx_aligned));
                 wire signed [H_BITS-1:0] h_old = ok && h_set[ck] ? h[ck] : {H_BITS{1'b0}};
                 wire signed [HA_W-1:0] h_acc = abar * h_old + bx_aligned;
                 wire signed [HR_W-1:0] h_rounded;
                 wire signed [H_BITS-1:0] h_new;
-                em_round_shift #(.W(HA_W), .OW(HR_W), .SMAX(ABAR_FRAC > 0 ? ABAR_FRAC : 0)) h_round_u (.v(h_acc), .s(ABAR_FRAC), .y(h_rounded));
+                em_round_shift #(.W(HA_W), .OW(HR_W), .SMAX(AF_HI > 0 ? AF_HI : 0)) h_round_u (.v(h_acc), .s(abar_frac), .y(h_rounded));
                 em_sat #(.W(HR_W), .BITS(H_BITS)) h_sat_u (.v(h_rounded), .y(h_new));
                 wire signed [RO_W-1:0] readout = ok ? c_k * h_new : RO_ZERO;   // this PE's term of §11 (a signed zero keeps the product signed)
                 assign terms[RO_W*PE +: RO_W] = readout;
@@ -176,14 +237,14 @@ module em_scan #(
                 y_sum = $signed(y_acc[YS_W*gp +: YS_W]);
                 for (q = 0; q < STATES; q = q + 1) y_sum = y_sum + $signed(terms[RO_W*(gp * STATES + q) +: RO_W]);
             end
-            wire signed [7:0] d_skip = c_ok ? d_rom[c] : 8'd0;
+            wire signed [7:0] d_skip = c_ok ? d_rom[lay * DIN + c] : 8'd0;
             wire signed [DU_W-1:0] du = d_skip * u_c;
             wire signed [DUA_W-1:0] d_aligned;
-            em_round_shift #(.W(DU_W), .OW(DUA_W), .SMAX(D_SHIFT > 0 ? D_SHIFT : 0)) d_align_u (.v(du), .s(D_SHIFT), .y(d_aligned));
+            em_round_shift #(.W(DU_W), .OW(DUA_W), .SMAX(DS_HI > 0 ? DS_HI : 0)) d_align_u (.v(du), .s(d_shift), .y(d_aligned));
             wire signed [YT_W-1:0] y_total = y_sum + d_aligned;
             wire signed [YR_W-1:0] y_rounded;
             wire signed [Y_BITS-1:0] y_c;
-            em_round_shift #(.W(YT_W), .OW(YR_W), .SMAX(Y_SHIFT > 0 ? Y_SHIFT : 0)) y_round_u (.v(y_total), .s(Y_SHIFT), .y(y_rounded));
+            em_round_shift #(.W(YT_W), .OW(YR_W), .SMAX(YS_HI > 0 ? YS_HI : 0)) y_round_u (.v(y_total), .s(y_shift), .y(y_rounded));
             em_sat #(.W(YR_W), .BITS(Y_BITS)) y_sat_u (.v(y_rounded), .y(y_c));
             assign y_sums[YS_W*gp +: YS_W] = y_sum;
             assign y_data[Y_BITS*gp +: Y_BITS] = y_c;
@@ -200,8 +261,9 @@ module em_scan #(
 
     integer p;
     always @(posedge clk) begin
-        if (rst || clear) begin
+        if (rst) begin
             busy <= 1'b0;
+            lay <= 8'd0;
             cg <= 32'd0;
             kg <= 32'd0;
             ph <= 32'd0;
@@ -209,11 +271,14 @@ module em_scan #(
             h_set <= {DIN*N{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
+            lay <= layer;
             cg <= 32'd0;
             kg <= 32'd0;
             ph <= 32'd0;
             y_acc <= {YS_W*LANES{1'b0}};
-        end else if (busy) begin
+            if (clear) h_set <= {DIN*N{1'b0}};
+        end else if (clear) h_set <= {DIN*N{1'b0}};
+        else if (busy) begin
             for (p = 0; p < LANES * STATES; p = p + 1)
                 if (h_ok[p]) begin
                     h[h_idx[32*p +: 32]] <= $signed(h_data[H_BITS*p +: H_BITS]);

@@ -5,12 +5,19 @@ namespace EMamba.Hardware.Sweep;
 
 /// <summary>The accelerator configs of a sweep (docs/cost.md, "Sweep"): a list of values per config key, every
 /// combination a point. JSON with the config's snake_case keys, each a list of integers (or one integer), and
-/// norm_reciprocal a list of "rom" / "divider" (held as the enum's values);
+/// norm_reciprocal a list of "rom" / "divider" and blocks of "unrolled" / "shared" (held as the enums' values);
 /// keys left out take the base config's value. Combinations the config refuses (too many MACs) are left out
 /// and counted, so a grid can be written loosely.</summary>
 public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
 {
-    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes", "exp_units", "norm_reciprocal"];
+    public static readonly string[] Keys = ["linear_lanes", "linear_rows", "linear_interval", "vector_lanes", "ssm_lanes", "state_lanes", "stream_lanes", "exp_units", "norm_reciprocal", "blocks"];
+
+    /// <summary>The keys whose values are names: name i is the enum's value i.</summary>
+    private static readonly Dictionary<string, string[]> Named = new()
+    {
+        ["norm_reciprocal"] = ["rom", "divider"],
+        ["blocks"] = ["unrolled", "shared"],
+    };
 
     /// <summary>At most this many points: each may run a synthesis, and the table and plots stay readable.</summary>
     public const int MaxPoints = 4096;
@@ -39,14 +46,11 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
                 if (values.Count is 0 or > 64) { problems.Add($"'{p.Name}': give 1..64 values"); continue; }
                 var ints = new List<int>();
                 foreach (var v in values)
-                    if (p.Name == "norm_reciprocal")
+                    if (Named.TryGetValue(p.Name, out var names))
                     {
-                        switch (v.ValueKind == JsonValueKind.String ? v.GetString() : null)
-                        {
-                            case "rom": ints.Add((int)NormReciprocal.Rom); break;
-                            case "divider": ints.Add((int)NormReciprocal.Divider); break;
-                            default: problems.Add($"'{p.Name}': {v.GetRawText()} is not \"rom\" or \"divider\""); break;
-                        }
+                        int at = v.ValueKind == JsonValueKind.String ? Array.IndexOf(names, v.GetString()) : -1;
+                        if (at >= 0) ints.Add(at);
+                        else problems.Add($"'{p.Name}': {v.GetRawText()} is not {string.Join(" or ", names.Select(x => $"\"{x}\""))}");
                     }
                     else if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) ints.Add(i);
                     else problems.Add($"'{p.Name}': {v.GetRawText()} is not an integer");
@@ -83,6 +87,7 @@ public sealed record SweepGrid(IReadOnlyList<(string Key, int[] Values)> Axes)
         "stream_lanes" => c with { StreamLanes = v },
         "exp_units" => c with { ExpUnits = v },
         "norm_reciprocal" => c with { NormReciprocal = (NormReciprocal)v },
+        "blocks" => c with { Blocks = (BlockMode)v },
         _ => throw new ArgumentException(key),
     };
 }

@@ -71,6 +71,8 @@ internal static class DesignDocs
         sb.Append("The testbench writes `S k` per sample, `T name token index value` per tapped tensor write (names as eMamba's Trace), `O index value` per output and `C cycles`.\n\n");
         sb.Append($"## Cycles (input valid and output ready every cycle)\n\n{I(cycles.Total)} cycles per inference ({cycles.Microseconds(c).ToString("F1", CultureInfo.InvariantCulture)} us at {c.ClockMhz.ToString(CultureInfo.InvariantCulture)} MHz): ");
         sb.Append($"initiation interval {I(cycles.InitiationInterval)} cycles per token (the {cycles.Bottleneck.Name} stage), fill {I(cycles.Fill)}, drain {I(cycles.Drain)}.\n\n");
+        if (cycles.Pipeline.Shared)
+            sb.Append($"Shared blocks: the `blocks.L.*` stages run the {cfg.NLayers} blocks in turn, {I(cfg.NLayers * m.Tokens)} jobs each (job l T + t is block l, token t; their cycles per token are per job), and the testbench writes their taps as `blocks.l.*` at token t.\n\n");
         sb.Append(cycles.StageTable());
         sb.Append($"\nTapped tensors: {string.Join(", ", taps.Select(t => t.Name))}.\n");
         return sb.ToString();

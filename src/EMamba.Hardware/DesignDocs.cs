@@ -22,7 +22,7 @@ internal static class DesignDocs
             TAPS ?= 0
 
             lint:
-            {"\t"}verilator --lint-only -Wall --top-module {c.TopName} $(SOURCES)
+            {"\t"}verilator --lint-only -Wall --relative-includes --top-module {c.TopName} $(SOURCES)
 
             # -defer: the modules' default ROM file names are placeholders; the top's parameters name the real ones.
             yosys-check:
@@ -31,12 +31,12 @@ internal static class DesignDocs
             verilator: obj_dir/V{Design.Testbench}
 
             obj_dir/V{Design.Testbench}: $(SOURCES) {Design.TestbenchFile}
-            {"\t"}verilator --binary -j 2 -Wno-fatal --top-module {Design.Testbench} -o V{Design.Testbench} $(SOURCES) {Design.TestbenchFile}
+            {"\t"}verilator --binary --relative-includes -j 2 -Wno-fatal --top-module {Design.Testbench} -o V{Design.Testbench} $(SOURCES) {Design.TestbenchFile}
 
             icarus: {Design.Testbench}.vvp
 
             {Design.Testbench}.vvp: $(SOURCES) {Design.TestbenchFile}
-            {"\t"}iverilog -g2005 -o $@ -s {Design.Testbench} $(SOURCES) {Design.TestbenchFile}
+            {"\t"}iverilog -g2005 -grelative-include -o $@ -s {Design.Testbench} $(SOURCES) {Design.TestbenchFile}
 
             sim-verilator: obj_dir/V{Design.Testbench}
             {"\t"}./obj_dir/V{Design.Testbench} +in=$(IN) +out=$(OUT) +samples=$(SAMPLES) +taps=$(TAPS)

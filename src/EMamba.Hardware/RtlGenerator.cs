@@ -13,13 +13,29 @@ public static class RtlGenerator
 {
     public static readonly string[] Modules = ["em_round_shift", "em_sat", "em_requant", "em_linear", "em_range_norm", "em_pwl", "em_conv", "em_scan", "em_gate", "em_residual"];
 
+    /// <summary>The constant functions the shared-block units include (Verilog-2005 has no packages).</summary>
+    public const string Include = "em_layers.vh";
+
+    /// <summary>The simulators' flags that resolve <c>`include</c> beside the including file, as yosys does by itself.</summary>
+    public static readonly string[] VerilatorFlags = ["--relative-includes"], IcarusFlags = ["-g2005", "-grelative-include"];
+
+    /// <summary>Writes every operation module and <see cref="Include"/> into <paramref name="dir"/> (for harnesses that
+    /// run the modules alone); returns the module files' names.</summary>
+    public static string[] WriteModules(string dir)
+    {
+        foreach (var m in Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), ModuleText(m + ".v"));
+        File.WriteAllText(Path.Combine(dir, Include), ModuleText(Include));
+        return [.. Modules.Select(m => m + ".v")];
+    }
+
     public static Design Generate(IntModel m, AcceleratorConfig c)
     {
         c.Validated();
         Check(m, c);
         var pipe = Pipeline.Of(m, c);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod);
+        foreach (var mod in Modules) files[$"rtl/{mod}.v"] = ModuleText(mod + ".v");
+        files["rtl/" + Include] = ModuleText(Include);
         var cycles = CycleModel.Of(pipe, m.Tokens);
         var top = new TopWriter(m, c, pipe, cycles, files);
         files[$"rtl/{c.TopName}.v"] = top.Write();
@@ -51,10 +67,11 @@ public static class RtlGenerator
         if (probs.Count > 0) throw new NotSupportedException("the accelerator does not support this model: " + string.Join("; ", probs));
     }
 
-    public static string ModuleText(string name)
+    /// <summary>The text of Rtl/<paramref name="file"/> (a module's .v or the .vh it includes).</summary>
+    public static string ModuleText(string file)
     {
-        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream($"EMamba.Hardware.Rtl.{name}.v")
-            ?? throw new InvalidOperationException($"module {name} is not embedded");
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream($"EMamba.Hardware.Rtl.{file}")
+            ?? throw new InvalidOperationException($"Rtl/{file} is not embedded");
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     }

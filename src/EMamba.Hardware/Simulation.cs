@@ -52,9 +52,9 @@ public static class Simulation
         {
             var src = d.Sources.Append(Design.TestbenchFile).ToList();
             if (s == Simulator.Verilator)
-                Exec(tmp, "verilator", ["--binary", "-j", "2", "-Wno-fatal", "-O1", "--top-module", Design.Testbench, "-o", "V" + Design.Testbench, .. src]);
+                Exec(tmp, "verilator", ["--binary", .. RtlGenerator.VerilatorFlags, "-j", "2", "-Wno-fatal", "-O1", "--top-module", Design.Testbench, "-o", "V" + Design.Testbench, .. src]);
             else
-                Exec(tmp, "iverilog", ["-g2005", "-o", Design.Testbench + ".vvp", "-s", Design.Testbench, .. src]);
+                Exec(tmp, "iverilog", [.. RtlGenerator.IcarusFlags, "-o", Design.Testbench + ".vvp", "-s", Design.Testbench, .. src]);
             File.WriteAllText(Path.Combine(tmp, Marker), d.Hash + "\n");
             try { Directory.Move(tmp, dir); }
             catch (IOException) when (File.Exists(Path.Combine(dir, Marker))) { return new SimBuild(s, dir, true); }   // another process built it meanwhile

@@ -10,7 +10,7 @@ public class LintTests
         d.WriteTo(dir);
         try
         {
-            string log = Simulation.Exec(dir, "verilator", ["--lint-only", "-Wall", "--top-module", d.Top, .. d.Sources]);
+            string log = Simulation.Exec(dir, "verilator", ["--lint-only", "-Wall", .. RtlGenerator.VerilatorFlags, "--top-module", d.Top, .. d.Sources]);
             Assert.DoesNotContain("%Warning", log);
         }
         finally { Directory.Delete(dir, recursive: true); }
@@ -46,9 +46,8 @@ public class LintTests
         Directory.CreateDirectory(dir);
         try
         {
-            foreach (var m in RtlGenerator.Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), RtlGenerator.ModuleText(m));
-            foreach (var m in RtlGenerator.Modules)
-                Assert.DoesNotContain("%Warning", Simulation.Exec(dir, "verilator", ["--lint-only", "-Wall", "-I.", m + ".v"]));
+            foreach (var m in RtlGenerator.WriteModules(dir))
+                Assert.DoesNotContain("%Warning", Simulation.Exec(dir, "verilator", ["--lint-only", "-Wall", "-I.", m]));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -31,8 +31,8 @@ internal static class OpHarness
             var vec = new StringBuilder();
             foreach (var v in vectors) vec.Append(string.Join(' ', v.Select(x => x.ToString(CultureInfo.InvariantCulture)))).Append('\n');
             File.WriteAllText(Path.Combine(dir, "vectors.txt"), vec.ToString());
-            foreach (var m in RtlGenerator.Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), RtlGenerator.ModuleText(m));
-            Simulation.Exec(dir, "iverilog", ["-g2005", "-o", "optb.vvp", "-s", "optb", "optb.v", .. RtlGenerator.Modules.Select(m => m + ".v")]);
+            var modules = RtlGenerator.WriteModules(dir);
+            Simulation.Exec(dir, "iverilog", [.. RtlGenerator.IcarusFlags, "-o", "optb.vvp", "-s", "optb", "optb.v", .. modules]);
             Simulation.Exec(dir, "vvp", ["-n", "optb.vvp"]);
             return [.. File.ReadAllLines(Path.Combine(dir, "results.txt")).Select(l => long.Parse(l, CultureInfo.InvariantCulture))];
         }

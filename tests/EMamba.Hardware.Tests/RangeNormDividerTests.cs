@@ -52,8 +52,8 @@ public class RangeNormDividerTests
             }
             tb.Append("        $finish;\n    end\nendmodule\n");
             File.WriteAllText(Path.Combine(dir, "divtb.v"), tb.ToString());
-            foreach (var m in RtlGenerator.Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), RtlGenerator.ModuleText(m));
-            Simulation.Exec(dir, "iverilog", ["-g2005", "-o", "divtb.vvp", "-s", "divtb", "divtb.v", .. RtlGenerator.Modules.Select(m => m + ".v")]);
+            var modules = RtlGenerator.WriteModules(dir);
+            Simulation.Exec(dir, "iverilog", [.. RtlGenerator.IcarusFlags, "-o", "divtb.vvp", "-s", "divtb", "divtb.v", .. modules]);
             var lines = Simulation.Exec(dir, "vvp", ["-n", "divtb.vvp"]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsDigit(l[0]) || l[0] == '-').ToArray();
             Assert.Equal(ranges.Length, lines.Length);
             var parts = lines.Select(l => l.Split(' ')).ToArray();

@@ -16,33 +16,7 @@ module em_gate #(
     // Operands are signed and extend to the width of the expression they sit in (IEEE 1364-2005 §5.5);
     // each target below is sized so that nothing wraps, so verilator's WIDTH notes on it are expected.
     /* verilator lint_off WIDTH */
-    // The smallest and largest of the per-layer 8-bit constants (layer l in bits 8 l + 7 .. 8 l): the
-    // widths below hold every layer's result.
-    // (Integer arithmetic for the sign: icarus 11 evaluates $signed in a constant function as unsigned.)
-    function integer lo8;
-        input [8*LAYERS-1:0] v;
-        integer i, e;
-        begin
-            lo8 = 127;
-            for (i = 0; i < LAYERS; i = i + 1) begin
-                e = v[8*i +: 8];
-                if (e > 127) e = e - 256;
-                if (e < lo8) lo8 = e;
-            end
-        end
-    endfunction
-    function integer hi8;
-        input [8*LAYERS-1:0] v;
-        integer i, e;
-        begin
-            hi8 = -128;
-            for (i = 0; i < LAYERS; i = i + 1) begin
-                e = v[8*i +: 8];
-                if (e > 127) e = e - 256;
-                if (e > hi8) hi8 = e;
-            end
-        end
-    endfunction
+    `include "em_layers.vh"   // lo8 / hi8: the smallest and largest per-layer 8-bit constant
     localparam integer S_LO = lo8(SHIFT);
     localparam integer S_HI = hi8(SHIFT);
     localparam integer PW = YW + SW;

@@ -89,7 +89,7 @@ public class SynthRealTests
         string dir = SynthFixtures.Temp();
         try
         {
-            foreach (var m in RtlGenerator.Modules) File.WriteAllText(Path.Combine(dir, m + ".v"), RtlGenerator.ModuleText(m));
+            RtlGenerator.WriteModules(dir);
             File.WriteAllLines(Path.Combine(dir, "weight.hex"), ["01", "02", "03", "04", "ff", "fe", "7f", "80"]);
             File.WriteAllLines(Path.Combine(dir, "bias.hex"), ["0000000000000001", "fffffffffffffffe"]);
             File.WriteAllLines(Path.Combine(dir, "mult.hex"), ["0000000000004000", "0000000000003000"]);

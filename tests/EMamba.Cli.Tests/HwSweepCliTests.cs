@@ -51,6 +51,25 @@ public sealed class HwSweepCliTests : IDisposable
         Assert.Equal(before, File.ReadAllText(Path.Combine(output, "points.jsonl")));
     }
 
+    /// <summary>The blocks axis on a two-block model: both points scored, the shared one with fewer multipliers and
+    /// its cycles the shared cycle model's, labelled in the table.</summary>
+    [Fact]
+    public void TheBlocksAxisScoresSharedAndUnrolledDesigns()
+    {
+        var two = RandomModel.Quantized(HwReportCliTests.Tiny with { NLayers = 2 }, 12);
+        string q = Path.Combine(dir, "two.q.safetensors"), grid = Path.Combine(dir, "blocks.json"), output = Path.Combine(dir, "sweep-blocks");
+        QuantFile.Write(q, two, new Precision().ToJson(), "{}", "{}");
+        File.WriteAllText(grid, """{ "blocks": ["unrolled", "shared"] }""");
+        Assert.Equal((0, ""), CliRun.WithStderr(["hw", "sweep", "--model", q, "--grid", grid, "--out", output]));
+        var points = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "sweep.json")))!["points"]!.AsArray();
+        Assert.Equal(2, points.Count);
+        var shared = points.Single(p => p!["config"]!["blocks"]?.GetValue<string>() == "shared")!;
+        var unrolled = points.Single(p => p!["config"]!["blocks"] == null)!;
+        Assert.True(shared["multipliers"]!.GetValue<int>() < unrolled["multipliers"]!.GetValue<int>());
+        Assert.Equal(CycleModel.Of(two, new AcceleratorConfig { Blocks = BlockMode.Shared }).Total, shared["cycles"]!.GetValue<long>());
+        Assert.Contains(" shared |", File.ReadAllText(Path.Combine(output, "sweep.md")));
+    }
+
     [Theory]
     [InlineData("--area", "gates", "must be modelled or synthesized")]
     [InlineData("--timeout", "0", "must be 1..1440")]

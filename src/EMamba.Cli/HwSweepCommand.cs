@@ -116,7 +116,7 @@ public static class HwSweepCommand
         sb.Append(pts[0].Source == AreaSource.Modelled
             ? "Area: estimated from the multipliers and memory bits alone (docs/cost.md, \"Baselines\"; no registers, muxes or control: a lower bound on the logic).\n\n"
             : "Area: yosys generic gates and flip-flops of each point's RTL priced by the 22 nm cell table (docs/synthesis.md, band 2x).\n\n");
-        sb.Append("Config: `LxR` linear lanes x rows (or `L/iiN` rows per layer for an interval), `v` vector lanes, `s` SSM lanes x state lanes, `io` codes per stream beat, `e` exp units shared by the scan PEs (none: one per PE), `div` range norms by divider.\n\n");
+        sb.Append("Config: `LxR` linear lanes x rows (or `L/iiN` rows per layer for an interval), `v` vector lanes, `s` SSM lanes x state lanes, `io` codes per stream beat, `e` exp units shared by the scan PEs (none: one per PE), `div` range norms by divider, `shared` blocks time-multiplexed on one set of units (layer-major).\n\n");
         var fastest = pts.MinBy(p => p.Microseconds)!;
         var smallest = pts.MinBy(p => p.AreaMm2)!;
         sb.Append(CultureInfo.InvariantCulture, $"Fastest: {Lanes(fastest.Config)}, {fastest.Cycles:N0} cycles ({fastest.Microseconds:F2} us, {fastest.AreaMm2:F3} mm2); smallest: {Lanes(smallest.Config)}, {smallest.AreaMm2:F3} mm2 ({smallest.Cycles:N0} cycles).");

@@ -69,7 +69,8 @@ public static partial class ArrayModel
     }
 
     /// <summary>Every multiplier of the generated units: linear lanes x rows, conv lanes x K, three per norm lane,
-    /// five per scan PE (Delta a, A_bar h, Delta B, (Delta B) u, C h) and two per SSM lane (D u, the gate), one per PWL unit.</summary>
+    /// five per scan PE (Delta a, A_bar h, Delta B, (Delta B) u, C h) and two per SSM lane (D u, the gate), one per PWL unit;
+    /// the block units once per block, or once for all with shared blocks.</summary>
     public static int Multipliers(IntModel m, AcceleratorConfig c)
     {
         var built = BuiltBlocks(m, c);

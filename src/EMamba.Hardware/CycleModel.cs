@@ -56,7 +56,7 @@ public sealed record CycleModel(Pipeline Pipeline, int Tokens, long[][] Start, l
         static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
         var sb = new StringBuilder("| stage | unit | cycles per token (start + work) | starts token 0 | ends last token | busy |\n|---|---|---:|---:|---:|---:|\n");
         foreach (var t in Timings())
-            sb.Append($"| {t.Stage.Name}{(t.Stage.PerToken ? "" : " (once)")} | {t.Stage.Kind.ToString().ToLowerInvariant()} | {N(t.Stage.Work + 1)} | {N(t.FirstStart)} | {N(t.LastEnd)} | {(100 * t.Utilisation).ToString("F0", CultureInfo.InvariantCulture)} % |\n");
+            sb.Append($"| {t.Stage.Name}{(t.Stage.Layered ? $" ({Pipeline.Layers} x T jobs)" : t.Stage.PerToken ? "" : " (once)")} | {t.Stage.Kind.ToString().ToLowerInvariant()} | {N(t.Stage.Work + 1)} | {N(t.FirstStart)} | {N(t.LastEnd)} | {(100 * t.Utilisation).ToString("F0", CultureInfo.InvariantCulture)} % |\n");
         return sb.ToString();
     }
 

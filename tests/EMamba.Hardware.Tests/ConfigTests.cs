@@ -1,3 +1,4 @@
+using EMamba.Core.Integer;
 using CsCheck;
 using EMamba.Core;
 
@@ -130,6 +131,43 @@ public class ConfigTests
                 for (int t = b.Slots; t < cm.Tokens; t++)
                     foreach (int r in b.Readers) Assert.True(cm.Start[b.Writer][t] > cm.End[r][t - b.Slots]);
         }, iter: 200);
+
+    private static readonly Lazy<IntModel> threeBlocks16Tokens = new(() => Engine.Quantize.RandomModel.Quantized(Tiny.Two with { NLayers = 3, Patch = 2 }, 8, Tiny.Narrow));
+
+    /// <summary>Shared blocks: every (layer, token) job of a block stage starts after its own previous job and its
+    /// predecessor's same job, norm job (l, t) after the embedding's token t (l = 0) or out_proj's job (l - 1, t),
+    /// norm_f's token t after out_proj's job (L - 1, t), the buffer slots hold in jobs, and the closed form bounds
+    /// it all; on 4 tokens (fewer than the 7 block stages) and on 16.</summary>
+    [Fact]
+    public void TheSharedScheduleRespectsItsLayerDependencies() =>
+        Configs.Sample(c0 =>
+        {
+            var c = c0 with { Blocks = BlockMode.Shared };
+            foreach (var m in new[] { Tiny.ModelTwo, threeBlocks16Tokens.Value })
+            {
+                var cm = CycleModel.Of(m, c);
+                var p = cm.Pipeline;
+                int tk = cm.Tokens, layers = m.Blocks.Length, first = p.Stages.First(s => s.Layered).Index, last = p.Stages.Last(s => s.Layered).Index;
+                Assert.True(cm.Analytical <= cm.Total, $"{cm.Analytical} > {cm.Total}");
+                foreach (var s in p.Stages.Where(s => s.PerToken))
+                {
+                    Assert.Equal(p.Jobs(s, tk), cm.Start[s.Index].Length);
+                    for (int j = 0; j < cm.Start[s.Index].Length; j++)
+                    {
+                        Assert.Equal(cm.Start[s.Index][j] + s.Work, cm.End[s.Index][j]);
+                        if (j > 0) Assert.True(cm.Start[s.Index][j] > cm.End[s.Index][j - 1]);
+                        long after = s.Index == 0 ? -1
+                            : s.Index == first ? (j < tk ? cm.End[first - 1][j] : cm.End[last][j - tk])
+                            : s.Index == last + 1 ? cm.End[last][(layers - 1) * tk + j]
+                            : cm.End[s.Index - 1][j];
+                        Assert.True(cm.Start[s.Index][j] > after, $"{s.Name} job {j} starts at {cm.Start[s.Index][j]}, its predecessor ends at {after}");
+                    }
+                }
+                foreach (var b in p.Buffers)
+                    for (int j = b.Slots; j < cm.Start[b.Writer].Length; j++)
+                        foreach (int r in b.Readers) Assert.True(cm.Start[b.Writer][j] > cm.End[r][j - b.Slots]);
+            }
+        }, iter: 100);
 
     /// <summary>With linear_interval set, each linear layer gets the fewest rows that meet it: one row fewer
     /// would miss it (unless a row group alone is longer than the interval, when it gets every row).</summary>

@@ -310,7 +310,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             var b = bs[0];
             string p = shared ? Pipeline.SharedPrefix : $"blocks.{b.Index}.", q = shared ? "bL" : $"b{I(b.Index)}";
             int din = b.DInner, n = b.DState, r = b.DtRank, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes, nl = bs.Length;
-            string Tensor(string name) => shared ? $"blocks (all {I(nl)} in turn) {name}" : $"blocks.{I(b.Index)} {name}";
+            string Tensor(string name) => (shared ? $"blocks (all {I(nl)} in turn) {name}" : $"blocks.{I(b.Index)} {name}").TrimEnd();
             foreach (var (d1, what) in new[] { (bs.Select(x => x.State.Bits), "h"), (bs.Select(x => x.Y.Bits), "y"), (bs.Select(x => x.Gate.Bits), "g"), (bs.Select(x => x.Residual.Bits), "r"), (bs.Select(x => x.Norm.In.Bits), "x") })
                 if (d1.Distinct().Count() > 1) throw new NotSupportedException($"shared blocks need one precision per tensor: {what} has {string.Join(" / ", d1)} bits across the blocks");
 

@@ -65,7 +65,8 @@ module em_conv #(
     reg [C*KW-1:0] filled;
     reg        busy;
     reg [31:0] group;
-    reg [7:0]  lay;   // the layer of the current token
+    reg [7:0]  lay_r;   // the layer of the current token, latched at start
+    wire [7:0] lay = LAYERS > 1 ? lay_r : 8'd0;   // one layer: a constant, so the ROM addressing folds away
 
     genvar gl;
     generate
@@ -105,12 +106,12 @@ module em_conv #(
         if (rst) begin
             busy <= 1'b0;
             group <= 32'd0;
-            lay <= 8'd0;
+            lay_r <= 8'd0;
             filled <= {C*KW{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             group <= 32'd0;
-            lay <= layer;
+            lay_r <= layer;
             if (clear) filled <= {C*KW{1'b0}};
         end else if (clear) filled <= {C*KW{1'b0}};
         else if (busy) begin

@@ -70,7 +70,8 @@ module em_linear #(
     reg [31:0] row_group;
     reg [31:0] group;
     reg [31:0] bias_token;
-    reg [7:0]  lay;          // the layer of the current run
+    reg [7:0]  lay_r;          // the layer of the current run, latched at start
+    wire [7:0] lay = LAYERS > 1 ? lay_r : 8'd0;   // one layer: a constant, so the ROM addressing folds away
     reg [AW*ROWS-1:0] acc;   // ROWS accumulators
 
     // The bias of layer ly, row group g, lane r (zero past OUT): the accumulators' value at a row group's start.
@@ -131,14 +132,14 @@ module em_linear #(
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= 32'd0;
-            lay <= 8'd0;
+            lay_r <= 8'd0;
             acc <= {AW*ROWS{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
             row_group <= 32'd0;
             group <= 32'd0;
             bias_token <= token;
-            lay <= layer;
+            lay_r <= layer;
             for (rr = 0; rr < ROWS; rr = rr + 1) acc[AW*rr +: AW] <= bias_of(layer, token, 32'd0, rr);
         end else if (busy) begin
             if (group == GROUPS - 1) begin

@@ -70,7 +70,8 @@ module em_range_norm #(
 
     reg [1:0]  state;
     reg [31:0] group;
-    reg [7:0]  lay;   // the layer of the current token
+    reg [7:0]  lay_r;   // the layer of the current token, latched at start
+    wire [7:0] lay = LAYERS > 1 ? lay_r : 8'd0;   // one layer: a constant, so the ROM addressing folds away
     wire signed [7:0] y_shift = Y_SHIFT[8*lay +: 8];
     reg signed [SUM_W-1:0] sum;
     reg signed [XW-1:0] max_x;
@@ -147,7 +148,7 @@ module em_range_norm #(
         if (rst) begin
             state <= IDLE;
             group <= 32'd0;
-            lay <= 8'd0;
+            lay_r <= 8'd0;
             sum <= {SUM_W{1'b0}};
             max_x <= {XW{1'b0}};
             min_x <= {XW{1'b0}};
@@ -160,7 +161,7 @@ module em_range_norm #(
             IDLE: if (start) begin
                 state <= STATS;
                 group <= 32'd0;
-                lay <= layer;
+                lay_r <= layer;
                 sum <= {SUM_W{1'b0}};
             end
             STATS: begin

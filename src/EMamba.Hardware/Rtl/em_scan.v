@@ -130,7 +130,8 @@ module em_scan #(
     reg signed [H_BITS-1:0] h [0:DIN*N-1];
     reg [DIN*N-1:0] h_set;   // states written since clear; the others read as zero (a one-cycle clear)
     reg        busy;
-    reg [7:0]  lay;                      // the layer of the current token
+    reg [7:0]  lay_r;                      // the layer of the current token, latched at start
+    wire [7:0] lay = LAYERS > 1 ? lay_r : 8'd0;   // one layer: a constant, so the ROM addressing folds away
     reg [31:0] cg;
     reg [31:0] kg;
     reg [31:0] ph;                       // which PEs' exp inputs the exp units take this cycle
@@ -237,7 +238,7 @@ module em_scan #(
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;
-            lay <= 8'd0;
+            lay_r <= 8'd0;
             cg <= 32'd0;
             kg <= 32'd0;
             ph <= 32'd0;
@@ -245,7 +246,7 @@ module em_scan #(
             h_set <= {DIN*N{1'b0}};
         end else if (start) begin
             busy <= 1'b1;
-            lay <= layer;
+            lay_r <= layer;
             cg <= 32'd0;
             kg <= 32'd0;
             ph <= 32'd0;

@@ -148,21 +148,27 @@ public class CosimTests(ITestOutputHelper log)
         finally { Directory.Delete(cache, recursive: true); }
     }
 
-    [SimFact(Simulator.Icarus)]
-    public void AMismatchNamesTheFirstDifferingTensorTokenAndIndex()
+    /// <summary>A corrupt ROM word is named at the first tensor it changes: x_proj's second bias row of block 0 in
+    /// the unrolled one-block model, and of block 1 in the shared ROM of the two-block model (its words follow
+    /// block 0's), which the layered taps report as blocks.1.</summary>
+    [SimTheory(Simulator.Icarus)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AMismatchNamesTheFirstDifferingTensorTokenAndIndex(bool shared)
     {
-        var m = Tiny.ModelOne;
-        var d = RtlGenerator.Generate(m, new AcceleratorConfig());
+        var m = shared ? Tiny.ModelTwo : Tiny.ModelOne;
+        var d = RtlGenerator.Generate(m, new AcceleratorConfig { Blocks = shared ? BlockMode.Shared : BlockMode.Unrolled });
         // Flip the bias of x_proj's second row (dt is R = 1 row, so that is B index 0): every earlier tensor still agrees.
         // The ROM is BW bits wide and the accumulator AW (the top's instance says): both grow by 32 bits so that
         // the corrupt bias, 2^30 away, reaches the accumulator whole.
-        string rom = "rom/blocks_0_x_proj_bias.hex", topFile = "rtl/" + d.Top + ".v";
-        var inst = System.Text.RegularExpressions.Regex.Match(d.Files[topFile], @"em_linear #\([^;]*?u_b0_x_proj \(");
+        string unit = shared ? "u_bL_x_proj" : "u_b0_x_proj", rom = shared ? "rom/blocks_L_x_proj_bias.hex" : "rom/blocks_0_x_proj_bias.hex", topFile = "rtl/" + d.Top + ".v";
+        int row = shared ? m.Blocks[0].XProj.OutFeatures + 1 : 1;
+        var inst = System.Text.RegularExpressions.Regex.Match(d.Files[topFile], $@"em_linear #\([^;]*?{unit} \(");
         int bw = int.Parse(System.Text.RegularExpressions.Regex.Match(inst.Value, @"\.BW\((\d+)\)").Groups[1].Value);
         int aw = int.Parse(System.Text.RegularExpressions.Regex.Match(inst.Value, @"\.AW\((\d+)\)").Groups[1].Value);
         string wider = inst.Value.Replace($".BW({bw})", $".BW({bw + 32})").Replace($".AW({aw})", $".AW({aw + 32})");
         var biases = d.Files[rom].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(h => Convert.ToInt64(h, 16)).Select(v => v >= 1L << (bw - 1) ? v - (1L << bw) : v).ToArray();
-        biases[1] += biases[1] >= 0 ? -(1L << 30) : 1L << 30;   // far past any rounding: B saturates the other way
+        biases[row] += biases[row] >= 0 ? -(1L << 30) : 1L << 30;   // far past any rounding: B saturates the other way
         var lines = biases.Select(v => Hex.Word(v, bw + 32)).Append("").ToArray();
         var files0 = new Dictionary<string, string>(d.Files) { [topFile] = d.Files[topFile].Replace(inst.Value, wider) };
         var files = new Dictionary<string, string>(files0) { [rom] = string.Join('\n', lines) };
@@ -171,6 +177,6 @@ public class CosimTests(ITestOutputHelper log)
         var res = Simulation.Run(Simulation.Build(bad, Simulator.Icarus, Tiny.Cache), [x], taps: true);
         string? msg = Cosim.FirstMismatch(m, bad, x, res[0]);
         Assert.NotNull(msg);
-        Assert.StartsWith("blocks.0.B token 0 index 0: RTL", msg);
+        Assert.StartsWith($"blocks.{(shared ? 1 : 0)}.B token 0 index 0: RTL", msg);
     }
 }

@@ -311,8 +311,11 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             string p = shared ? Pipeline.SharedPrefix : $"blocks.{b.Index}.", q = shared ? "bL" : $"b{I(b.Index)}";
             int din = b.DInner, n = b.DState, r = b.DtRank, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes, nl = bs.Length;
             string Tensor(string name) => (shared ? $"blocks (all {I(nl)} in turn) {name}" : $"blocks.{I(b.Index)} {name}").TrimEnd();
-            foreach (var (d1, what) in new[] { (bs.Select(x => x.State.Bits), "h"), (bs.Select(x => x.Y.Bits), "y"), (bs.Select(x => x.Gate.Bits), "g"), (bs.Select(x => x.Residual.Bits), "r"), (bs.Select(x => x.Norm.In.Bits), "x") })
-                if (d1.Distinct().Count() > 1) throw new NotSupportedException($"shared blocks need one precision per tensor: {what} has {string.Join(" / ", d1)} bits across the blocks");
+            // A shared unit saturates at one width: every block must give each tensor the same bits (and signedness).
+            foreach (var (what, pick) in new (string, Func<IntBlock, Domain>)[] { ("x", x => x.Norm.In), ("n", x => x.Norm.Out), ("in_proj", x => x.InProj.Out), ("uc", x => x.Conv.Out),
+                         ("x_proj", x => x.XProj.Out), ("delta", x => x.DtProj.Out), ("h", x => x.State), ("y", x => x.Y), ("g", x => x.Gate), ("o", x => x.OutProj.Out), ("r", x => x.Residual) })
+                if (bs.Select(x => (pick(x).Bits, pick(x).Unsigned)).Distinct().Count() > 1)
+                    throw new NotSupportedException($"shared blocks need one precision per tensor: {what} is {string.Join(" / ", bs.Select(x => pick(x).ToString()))} across the blocks");
 
             var sNorm = pipe[p + "norm"];
             string normStage = p + "norm";

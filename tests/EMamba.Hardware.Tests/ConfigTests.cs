@@ -132,6 +132,20 @@ public class ConfigTests
                     foreach (int r in b.Readers) Assert.True(cm.Start[b.Writer][t] > cm.End[r][t - b.Slots]);
         }, iter: 200);
 
+    /// <summary>A shared unit saturates at one width, so blocks with different bits for a tensor are refused by name
+    /// (and stay fine unrolled).</summary>
+    [Fact]
+    public void SharedBlocksRefuseBlocksOfDifferentPrecisions()
+    {
+        var m = Tiny.ModelTwo;
+        var b1 = m.Blocks[1] with { State = m.Blocks[1].State with { Bits = m.Blocks[1].State.Bits + 4 } };
+        var mixed = m with { Blocks = [m.Blocks[0], b1] };
+        var e = Assert.Throws<NotSupportedException>(() => RtlGenerator.Generate(mixed, new AcceleratorConfig { Blocks = BlockMode.Shared }));
+        Assert.Contains("h is s12", e.Message);
+        Assert.Contains("/ s16", e.Message);
+        RtlGenerator.Generate(mixed, new AcceleratorConfig());
+    }
+
     private static readonly Lazy<IntModel> threeBlocks16Tokens = new(() => Engine.Quantize.RandomModel.Quantized(Tiny.Two with { NLayers = 3, Patch = 2 }, 8, Tiny.Narrow));
 
     /// <summary>Shared blocks: every (layer, token) job of a block stage starts after its own previous job and its

@@ -67,11 +67,7 @@ public static class HwSweepCommand
             points = order.Select(i => new { config = pts[i].Config, cycles = pts[i].Cycles, latency_us = pts[i].Microseconds, initiation_interval = pts[i].InitiationInterval,
                 bottleneck = pts[i].Bottleneck, energy_nj = pts[i].Nanojoules, power_mw = pts[i].Milliwatts, multipliers = pts[i].Multipliers, memory_bits = pts[i].MemoryBits,
                 area_mm2 = pts[i].AreaMm2, gates = pts[i].Gates, flops = pts[i].Flops, latency_area_front = res.LatencyArea[i], energy_area_front = res.EnergyArea[i] }),
-        }, new JsonSerializerOptions   // the configs as their JSON files spell them: snake_case keys and enum names
-        {
-            WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        }));
+        }, AcceleratorConfig.Json));   // the configs as their files spell them
         var peers = Peers(res);
         HwSweepPlot.Front(Path.Combine(dir, "latency-area.png"), $"{Path.GetFileName(modelPath)}: latency vs area ({pts.Count} configs)", "latency per inference (us)", "area at 22 nm (mm2, estimated)",
             pts.Select((p, i) => (p.Microseconds, p.AreaMm2, res.LatencyArea[i])).ToList(), peers);

@@ -92,7 +92,8 @@ public sealed record AcceleratorConfig
     private static bool IsIdentifier(string s) => s.Length is > 0 and <= 64 && (char.IsAsciiLetter(s[0]) || s[0] == '_')
         && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !s.StartsWith("em_", StringComparison.Ordinal) && s != "tb";
 
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>How configs are written and read: snake_case keys, enums by name; also for files that embed configs (a sweep's JSON).</summary>
+    public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,

@@ -24,8 +24,11 @@ public sealed record Buffer(string Name, int Size, int Writer, IReadOnlyList<int
 /// block stages (named <c>blocks.L.*</c>) runs <see cref="Layers"/> x T jobs, and the residual stream is
 /// one full-sequence memory of T x D codes (not in <see cref="Buffers"/>): the embedding writes token t's
 /// slot, each out_proj job rewrites it in place, and norm job (l, t) waits for out_proj job (l - 1, t).</summary>
-public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer> Buffers, bool Shared = false, int Layers = 1)
+public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer> Buffers, int Layers = 1)
 {
+    /// <summary>Whether the blocks share one set of stages (then <see cref="Layers"/> is the model's block count).</summary>
+    public bool Shared => Stages.Any(s => s.Layered);
+
     /// <summary>The prefix of the shared block stages' and taps' names (Trace's blocks.{l}. with the layer left open).</summary>
     public const string SharedPrefix = "blocks.L.";
 
@@ -97,6 +100,6 @@ public sealed record Pipeline(IReadOnlyList<Stage> Stages, IReadOnlyList<Buffer>
         Add("out", StageKind.Output, Ceil(cfg.NumOutputs, c.StreamLanes), perToken: false);
         var buffers = bufs.Select(b => new Buffer(b.Name, b.Size, b.Writer, b.Readers,
             (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(b.Readers.Max() - b.Writer + 1)))).ToList();
-        return new Pipeline(st, buffers, c.Blocks == BlockMode.Shared, c.Blocks == BlockMode.Shared ? m.Blocks.Length : 1);
+        return new Pipeline(st, buffers, shared ? m.Blocks.Length : 1);
     }
 }

@@ -164,7 +164,6 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         int lanes = c.VectorLanes, ow = ns.Max(x => Widths.Of(x.Out)), rw = Widths.Of(n.Recip);
         var beta = ns.SelectMany(x => x.Beta).ToArray();
         int btw = Widths.Of(beta);
-        if (ns.Any(x => x.Out.Unsigned)) throw new NotSupportedException($"{n.Name}: an unsigned range norm output");
         string p = RomName(n.Name, ns.Length);
         // One reciprocal ROM image per (D, input width): every norm of that shape shares it. None with the divider.
         bool divider = c.NormReciprocal == NormReciprocal.Divider;
@@ -299,18 +298,20 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
         int xBits = shared ? m.Blocks.Select(b => Widths.Of(b.Residual)).Append(w).Max() : w;
         if (shared)
         {
-            width["x"] = xBits;
             decl.Append($"    reg signed [{I(xBits - 1)}:0] m_x [0:{I(m.Tokens * d - 1)}];   // the residual stream: x0, then each block's r in place, T = {I(m.Tokens)} x {I(d)}\n");
             ResidualWrite("x0", Rows(embed), w, "u_embed_y_we", "fin_embed", "fin_embed", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
         }
         else Stored("x0", Rows(embed), w, "u_embed_y_we", "u_embed_y_row", "u_embed_y_ok", "u_embed_y_data");
         string x = "x0";
+        // The residual stream as a stage reads it: the shared T x D memory at token tok, or buffer x in the reader's slot.
+        Func<string, string> ReadX(string reader, string tok) => i => shared ? ResidualAt(tok, i) : Read(x, reader, i);
+        int XBits() => shared ? xBits : width[x];
         foreach (var bs in shared ? [m.Blocks] : m.Blocks.Select(b => new[] { b }))
         {
             var b = bs[0];
             string p = shared ? Pipeline.SharedPrefix : $"blocks.{b.Index}.", q = shared ? "bL" : $"b{I(b.Index)}";
             int din = b.DInner, n = b.DState, r = b.DtRank, vl = c.VectorLanes, pl = c.SsmLanes, ql = c.StateLanes, nl = bs.Length;
-            string Tensor(string name) => (shared ? $"blocks (all {I(nl)} in turn) {name}" : $"blocks.{I(b.Index)} {name}").TrimEnd();
+            string Tensor(string name) => shared ? $"blocks (all {I(nl)} in turn) {name}" : $"blocks.{I(b.Index)} {name}";
             // A shared unit saturates at one width: every block must give each tensor the same bits (and signedness).
             foreach (var (what, pick) in new (string, Func<IntBlock, Domain>)[] { ("x", x => x.Norm.In), ("n", x => x.Norm.Out), ("in_proj", x => x.InProj.Out), ("uc", x => x.Conv.Out),
                          ("x_proj", x => x.XProj.Out), ("delta", x => x.DtProj.Out), ("h", x => x.State), ("y", x => x.Y), ("g", x => x.Gate), ("o", x => x.OutProj.Out), ("r", x => x.Residual) })
@@ -319,9 +320,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
 
             var sNorm = pipe[p + "norm"];
             string normStage = p + "norm";
-            w = shared
-                ? NormUnit($"u_{q}_norm", [.. bs.Select(x => x.Norm)], i => ResidualAt($"tok_{St(normStage)}", i), xBits, normStage)
-                : NormUnit($"u_{q}_norm", [b.Norm], i => Read(x, normStage, i), width[x], normStage);
+            w = NormUnit($"u_{q}_norm", [.. bs.Select(x => x.Norm)], ReadX(normStage, $"tok_{St(normStage)}"), XBits(), normStage);
             Controller(sNorm, $"u_{q}_norm_done", Prev(sNorm));
             Stored(p + "n", vl, w, $"u_{q}_norm_y_we", $"u_{q}_norm_y_idx", $"u_{q}_norm_y_ok", $"u_{q}_norm_y_data");
 
@@ -337,7 +336,6 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             var sConv = pipe[p + "conv"];
             var cvs = bs.Select(x => x.Conv).ToArray();
             var cv = cvs[0]; string cn = RomName(cv.Name, nl), uc = $"u_{q}_conv", convStage = p + "conv";
-            if (cvs.Any(x => x.Out.Unsigned)) throw new NotSupportedException($"{cv.Name}: an unsigned conv output");
             var cbias = cvs.SelectMany(x => x.Bias).ToArray();
             int uw = width[p + "u0"], cw = cvs.Max(x => Widths.Of(x.Out)), cbw = Widths.Of(cbias);
             string convClear = ClearOf(convStage);
@@ -384,7 +382,6 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             var sScan = pipe[p + "scan"];
             string us = $"u_{q}_scan", scanStage = p + "scan";
             int pes = pl * ql;
-            if (bs.Any(x => x.State.Unsigned || x.Y.Unsigned)) throw new NotSupportedException($"{Tensor("")}: an unsigned state or scan output");
             var exps = bs.Select(x => x.Exp).ToArray();
             var aNeg = bs.SelectMany(x => x.ANeg).ToArray();
             int abw = PwlOut(exps), aw = Widths.Of(aNeg), hb = b.State.Bits, yb = b.Y.Bits;
@@ -416,7 +413,6 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             TapOut(p + "y", pl, yb, $"{us}_y_we", Fin(scanStage), $"{us}_y_idx", $"{us}_y_ok", $"{us}_y_data");
             var silus = bs.Select(x => x.Silu).ToArray();
             int zw = width[p + "z"], sw2 = PwlOut(silus), gb = b.Gate.Bits;
-            if (bs.Any(x => x.Gate.Unsigned)) throw new NotSupportedException($"{Tensor("")}: an unsigned gate output");
             LaneMux(us + "_z", pl, zw, us + "_y_idx", din, i => Read(p + "z", scanStage, i));
             body.Append($"    // {Tensor("SiLU(z) and the gate")}: docs/integer.md §7, §12, z -> s, (y, s) -> g, one PWL and one gate per SSM lane\n");
             PerLane($"{q}_gate", pl, gb, $"{q}_g_data", g =>
@@ -432,12 +428,11 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
             Controller(sOp, $"{uo}_done", Prev(sOp));
             rows = Rows(b.OutProj);
             TapOut(p + "o", rows, ow, $"{uo}_y_we", Fin(opStage), $"{uo}_y_row", $"{uo}_y_ok", $"{uo}_y_data");
-            int xw = shared ? xBits : width[x], rb = b.Residual.Bits;
-            if (bs.Any(x => x.Residual.Unsigned)) throw new NotSupportedException($"{Tensor("")}: an unsigned residual");
+            int xw = XBits(), rb = b.Residual.Bits;
             int Mf(IntBlock x) => Math.Max(x.Norm.In.Frac, x.OutProj.Out.Frac);
             body.Append($"    // {Tensor("residual")}: docs/integer.md §14, {b.Norm.In} + {b.OutProj.Out} -> {b.Residual}, one adder per row lane\n");
             string resTok = $"tok_{St(opStage)}";
-            LaneMux(uo + "_res_x", rows, xw, uo + "_y_row", d, i => shared ? ResidualAt(resTok, i) : Read(x, opStage, i));
+            LaneMux(uo + "_res_x", rows, xw, uo + "_y_row", d, ReadX(opStage, resTok));
             PerLane($"{q}_residual", rows, rb, $"{q}_r_data", g =>
                 $"            wire signed [{I(rb - 1)}:0] rr;\n            em_residual #({LayersParam(nl)}.XW({I(xw)}), .OW({I(ow)}), .X_LEFT({Pack8(bs.Select(x => Mf(x) - x.Norm.In.Frac))}), .O_LEFT({Pack8(bs.Select(x => Mf(x) - x.OutProj.Out.Frac))}), .SHIFT({Pack8(bs.Select(x => Mf(x) - x.Residual.Frac))}), .BITS({I(rb)})) residual_u (\n" +
                 $"                .layer({Layer(opStage)}), .x({uo}_res_x[{I(xw)}*{g} +: {I(xw)}]), .o({uo}_y_data[{I(ow)}*{g} +: {I(ow)}]), .r(rr));\n            assign {q}_r_data[{I(rb)}*{g} +: {I(rb)}] = rr;\n");
@@ -448,9 +443,7 @@ internal sealed class TopWriter(IntModel m, AcceleratorConfig c, Pipeline pipe, 
 
         // ---- final norm, added into the pooled sums as it is written (§15 mean pool)
         var sNf = pipe["norm_f"];
-        int nfw = shared
-            ? NormUnit("u_norm_f", [m.FinalNorm], i => ResidualAt("fin_norm_f", i), xBits, "norm_f")
-            : NormUnit("u_norm_f", [m.FinalNorm], i => Read(x, "norm_f", i), width[x], "norm_f");
+        int nfw = NormUnit("u_norm_f", [m.FinalNorm], ReadX("norm_f", "fin_norm_f"), XBits(), "norm_f");
         Controller(sNf, "u_norm_f_done", Prev(sNf));
         int vlf = c.VectorLanes, pw = Widths.Signed(m.Tokens * Widths.MaxAbs(nfw));   // T sums of norm_f codes
         TapOut("norm_f", vlf, nfw, "u_norm_f_y_we", "fin_norm_f", "u_norm_f_y_idx", "u_norm_f_y_ok", "u_norm_f_y_data");

@@ -23,11 +23,10 @@ public sealed record EnergyModel(EnergyTable Table, IReadOnlyList<EnergyShare> S
     {
         var ops = OpCounts.Of(m, c);
         // Every ROM is one layer's weights and every buffer one tensor's slots: the largest of each class sets its access energy.
-        // Shared blocks: a block ROM holds every layer's weights, and the residual stream is one T x D memory.
-        int romLayers = c.Blocks == BlockMode.Shared ? m.Blocks.Length : 1;
-        long weightBytes = Math.Max(Math.Max(m.Embed!.Weight.Length, m.Head!.Weight.Length),
-            m.Blocks.SelectMany(b => new[] { b.InProj, b.XProj, b.DtProj, b.OutProj }).Max(l => (long)l.Weight.Length) * romLayers);
         var pipe = Pipeline.Of(m, c);
+        // Shared blocks: a block ROM holds every layer's weights (pipe.Layers of them), and the residual stream is one T x D memory.
+        long weightBytes = Math.Max(Math.Max(m.Embed!.Weight.Length, m.Head!.Weight.Length),
+            m.Blocks.SelectMany(b => new[] { b.InProj, b.XProj, b.DtProj, b.OutProj }).Max(l => (long)l.Weight.Length) * pipe.Layers);
         long bufferBytes = Math.Max(pipe.Buffers.Max(b => (long)b.Slots * b.Size * 2), pipe.Shared ? (long)m.Tokens * m.Config.DModel * 2 : 0);
         long stateBytes = m.Blocks.Max(b => (long)b.DInner * b.DState * ((b.State.Bits + 7) / 8));
         long recipBytes = new[] { m.FinalNorm }.Concat(m.Blocks.Select(b => b.Norm)).Max(n => (long)n.Recip.Length * Widths.Of(n.Recip) / 8);
